@@ -126,10 +126,10 @@ def first_error_line(node: tree_sitter.Node) -> int:
 
 
 def is_leaf(node: tree_sitter.Node) -> bool:
-    if node.child_count == 0 or node.type in _COLLAPSED_TYPES:
+    if node.child_count == 0 or node.type in _COLLAPSED_TYPES or node.type == "string_content":
         return True
     # A plain string literal is one token; an f-string keeps its interpolations as children.
-    if node.type == "string":
+    if node.type in ("string", "format_specifier"):
         return not any(child.type == "interpolation" for child in node.children)
     return False
 
@@ -203,7 +203,9 @@ def _is_name(text: str) -> bool:
     return text.isidentifier() and not keyword.iskeyword(text)
 
 
-def candidates(token: Token, token_list: Sequence[Token], include_builtins: bool = True) -> list[str]:
+def candidates(
+    token: Token, token_list: Sequence[Token], include_builtins: bool = True
+) -> list[str]:
     """Same-class replacements for `token`, in a deterministic order, excluding its own text.
 
     Identifiers come from names used in the same function, at module level, and builtins: the

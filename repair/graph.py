@@ -1,0 +1,186 @@
+"""Source → graph: one `CodeGraph` (a PyG `Data`) per file or per function.
+
+Nodes are tree-sitter nodes (punctuation dropped: it carries no information a model needs);
+leaves carry their token text. Edge types reach the model as an edge feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import tree_sitter
+from torch_geometric.data import Data
+
+from repair.source import Token, TokenClass, is_leaf, parse
+from repair.vocabulary import Vocabulary, node_type_ids, node_type_marker
+
+EDGE_TYPES = (
+    "parent_to_child",
+    "child_to_parent",
+    "next_token",
+    "previous_token",
+    "next_sibling",
+    "previous_sibling",
+    "same_identifier",  # consecutive uses of one name within a function: a cheap data-flow edge
+)
+NUM_EDGE_TYPES = len(EDGE_TYPES)
+MAX_DEPTH = 63
+MAX_SIBLING = 63
+# Brackets, separators and the `=` of an assignment are structure, not choices a model makes.
+PUNCTUATION = frozenset({"(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "->", "=", "\\"})
+
+
+class CodeGraph(Data):
+    """A PyG `Data` whose `ident_group` ids are offset per graph when batched."""
+
+    def __inc__(self, key, value, *args, **kwargs):
+        if key == "ident_group":
+            return int(self.num_idents)
+        return super().__inc__(key, value, *args, **kwargs)
+
+
+@dataclass
+class GraphNodes:
+    """What each graph node stands for in the source, for mapping predictions back."""
+
+    node_token: list[int]  # token index (into the token list) of a leaf node, -1 for inner nodes
+    ident_names: list[str]  # the graph's distinct identifier names, by ident_group id
+    region: tuple[int, int]  # byte range of the source the graph covers
+
+
+def _keep(node: tree_sitter.Node) -> bool:
+    return node.is_named or node.type not in PUNCTUATION
+
+
+def build_graph(
+    source: bytes,
+    token_list: Sequence[Token],
+    vocabulary: Vocabulary,
+    *,
+    tree: tree_sitter.Tree | None = None,
+    line_signal: Mapping[int, float] | None = None,
+    region: tuple[int, int] | None = None,
+    iteration: int = 0,
+) -> tuple[CodeGraph, GraphNodes]:
+    """Build the graph of `source` (or of the nodes inside the byte range `region`).
+
+    `token_list` must be `repair.source.tokens(source)`; `line_signal` maps 1-based lines to the
+    test signal (Tarantula score, or 0/1 for the binary variant).
+    """
+    tree = tree or parse(source)
+    line_signal = line_signal or {}
+    start, end = region or (0, len(source))
+    token_at = {(token.start, token.end): token for token in token_list}
+    type_ids = node_type_ids()
+
+    features: list[list[int]] = []
+    signals: list[float] = []
+    node_token: list[int] = []
+    edges: list[tuple[int, int, int]] = []
+    leaves: list[int] = []  # graph node ids of leaves in source order
+    ident_nodes: list[tuple[int, str, int]] = []  # (node, name, scope)
+
+    root = tree.root_node
+    if region is not None:
+        root = root.descendant_for_byte_range(start, end) or root
+        # Widen to the smallest node covering the whole region.
+        while root.parent is not None and (root.start_byte > start or root.end_byte < end):
+            root = root.parent
+
+    # (node, parent graph id, depth, sibling index, scope)
+    stack: list[tuple[tree_sitter.Node, int, int, int, int]] = [(root, -1, 0, 0, -1)]
+    previous_sibling: dict[int, int] = {}  # parent graph id -> last child graph id
+    while stack:
+        node, parent_id, depth, sibling, scope = stack.pop()
+        if node.type == "function_definition":
+            scope = node.start_byte
+        leaf = is_leaf(node)
+        node_id = len(features)
+        if leaf:
+            token = token_at.get((node.start_byte, node.end_byte))
+            text = token.text if token is not None else node.type
+            node_token.append(token.index if token is not None else -1)
+            leaves.append(node_id)
+            if token is not None and token.token_class == TokenClass.IDENTIFIER:
+                ident_nodes.append((node_id, token.text, scope))
+        else:
+            text = node_type_marker(node.type)
+            node_token.append(-1)
+        parent_type = node.parent.type if node.parent is not None else "<none>"
+        features.append(
+            [
+                vocabulary[text],
+                0,  # previous token: filled below once leaves are ordered
+                type_ids.get(parent_type, 0),
+                min(depth, MAX_DEPTH),
+                min(sibling, MAX_SIBLING),
+            ]
+        )
+        signals.append(float(line_signal.get(node.start_point[0] + 1, 0.0)))
+        if parent_id >= 0:
+            edges.append((parent_id, node_id, 0))
+            edges.append((node_id, parent_id, 1))
+            if parent_id in previous_sibling:
+                edges.append((previous_sibling[parent_id], node_id, 4))
+                edges.append((node_id, previous_sibling[parent_id], 5))
+            previous_sibling[parent_id] = node_id
+        if leaf:
+            continue
+        children = [child for child in node.children if _keep(child)]
+        children = [c for c in children if c.end_byte > start and c.start_byte < end]
+        for index in reversed(range(len(children))):
+            stack.append((children[index], node_id, depth + 1, index, scope))
+
+    # Depth-first pre-order visits leaves in source order, so `leaves` is ordered.
+    previous_token = 0
+    leaf_set = set(leaves)
+    for node_id, row in enumerate(features):
+        row[1] = previous_token
+        if node_id in leaf_set:
+            previous_token = row[0]
+    for before, after in zip(leaves, leaves[1:]):
+        edges.append((before, after, 2))
+        edges.append((after, before, 3))
+
+    names: dict[str, int] = {}
+    last_use: dict[tuple[str, int], int] = {}
+    ident_index, ident_group = [], []
+    for node_id, name, scope in ident_nodes:
+        group = names.setdefault(name, len(names))
+        ident_index.append(node_id)
+        ident_group.append(group)
+        key = (name, scope)
+        if key in last_use:
+            edges.append((last_use[key], node_id, 6))
+            edges.append((node_id, last_use[key], 6))
+        last_use[key] = node_id
+
+    edge_tensor = torch.tensor(edges, dtype=torch.long).reshape(-1, 3)
+    graph = CodeGraph(
+        x=torch.tensor(features, dtype=torch.long).reshape(-1, 5),
+        signal=torch.tensor(signals, dtype=torch.float),
+        iteration=torch.tensor([iteration], dtype=torch.long),
+        edge_index=edge_tensor[:, :2].t().contiguous(),
+        edge_attr=edge_tensor[:, 2].contiguous(),
+        ident_index=torch.tensor(ident_index, dtype=torch.long),
+        ident_group=torch.tensor(ident_group, dtype=torch.long),
+        num_idents=len(names),
+        node_token=torch.tensor(node_token, dtype=torch.long),
+    )
+    return graph, GraphNodes(node_token=node_token, ident_names=list(names), region=(start, end))
+
+
+def function_regions(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
+    """(start byte, end byte, first line, last line) of every function definition, outermost first."""
+    regions = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            regions.append(
+                (node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1)
+            )
+        stack.extend(reversed(node.children))
+    return regions
