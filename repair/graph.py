@@ -36,7 +36,7 @@ class CodeGraph(Data):
     """A PyG `Data` whose `ident_group` ids are offset per graph when batched."""
 
     def __inc__(self, key, value, *args, **kwargs):
-        if key == "ident_group":
+        if key in ("ident_group", "target_copy_group"):
             return int(self.num_idents)
         return super().__inc__(key, value, *args, **kwargs)
 
@@ -77,6 +77,7 @@ def build_graph(
 
     features: list[list[int]] = []
     signals: list[float] = []
+    node_lines: list[int] = []
     node_token: list[int] = []
     edges: list[tuple[int, int, int]] = []
     leaves: list[int] = []  # graph node ids of leaves in source order
@@ -118,7 +119,8 @@ def build_graph(
                 min(sibling, MAX_SIBLING),
             ]
         )
-        signals.append(float(line_signal.get(node.start_point[0] + 1, 0.0)))
+        node_lines.append(node.start_point[0] + 1)
+        signals.append(float(line_signal.get(node_lines[-1], 0.0)))
         if parent_id >= 0:
             edges.append((parent_id, node_id, 0))
             edges.append((node_id, parent_id, 1))
@@ -168,6 +170,7 @@ def build_graph(
         ident_group=torch.tensor(ident_group, dtype=torch.long),
         num_idents=len(names),
         node_token=torch.tensor(node_token, dtype=torch.long),
+        node_line=torch.tensor(node_lines, dtype=torch.long),
     )
     return graph, GraphNodes(node_token=node_token, ident_names=list(names), region=(start, end))
 

@@ -47,7 +47,8 @@ _OPERATOR_TO_CLASS = {
     op: cls for cls, ops in OPERATOR_CLASSES.items() for op in ops if cls != TokenClass.CONSTANT
 }
 # Small literals every program may need; a corrupted number is usually off by one or a constant.
-COMMON_NUMBERS = ("0", "1", "2", "-1", "10")
+# No negative literals: `-1` is a unary minus and a number, two tokens where there was one.
+COMMON_NUMBERS = ("0", "1", "2", "10")
 COMMON_STRINGS = ('""', "''", '" "')
 BUILTIN_NAMES = tuple(
     sorted(name for name in dir(builtins) if not name.startswith("_") and name.islower())
@@ -76,6 +77,7 @@ class Token:
     depth: int
     token_class: TokenClass | None  # None: not editable
     scope: int  # start byte of the enclosing function definition, -1 at module level
+    field: str = ""  # the tree-sitter field of the leaf in its parent ("attribute", "name", ...)
 
 
 @dataclass(frozen=True)
@@ -166,10 +168,10 @@ def tokens(source: bytes, tree: tree_sitter.Tree | None = None) -> list[Token]:
     """All leaves of `source` in source order, each with its byte span and editable class."""
     tree = tree or parse(source)
     result: list[Token] = []
-    # Iterative walk: (node, depth, enclosing function start)
-    stack: list[tuple[tree_sitter.Node, int, int]] = [(tree.root_node, 0, -1)]
+    # Iterative walk: (node, depth, enclosing function start, field name in the parent)
+    stack: list[tuple[tree_sitter.Node, int, int, str]] = [(tree.root_node, 0, -1, "")]
     while stack:
-        node, depth, scope = stack.pop()
+        node, depth, scope, field = stack.pop()
         if node.type == "function_definition":
             scope = node.start_byte
         if is_leaf(node):
@@ -187,16 +189,62 @@ def tokens(source: bytes, tree: tree_sitter.Tree | None = None) -> list[Token]:
                         depth=depth,
                         token_class=token_class_of(node),
                         scope=scope,
+                        field=field,
                     )
                 )
             continue
-        for child in reversed(node.children):
-            stack.append((child, depth + 1, scope))
+        for index in reversed(range(node.child_count)):
+            child_field = node.field_name_for_child(index) or ""
+            stack.append((node.children[index], depth + 1, scope, child_field))
     return result
 
 
 def editable(token_list: Iterable[Token]) -> list[Token]:
     return [token for token in token_list if token.token_class is not None]
+
+
+# Identifiers that name things rather than use them: renaming a definition, a parameter, an
+# import, an attribute or a keyword argument is not a bug fix a test suite can guide.
+_DEFINING_PARENTS = frozenset(
+    {
+        "function_definition",
+        "class_definition",
+        "parameters",
+        "lambda_parameters",
+        "default_parameter",
+        "typed_parameter",
+        "typed_default_parameter",
+        "list_splat_pattern",
+        "dictionary_splat_pattern",
+        "import_statement",
+        "import_from_statement",
+        "dotted_name",
+        "aliased_import",
+        "global_statement",
+        "nonlocal_statement",
+    }
+)
+
+
+def is_repair_target(token: Token) -> bool:
+    """An editable token that a repair (or a corruption) may change."""
+    if token.token_class is None:
+        return False
+    if token.token_class == TokenClass.IDENTIFIER:
+        if token.parent_type in _DEFINING_PARENTS:
+            return False
+        if token.parent_type == "attribute" and token.field == "attribute":
+            return False
+        if token.parent_type == "keyword_argument" and token.field == "name":
+            return False
+    # A bare string statement (a docstring) never changes behaviour.
+    return not (
+        token.token_class == TokenClass.STRING and token.parent_type == "expression_statement"
+    )
+
+
+def repair_targets(token_list: Iterable[Token]) -> list[Token]:
+    return [token for token in token_list if is_repair_target(token)]
 
 
 def _is_name(text: str) -> bool:

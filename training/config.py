@@ -1,0 +1,138 @@
+"""Training configuration: one dataclass, experiment presets over it, `--set key=value` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from repair.models.config import ModelConfig
+
+EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
+
+
+@dataclass
+class TrainConfig:
+    experiment: str = "exp1"
+    # --- data (the log counts programs: 80 training / 10 validation in Exp 1-3c)
+    train_samples: int = 80  # training programs (HumanEval's training split first, then synthetic)
+    val_samples: int = 10  # validation programs, disjoint from training and from the held-out split
+    held_out_fraction: float = (
+        0.2  # of HumanEval, never trained on; `repair evaluate` reports on it
+    )
+    pretrain_stdlib_functions: int = (
+        0  # default model: standard-library functions for token recovery
+    )
+    pretrain_epochs: int = 0  # epochs of token recovery (no tests, no signal) before trajectories
+    vocab_size: int = 5000
+    # --- optimisation
+    epochs: int = 50
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 32  # programs per step
+    grad_clip: float = 1.0
+    init: str = ""  # checkpoint to fine-tune from (Exp 2 starts from Exp 1's best)
+    # --- trajectories and test signal
+    signal: str = "binary"  # node feature: "binary" (Exp 1/2), "tarantula" (Exp 4), "none"
+    test_weight: float = (
+        9.0  # loss weight per node is 1 + test_weight · signal (9 in Exp 1, 4 in Exp 2)
+    )
+    trajectory_steps: int = 3  # predict → apply → run tests → recompute signals, this many times
+    sampling_max: float = 0.95  # scheduled sampling: the model's share of the next state, at most
+    sampling_warmup: float = 0.5  # share of epochs before the model's predictions are used at all
+    feedback_at_first_step: bool = (
+        True  # guided model: test feedback at iteration 0 (False: Exp 3c)
+    )
+    levels: tuple[float, ...] = (
+        0.2,
+        0.5,
+        0.75,
+    )  # corruption levels of the curriculum and validation
+    early_stop_drop: float = -1.0  # stop when one-shot@20% falls this far below the start (Exp 2)
+    patience: int = 0  # stop after this many epochs without a better validation accuracy (0: never)
+    # --- model
+    architecture: str = "iterative"  # "iterative" (Exp 1/2/4) or "guided" (Exp 3*)
+    features: str = "exp1"
+    use_test_guidance: bool = True
+    hidden: int = 256
+    depth: int = 3
+    conv: str = "gat"
+    copy: bool = True
+    # --- machinery
+    seed: int = 0
+    device: str = "auto"  # "auto", "cpu", "cuda"
+    workers: int = 0  # processes that run tests and build graphs (0: one per spare core)
+    val_corruptions: int = 2  # corruptions per validation program and level
+    extra: dict[str, Any] = field(
+        default_factory=dict
+    )  # free-form notes carried into the checkpoint
+
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        return ModelConfig(
+            architecture=self.architecture,
+            vocab_size=vocab_size,
+            hidden=self.hidden,
+            depth=self.depth,
+            conv=self.conv,
+            features=self.features,
+            use_test_guidance=self.use_test_guidance,
+            copy=self.copy,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["levels"] = list(self.levels)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        values = dict(values)
+        if "levels" in values:
+            values["levels"] = tuple(values["levels"])
+        return cls(**values)
+
+
+def preset(name: str) -> TrainConfig:
+    """The configuration of one of the log's experiments (training/presets/<name>.py)."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
+    module = importlib.import_module(f"training.presets.{name}")
+    return TrainConfig(experiment=name, **module.OVERRIDES)
+
+
+def apply_overrides(config: TrainConfig, assignments: list[str]) -> TrainConfig:
+    """Apply `key=value` strings, converting each value to the field's declared type."""
+    hints = typing.get_type_hints(TrainConfig)
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        key = key.strip()
+        if not sep or key not in hints or key == "extra":
+            known = ", ".join(sorted(h for h in hints if h != "extra"))
+            raise ValueError(f"--set {assignment!r}: expected key=value with key one of: {known}")
+        changes[key] = _convert(key, raw.strip(), hints[key])
+    return dataclasses.replace(config, **changes)
+
+
+def _convert(key: str, raw: str, kind: Any) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if kind is str:
+            return raw
+        if typing.get_origin(kind) is tuple:
+            return tuple(float(part) for part in raw.split(",") if part)
+    except ValueError:
+        pass
+    name = getattr(kind, "__name__", str(kind))
+    raise ValueError(f"--set {key}={raw}: not a valid {name}")

@@ -1,0 +1,261 @@
+"""Trajectories: corrupted program → predict → mix with ground truth → run tests → predict again.
+
+`Environment` turns program states into observations (tests run by the warm executor, graphs
+built in a process pool); `next_states` applies the model's proposals with scheduled sampling;
+`trajectory_loss` is the test-weighted loss `1 + w · signal` per node.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Batch
+
+from repair.executor import ExecutionResult, Executor
+from repair.models.guided_unet import GuidedIterativeGraphUNet, TestFeedback
+from repair.predict import TokenProposal, propose
+from repair.source import Edit, apply_edits
+from repair.vocabulary import Vocabulary
+from training.environment import Observation, observe
+from training.programs import Program
+
+MAX_TEST_ID = 127
+
+
+@dataclass(frozen=True)
+class State:
+    program: int  # index into the environment's programs
+    source: bytes
+    original: tuple[str, ...] | None  # the clean program's token texts (training targets)
+    iteration: int = 0
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(vocabulary: list[str], signal: str) -> None:
+    torch.set_num_threads(1)
+    _WORKER["vocabulary"] = Vocabulary(vocabulary)
+    _WORKER["signal"] = signal
+
+
+def _observe_task(task: tuple[bytes, ExecutionResult, int, tuple[str, ...] | None]) -> Observation:
+    source, result, iteration, original = task
+    return observe(
+        source,
+        result,
+        _WORKER["vocabulary"],
+        signal=_WORKER["signal"],
+        iteration=iteration,
+        original=original,
+    )
+
+
+class Environment:
+    """Runs tests (warm executor, cached by source) and builds graphs (process pool)."""
+
+    def __init__(
+        self,
+        programs: Sequence[Program],
+        vocabulary: Vocabulary,
+        signal: str,
+        workers: int = 0,
+        timeout: float = 1.0,
+    ):
+        self.programs = list(programs)
+        self.vocabulary = vocabulary
+        self.signal = signal
+        cores = os.cpu_count() or 2
+        workers = workers or max(1, cores - 1)
+        executor_workers = max(1, workers // 2)
+        graph_workers = workers - executor_workers if workers > 2 else 0
+        self.executor = Executor(workers=executor_workers, timeout=timeout)
+        self.pool = None
+        if graph_workers:
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(
+                graph_workers, initializer=_init_worker, initargs=(vocabulary.to_list(), signal)
+            )
+        _init_worker(vocabulary.to_list(), signal)
+
+    def observe(self, states: Sequence[State]) -> list[Observation]:
+        results = self.executor.run_many(
+            [(s.source.decode("utf-8", "replace"), self.programs[s.program].tests) for s in states]
+        )
+        tasks = [(s.source, r, s.iteration, s.original) for s, r in zip(states, results)]
+        if self.pool is not None and len(tasks) > 4:
+            return self.pool.map(_observe_task, tasks, chunksize=max(1, len(tasks) // 32))
+        return [_observe_task(task) for task in tasks]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
+        self.executor.close()
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def collate(observations: Sequence[Observation], device: torch.device) -> Batch:
+    return Batch.from_data_list([o.graph for o in observations]).to(device)
+
+
+def feedback(observations: Sequence[Observation], batch: Batch) -> TestFeedback:
+    """Per-test feedback for the guided model: outcome, id, and the nodes whose lines it ran."""
+    failed, graph_of, ids, cover_tests, cover_nodes = [], [], [], [], []
+    test_offset = 0
+    node_line = batch.node_line.cpu()
+    ptr = batch.ptr.cpu()
+    for g, observation in enumerate(observations):
+        lines_of_nodes = node_line[ptr[g] : ptr[g + 1]]
+        failed_set = set(observation.failed_tests)
+        for t, lines in enumerate(observation.test_lines):
+            failed.append(1.0 if t in failed_set else 0.0)
+            graph_of.append(g)
+            ids.append(min(t, MAX_TEST_ID))
+            if lines:
+                covered = torch.isin(lines_of_nodes, torch.tensor(sorted(lines)))
+                nodes = covered.nonzero().flatten() + int(ptr[g])
+                cover_nodes.append(nodes)
+                cover_tests.append(torch.full_like(nodes, test_offset + t))
+        test_offset += len(observation.test_lines)
+    device = batch.x.device
+    if cover_nodes:
+        cover = torch.stack([torch.cat(cover_tests), torch.cat(cover_nodes)])
+    else:
+        cover = torch.zeros(2, 0, dtype=torch.long)
+    return TestFeedback(
+        test_failed=torch.tensor(failed, dtype=torch.float, device=device),
+        test_batch=torch.tensor(graph_of, dtype=torch.long, device=device),
+        test_id=torch.tensor(ids, dtype=torch.long, device=device),
+        test_cover_index=cover.to(device),
+    )
+
+
+def run_model(model, observations, batch, *, use_feedback: bool):
+    if isinstance(getattr(model, "module", model), GuidedIterativeGraphUNet):
+        return model(batch, feedback(observations, batch) if use_feedback else None)
+    return model(batch)
+
+
+def trajectory_loss(output, batch: Batch, test_weight: float) -> tuple[torch.Tensor, dict]:
+    """Loss of one step: "is wrong" on every repair target, the right token where it is wrong.
+
+    Each node weighs `1 + test_weight · signal`, so nodes that failing tests point at count more.
+    """
+    mask = batch.target_mask
+    weight = 1.0 + test_weight * batch.signal
+    wrong_terms = F.binary_cross_entropy_with_logits(
+        output.wrong_logits.float(), batch.is_wrong, reduction="none"
+    )
+    wrong_loss = (wrong_terms * weight)[mask].sum() / weight[mask].sum().clamp(min=1.0)
+
+    # Large finite negatives instead of -inf: a -inf anywhere in logaddexp/logsumexp turns its
+    # gradient into NaN even where the term is masked out later.
+    floor = -1e4
+    log_vocab = torch.log_softmax(output.token_logits.float(), dim=-1)
+    target = batch.target_vocab
+    in_vocab = target >= 0
+    vocab_term = log_vocab.gather(1, target.clamp(min=0).unsqueeze(1)).squeeze(1)
+    vocab_term = torch.where(in_vocab, vocab_term, torch.full_like(vocab_term, floor))
+    combined, reachable = vocab_term, in_vocab
+    if output.copy_logits is not None and batch.ident_index.numel():
+        rows = batch.ident_index
+        log_copy = torch.log_softmax(output.copy_logits.float().clamp(min=floor), dim=-1)
+        hit = output.copy_candidates == batch.target_copy_group.unsqueeze(1)
+        hit &= batch.target_copy_valid.unsqueeze(1)
+        copy_term = torch.logsumexp(
+            torch.where(hit, log_copy, torch.full_like(log_copy, floor)), dim=1
+        )
+        gate = output.copy_gate.float()
+        mixed = torch.logaddexp(
+            F.logsigmoid(-gate) + vocab_term[rows], F.logsigmoid(gate) + copy_term
+        )
+        combined = combined.clone()
+        combined[rows] = mixed
+        reachable = reachable.clone()
+        reachable[rows] |= hit.any(dim=1)
+    wrong_nodes = mask & (batch.is_wrong > 0)
+    learnable = wrong_nodes & reachable
+    if learnable.any():
+        token_loss = -(combined[learnable] * weight[learnable]).sum() / weight[learnable].sum()
+    else:
+        token_loss = output.token_logits.sum() * 0.0
+    stats = {
+        "wrong_loss": float(wrong_loss.detach()),
+        "token_loss": float(token_loss.detach()),
+        "reachable": float(learnable.sum()) / max(1.0, float(wrong_nodes.sum())),
+    }
+    return wrong_loss + token_loss, stats
+
+
+def proposals_for(
+    output,
+    batch: Batch,
+    observations: Sequence[Observation],
+    vocabulary: Vocabulary,
+    min_wrong: float = 0.5,
+):
+    return propose(
+        output,
+        batch.ptr.cpu(),
+        [o.nodes for o in observations],
+        [o.token_list for o in observations],
+        vocabulary,
+        ident_index=batch.ident_index.cpu(),
+        min_wrong=min_wrong,
+    )
+
+
+def decided_edits(proposals: Sequence[TokenProposal], threshold: float = 0.5) -> list[Edit]:
+    """The model's own next state: replace every token it believes wrong by its best option."""
+    edits = []
+    for proposal in proposals:
+        if proposal.wrong > threshold:
+            text = proposal.best[0]
+            token = proposal.token
+            edits.append(Edit(token.start, token.end, token.text, text))
+    return edits
+
+
+def next_states(
+    states: Sequence[State],
+    observations: Sequence[Observation],
+    proposals: Sequence[Sequence[TokenProposal]],
+    model_share: float,
+    rng: random.Random,
+) -> list[State]:
+    """Scheduled sampling: per token, the model's choice with probability `model_share`, else the
+    ground truth. Tokens neither the model nor the truth would change stay as they are."""
+    result = []
+    for state, observation, program_proposals in zip(states, observations, proposals):
+        model_choice = {p.token.index: p.best[0] for p in program_proposals if p.wrong > 0.5}
+        edits = []
+        for token in observation.token_list:
+            truth = state.original[token.index] if state.original else token.text
+            mine = model_choice.get(token.index, token.text)
+            if truth == token.text and mine == token.text:
+                continue
+            chosen = mine if rng.random() < model_share else truth
+            if chosen != token.text:
+                edits.append(Edit(token.start, token.end, token.text, chosen))
+        source = apply_edits(state.source, edits)
+        result.append(replace(state, source=source, iteration=state.iteration + 1))
+    return result
+
+
+def restored(
+    state_source_tokens: Sequence[str], original: Sequence[str], positions: Sequence[int]
+) -> int:
+    """How many of the corrupted `positions` read their original text again."""
+    return sum(state_source_tokens[i] == original[i] for i in positions)
