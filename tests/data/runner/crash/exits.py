@@ -1,0 +1,9 @@
+import os
+
+
+def leave(code):
+    os._exit(code)
+
+
+def double(x):
+    return 2 * x

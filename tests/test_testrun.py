@@ -1,0 +1,222 @@
+"""The test runner on purpose-made projects (tests/data/runner/<case>/), one behaviour per case."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from repair import testrun
+from repair.errors import BadInput, NoTestsFound
+from repair.project import copy_project, find_project_root, list_source_files
+from repair.testrun import SuiteRun, one_line, run_suite
+
+CASES = Path(__file__).parent / "data" / "runner"
+
+
+def run_case(case: str, **options) -> SuiteRun:
+    root = CASES / case
+    sources = [root / "src"] if (root / "src").is_dir() else [root]
+    return run_suite(root, [root / "tests"], sources, **options)
+
+
+def outcomes(run: SuiteRun) -> dict[str, str]:
+    return {result.nodeid.split("::")[-1]: result.outcome for result in run.results}
+
+
+def covering_tests(run: SuiteRun, path: str, line: int) -> set[str]:
+    return {nodeid.split("::")[-1] for nodeid in run.line_coverage[path][line]}
+
+
+def tree_listing(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*"))
+
+
+@pytest.fixture(scope="module")
+def failing_run() -> SuiteRun:
+    return run_case("failing")
+
+
+def test_passing_suite():
+    before = tree_listing(CASES / "passing")
+    run = run_case("passing")
+    assert outcomes(run) == {
+        "test_add": "passed",
+        "test_sign_negative": "passed",
+        "test_sign_positive": "passed",
+    }
+    assert run.failed == [] and len(run.passed) == 3
+    assert not run.crashed and not run.timed_out and run.collection_errors == []
+    assert tree_listing(CASES / "passing") == before  # no __pycache__, no .pytest_cache
+
+
+def test_coverage_contexts_are_per_test():
+    run = run_case("passing")
+    assert covering_tests(run, "calc.py", 2) == {"test_add"}
+    assert covering_tests(run, "calc.py", 6) == {"test_sign_negative", "test_sign_positive"}
+    assert covering_tests(run, "calc.py", 7) == {"test_sign_negative"}
+    assert covering_tests(run, "calc.py", 8) == {"test_sign_positive"}
+    # `def` lines run at import, inside no test.
+    assert 1 not in run.line_coverage["calc.py"]
+    assert list(run.line_coverage) == ["calc.py"]  # the tests themselves are not measured
+
+
+def test_failing_suite_outcomes(failing_run):
+    assert outcomes(failing_run) == {
+        "test_total": "passed",
+        "test_largest": "failed",
+        "test_largest_single": "passed",
+        "test_describe_empty": "passed",
+        "test_setup_error": "error",
+        "test_skipped": "skipped",
+    }
+    by_name = {r.nodeid.split("::")[-1]: r for r in failing_run.results}
+    assert by_name["test_largest"].message.startswith("assert 1 == 7")
+    assert "fixture setup fails" in by_name["test_setup_error"].message
+    assert failing_run.failed == [
+        "tests/test_stats.py::test_largest",
+        "tests/test_stats.py::test_setup_error",
+    ]
+
+
+def test_failing_suite_coverage(failing_run):
+    assert covering_tests(failing_run, "stats.py", 9) == {"test_largest"}
+    assert covering_tests(failing_run, "stats.py", 6) == {"test_largest", "test_largest_single"}
+    assert covering_tests(failing_run, "stats.py", 14) == {"test_describe_empty"}
+    assert 16 not in failing_run.line_coverage["stats.py"]  # no test describes a non-empty list
+
+
+def test_infinite_loop_times_out_and_the_rest_still_runs():
+    run = run_case("infinite_loop", per_test_timeout=0.5)
+    assert outcomes(run) == {
+        "test_even": "passed",
+        "test_odd_loops_forever": "timeout",
+        "test_after": "passed",
+    }
+    assert not run.crashed
+    assert "test_odd_loops_forever" in covering_tests(run, "spin.py", 3)  # the loop body
+    assert run.wall_time < 5
+
+
+def test_hang_is_killed_and_the_remaining_tests_rerun():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(testrun, "WATCHDOG_GRACE", 0.5)
+        run = run_case("hang", per_test_timeout=0.5)
+    assert outcomes(run) == {
+        "test_before": "passed",
+        "test_hangs": "timeout",
+        "test_after": "passed",
+    }
+    assert run.crashed
+
+
+def test_crash_marks_the_running_test_and_continues():
+    run = run_case("crash")
+    assert outcomes(run) == {"test_before": "passed", "test_crash": "error", "test_after": "passed"}
+    assert run.crashed
+    crash = next(r for r in run.results if r.outcome == "error")
+    assert crash.message == "interpreter crashed (exit code 3)"
+    assert covering_tests(run, "exits.py", 9) == {"test_before", "test_after"}
+
+
+def test_collection_error_is_reported_and_other_files_run():
+    run = run_case("collection_error")
+    assert outcomes(run) == {"test_area": "passed"}
+    [error] = run.collection_errors
+    assert error.startswith("tests/test_broken.py: ImportError: cannot import name 'perimeter'")
+    assert str(CASES / "collection_error") in error  # the user's path, not the temporary copy's
+
+
+def test_no_tests_raises():
+    with pytest.raises(NoTestsFound, match="no tests found"):
+        run_case("no_tests")
+
+
+def test_src_layout_with_pythonpath():
+    run = run_case("src_layout")
+    assert outcomes(run) == {"test_volume": "passed", "test_is_cube": "passed"}
+    assert covering_tests(run, "src/geometry/box.py", 2) == {"test_volume"}
+
+
+def test_select_runs_only_those_tests():
+    run = run_case("failing", select=["tests/test_stats.py::test_largest"])
+    assert outcomes(run) == {"test_largest": "failed"}
+
+
+def test_files_override_the_copy_not_the_user_tree():
+    original = (CASES / "passing" / "calc.py").read_bytes()
+    patched = original.replace(b"return a + b", b"return a - b")
+    run = run_case("passing", files={"calc.py": patched})
+    assert outcomes(run)["test_add"] == "failed"
+    assert (CASES / "passing" / "calc.py").read_bytes() == original
+
+
+def test_total_timeout_stops_the_run():
+    run = run_case("infinite_loop", per_test_timeout=60, total_timeout=3)
+    assert run.timed_out
+    # On a loaded machine the deadline may even fall before the loop starts; never after it.
+    assert (
+        outcomes(run).items()
+        <= {"test_even": "passed", "test_odd_loops_forever": "timeout"}.items()
+    )
+    assert run.wall_time < 10
+
+
+def test_missing_path_is_bad_input():
+    with pytest.raises(BadInput, match="nowhere: no such file or directory"):
+        run_suite(CASES / "passing", [CASES / "passing" / "nowhere"], [CASES / "passing"])
+
+
+def test_one_line_keeps_the_error_and_its_location():
+    report = 'tests/x.py:1: in <module>\nE     File "/p/mod.py", line 3\nE   SyntaxError: bad\n'
+    assert one_line(report) == "SyntaxError: bad (/p/mod.py, line 3)"
+    assert one_line("first\nlast\n") == "last"
+
+
+# -- project discovery and copying -------------------------------------------------------------
+
+
+def test_project_root_is_the_nearest_marked_directory():
+    root = CASES / "src_layout"
+    assert find_project_root([root / "src"], [root / "tests" / "test_box.py"]) == root
+
+
+def test_project_root_falls_back_to_the_common_parent(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    found = find_project_root([tmp_path / "a"], [tmp_path / "b"])
+    assert found == tmp_path.resolve() or any(
+        (found / marker).exists() for marker in ("pyproject.toml", ".git", "setup.py")
+    )
+
+
+def test_source_listing_excludes_tests_and_caches(tmp_path):
+    for relative in [
+        "pkg/__init__.py",
+        "pkg/core.py",
+        "pkg/test_core.py",
+        "tests/test_pkg.py",
+        "conftest.py",
+        ".hidden/x.py",
+        "venv/lib/site.py",
+        "pkg/__pycache__/core.py",
+        "notes.txt",
+    ]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("")
+    assert list_source_files([tmp_path], tmp_path, exclude=[tmp_path / "tests"]) == [
+        "pkg/__init__.py",
+        "pkg/core.py",
+    ]
+
+
+def test_copy_skips_version_control_and_caches(tmp_path):
+    source = tmp_path / "project"
+    for relative in ["mod.py", ".git/HEAD", ".venv/pyvenv.cfg", "pkg/__pycache__/m.pyc", "a.pyc"]:
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        (source / relative).write_text("x")
+    os.symlink(source / "mod.py", source / "link.py")
+    copy_project(source, tmp_path / "copy")
+    assert tree_listing(tmp_path / "copy") == ["link.py", "mod.py", "pkg"]
+    assert (tmp_path / "copy" / "link.py").is_symlink()
