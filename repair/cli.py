@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from repair.errors import RepairError
+from repair.errors import BadInput, RepairError
+from repair.exit_codes import ExitCode
 from repair.localize import FORMULAS, Localization, localize
 
 app = typer.Typer(
@@ -108,3 +109,79 @@ def _localization_json(result: Localization, formula: str) -> dict:
             for rank, line in enumerate(result.ranked, start=1)
         ],
     }
+
+
+@app.command("train")
+def train_command(
+    experiment: str = typer.Option(
+        "default", help="exp1, exp2, exp3, exp3b, exp3c, exp3d, exp4 or default."
+    ),
+    out: Path = typer.Option(None, help="Output folder (default runs/<experiment>)."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    init: Path = typer.Option(None, help="Checkpoint to start from (exp2 fine-tunes exp1's best)."),
+    set_: list[str] = typer.Option(
+        [], "--set", help="Override a setting: --set epochs=5 (repeatable)."
+    ),
+) -> None:
+    """Reproduce one of the research log's experiments, or train the bundled model."""
+    from training.config import apply_overrides, preset
+    from training.train import train
+
+    try:
+        config = apply_overrides(preset(experiment), [f"device={device}", *set_])
+        if init is not None:
+            config = apply_overrides(config, [f"init={init}"])
+        if config.init and not Path(config.init).is_file():
+            raise BadInput(
+                f"{config.init}: starting checkpoint not found (train exp1 first, or pass --init)"
+            )
+    except ValueError as error:
+        raise fail(BadInput(str(error))) from None
+    except RepairError as error:
+        raise fail(error) from None
+    folder = out or Path("runs") / experiment
+    try:
+        summary = train(config, folder, progress=lambda line: typer.echo(line, err=True))
+    except RepairError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:
+        typer.echo("repair: interrupted; checkpoints written so far are complete", err=True)
+        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+    typer.echo(f"best epoch {summary['best_epoch']}, checkpoint {folder / 'best.pt'}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    checkpoint: Path = typer.Argument(None, help="Checkpoint (default: the bundled model)."),
+    levels: str = typer.Option("0.2,0.5,0.75", help="Corruption levels, comma-separated."),
+    iterations: int = typer.Option(5, min=1, help="Rounds of predict → apply → run tests."),
+    per_program: int = typer.Option(3, min=1, help="Corruptions per held-out program and level."),
+    seed: int = typer.Option(0, help="Fixes the corruptions, so tables are comparable."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """One-shot and iterative accuracy on the held-out split, with a trivial baseline row."""
+    from repair.checkpoint import default_model_path
+    from training.evaluate import evaluate_checkpoint
+
+    try:
+        parsed = tuple(float(part) for part in levels.split(",") if part.strip())
+    except ValueError:
+        raise fail(BadInput(f"--levels {levels!r}: expected numbers like 0.2,0.5")) from None
+    path = checkpoint or default_model_path()
+    try:
+        result = evaluate_checkpoint(
+            str(path),
+            levels=parsed,
+            iterations=iterations,
+            per_program=per_program,
+            seed=seed,
+            device=device,
+        )
+    except RepairError as error:
+        raise fail(error) from None
+    if as_json:
+        result.pop("text")
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(result["text"])

@@ -7,10 +7,10 @@ own graph, which covers names the vocabulary has never seen.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from repair.graph import GraphNodes
@@ -52,11 +52,13 @@ def propose(
         gate = torch.sigmoid(output.copy_gate.float()).cpu()
         candidates_global = output.copy_candidates.cpu()
 
+    token_logp = token_logp.numpy()
     results: list[list[TokenProposal]] = []
     group_offset = 0
     for graph_id, (nodes, token_list) in enumerate(zip(graph_nodes, token_lists)):
         start = int(ptr[graph_id])
         proposals = []
+        option_cache: dict[tuple, list[str]] = {}
         for local, token_index in enumerate(nodes.node_token):
             if token_index < 0:
                 continue
@@ -66,15 +68,16 @@ def propose(
             node = start + local
             if float(wrong[node]) < min_wrong:
                 continue
-            options = candidates(token, token_list)
+            # Same class, same scope, same text → same options: compute them once per program.
+            key = (token.token_class, token.scope, token.text)
+            if key not in option_cache:
+                option_cache[key] = candidates(token, token_list)
+            options = option_cache[key]
             if not options:
                 continue
-            vocab_p = {
-                text: math.exp(float(token_logp[node, vocabulary[text]]))
-                if text in vocabulary
-                else 0.0
-                for text in options
-            }
+            ids = np.array([vocabulary.stoi.get(text, -1) for text in options])
+            probabilities = np.where(ids >= 0, np.exp(token_logp[node, ids.clip(min=0)]), 0.0)
+            vocab_p = dict(zip(options, probabilities.tolist()))
             scores = dict(vocab_p)
             row = copy_rows.get(node)
             if (

@@ -207,3 +207,53 @@ def format_table(
             )
         lines.append("| any level, baseline: leave the program unchanged | | 0.0% | 0.0% | | | | |")
     return "\n".join(lines)
+
+
+def evaluate_checkpoint(
+    path: str,
+    *,
+    levels: Sequence[float] = (0.2, 0.5, 0.75),
+    iterations: int = 5,
+    per_program: int = 3,
+    seed: int = 0,
+    device: str = "auto",
+    workers: int = 0,
+) -> dict:
+    """The log's table for one checkpoint, on the held-out HumanEval split (never trained on)."""
+    from repair.checkpoint import load_checkpoint
+    from training.config import TrainConfig
+    from training.data import load_splits
+    from training.train import resolve_device
+
+    torch_device = resolve_device(device)
+    checkpoint = load_checkpoint(path, torch_device)
+    train_config = (
+        TrainConfig.from_dict(checkpoint.train_config) if checkpoint.train_config else TrainConfig()
+    )
+    splits = load_splits(train_config)
+    cases = make_cases(splits.held_out, levels, per_program, seed)
+    environment = Environment(
+        splits.held_out, checkpoint.vocabulary, train_config.signal, workers=workers
+    )
+    try:
+        table = evaluate_cases(
+            checkpoint.model,
+            environment,
+            cases,
+            iterations=iterations,
+            device=torch_device,
+            feedback_at_first_step=train_config.feedback_at_first_step,
+        )
+    finally:
+        environment.close()
+    baseline = frequency_baseline(splits.train, cases)
+    split = f"held-out HumanEval ({len(splits.held_out)} programs, {per_program} corruptions each, seed {seed})"
+    return {
+        "checkpoint": str(path),
+        "experiment": train_config.experiment,
+        "split": split,
+        "iterations": iterations,
+        "table": {f"{level:g}": row for level, row in table.items()},
+        "baseline_most_frequent": {f"{level:g}": value for level, value in baseline.items()},
+        "text": format_table(table, baseline, split),
+    }

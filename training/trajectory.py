@@ -204,7 +204,7 @@ def proposals_for(
     batch: Batch,
     observations: Sequence[Observation],
     vocabulary: Vocabulary,
-    min_wrong: float = 0.5,
+    min_wrong: float = 0.0,
 ):
     return propose(
         output,
@@ -217,15 +217,22 @@ def proposals_for(
     )
 
 
-def decided_edits(proposals: Sequence[TokenProposal], threshold: float = 0.5) -> list[Edit]:
-    """The model's own next state: replace every token it believes wrong by its best option."""
-    edits = []
-    for proposal in proposals:
-        if proposal.wrong > threshold:
-            text = proposal.best[0]
-            token = proposal.token
-            edits.append(Edit(token.start, token.end, token.text, text))
-    return edits
+def decide(proposals: Sequence[TokenProposal]) -> list[TokenProposal]:
+    """The tokens the model changes in one pass.
+
+    A fixed threshold on P(wrong) barely ever fires early in training or at low corruption, so
+    the model changes as many tokens as it expects to be wrong (the sum of its P(wrong), a
+    calibrated count), taking those where P(wrong) · P(best replacement) is highest, plus any
+    token it is more sure is wrong than right.
+    """
+    expected = round(sum(p.wrong for p in proposals))
+    ranked = sorted(proposals, key=lambda p: (-(p.wrong * p.best[1]), p.token.index))
+    return [p for rank, p in enumerate(ranked) if rank < expected or p.wrong > 0.5]
+
+
+def decided_edits(proposals: Sequence[TokenProposal]) -> list[Edit]:
+    """The model's own next state: its chosen tokens replaced by their best options."""
+    return [Edit(p.token.start, p.token.end, p.token.text, p.best[0]) for p in decide(proposals)]
 
 
 def next_states(
