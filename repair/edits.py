@@ -1,0 +1,439 @@
+"""Edit operations beyond same-class token replacement, read off the syntax tree.
+
+Real bugs need a few small structural edits that no token replacement can make: swap two operands
+or call arguments, insert or remove a unary `not`, insert or remove `+ 1` / `- 1` (off by one),
+insert or remove a slice bound. Each operation is an `Edit` (exact byte span, old text, new text;
+`Edit.inverse()` undoes it) together with where it acts, so the repair loop can score it by the
+model's belief that the tokens it touches are wrong. An operation never adds or removes a line
+break, so line numbers stay valid across edits, and it keeps the program parsable (parentheses are
+added where precedence needs them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter
+
+from repair.source import Edit, parse
+
+# Node types that can be moved or wrapped without parentheses: they bind tighter than any operator.
+ATOMS = frozenset(
+    {
+        "identifier",
+        "attribute",
+        "call",
+        "subscript",
+        "integer",
+        "float",
+        "string",
+        "concatenated_string",
+        "true",
+        "false",
+        "none",
+        "parenthesized_expression",
+        "list",
+        "tuple",
+        "dictionary",
+        "set",
+        "list_comprehension",
+        "dictionary_comprehension",
+        "set_comprehension",
+        "generator_expression",
+    }
+)
+# Expressions `not` binds looser than (so `not E` needs no parentheses): comparisons and tighter.
+_NOT_NEEDS_PARENS = frozenset(
+    {"boolean_operator", "conditional_expression", "lambda", "named_expression", "not_operator"}
+)
+# Binary operators that bind at least as tightly as `+`: `E + 1` needs no parentheses around E.
+_TIGHTER_THAN_PLUS = frozenset({"+", "-", "*", "/", "//", "%", "@", "**"})
+# Expressions that may hold a number: the targets of `+ 1` / `- 1`.
+_NUMERIC_LOOKING = frozenset(
+    {"identifier", "attribute", "call", "subscript", "binary_operator", "unary_operator"}
+)
+# Operators whose operands' order matters for numbers (swapping `a + b` rarely fixes a bug).
+_ORDERED_OPERATORS = frozenset({"-", "/", "//", "%", "**", "<<", ">>", "in", "not in"})
+# Builtins that take containers or other non-numbers: no `+ 1` on their arguments ...
+_CONTAINER_FUNCTIONS = frozenset(
+    {
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "enumerate",
+        "filter",
+        "frozenset",
+        "getattr",
+        "hasattr",
+        "isinstance",
+        "iter",
+        "len",
+        "list",
+        "map",
+        "next",
+        "print",
+        "repr",
+        "reversed",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "type",
+        "zip",
+    }
+)
+# ... and those of them whose result is not a number either: no `+ 1` on the call.
+_NON_NUMERIC_RESULTS = (_CONTAINER_FUNCTIONS | {"range"}) - {"len", "sum", "next", "getattr"}
+MAX_SWAPPED_ARGUMENTS = 4  # calls with more positional arguments only swap neighbours
+
+
+@dataclass(frozen=True)
+class EditOperation:
+    """One structural edit of the source, with what it touches."""
+
+    kind: str  # "swap_operands", "swap_arguments", "insert_not", "remove_not",
+    # "add_one", "subtract_one", "remove_offset", "insert_slice_bound", "remove_slice_bound"
+    edit: Edit
+    line: int  # 1-based line of the edit's start
+    focus: tuple[int, int]  # byte span of the tokens the edit is about (scored by the model)
+
+
+def edit_operations(
+    source: bytes,
+    tree: tree_sitter.Tree | None = None,
+    region: tuple[int, int] | None = None,
+) -> list[EditOperation]:
+    """Every structural edit of `source` (or of the byte range `region`), in source order,
+    without duplicates."""
+    tree = tree or parse(source)
+    start, end = region or (0, len(source))
+    seen: set[tuple[int, int, str]] = set()
+    operations = []
+    for node in _walk(tree.root_node, start, end):
+        for operation in _operations_at(node, source):
+            edit = operation.edit
+            key = (edit.start, edit.end, edit.new)
+            if key not in seen and edit.new != edit.old and start <= edit.start < end:
+                seen.add(key)
+                operations.append(operation)
+    operations.sort(key=lambda op: (op.edit.start, op.edit.end, op.kind, op.edit.new))
+    return operations
+
+
+def _walk(root: tree_sitter.Node, start: int, end: int) -> Iterator[tree_sitter.Node]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte <= start or node.start_byte >= end:
+            continue
+        yield node
+        stack.extend(reversed(node.children))
+
+
+def _text(node: tree_sitter.Node, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8")
+
+
+def _operation(
+    kind: str, source: bytes, start: int, end: int, new: str, focus: tuple[int, int], line: int
+) -> EditOperation:
+    old = source[start:end].decode("utf-8")
+    return EditOperation(kind, Edit(start, end, old, new), line, focus)
+
+
+def _span(node: tree_sitter.Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+def _line(node: tree_sitter.Node) -> int:
+    return node.start_point[0] + 1
+
+
+def _operations_at(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    kind = node.type
+    if kind in ("binary_operator", "comparison_operator"):
+        yield from _swap_operands(node, source)
+    if kind == "binary_operator":
+        yield from _remove_offset(node, source)
+    if kind == "argument_list":
+        yield from _swap_arguments(node, source)
+    if kind == "not_operator":
+        yield from _remove_not(node, source)
+    for condition in _conditions(node):
+        yield from _insert_not(condition, source)
+    for expression in _numeric_slots(node):
+        yield from _add_offset(expression, source)
+    if kind == "slice":
+        yield from _slice_bounds(node, source)
+
+
+# --- swaps ---------------------------------------------------------------------------------
+
+
+def _moved(node: tree_sitter.Node, source: bytes) -> str:
+    """The text of an operand moved to the other side: parenthesised unless it is an atom."""
+    text = _text(node, source)
+    return text if node.type in ATOMS else f"({text})"
+
+
+def _swap_operands(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    operands = [child for child in node.named_children if child.type != "comment"]
+    operators = [child for child in node.children if not child.is_named]
+    if len(operands) != 2 or len(operators) != 1:
+        return
+    operator = " ".join(_text(operators[0], source).split())  # "not  in" -> "not in"
+    if operator not in _ORDERED_OPERATORS:
+        return
+    left, right = operands
+    middle = source[left.end_byte : right.start_byte].decode("utf-8")
+    if "\n" in middle:
+        return
+    new = _moved(right, source) + middle + _moved(left, source)
+    yield _operation(
+        "swap_operands",
+        source,
+        left.start_byte,
+        right.end_byte,
+        new,
+        _span(operators[0]),
+        _line(node),
+    )
+
+
+def _swap_arguments(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    arguments = [child for child in node.named_children if child.type != "comment"]
+    positional = []
+    for argument in arguments:
+        if argument.type in ("keyword_argument", "list_splat", "dictionary_splat"):
+            break
+        positional.append(argument)
+    if len(positional) < 2 or node.parent is None or node.parent.type != "call":
+        return
+    if len(positional) <= MAX_SWAPPED_ARGUMENTS:
+        pairs = [(i, j) for i in range(len(positional)) for j in range(i + 1, len(positional))]
+    else:
+        pairs = [(i, i + 1) for i in range(len(positional) - 1)]
+    for i, j in pairs:
+        first, second = positional[i], positional[j]
+        if "\n" in _text(first, source) or "\n" in _text(second, source):
+            continue
+        if _text(first, source) == _text(second, source):
+            continue
+        middle = source[first.end_byte : second.start_byte].decode("utf-8")
+        if "\n" in middle:
+            continue
+        new = _text(second, source) + middle + _text(first, source)
+        yield _operation(
+            "swap_arguments",
+            source,
+            first.start_byte,
+            second.end_byte,
+            new,
+            (first.start_byte, second.end_byte),
+            _line(first),
+        )
+
+
+# --- not -----------------------------------------------------------------------------------
+
+
+def _conditions(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Expressions read as truth values: conditions of if / elif / while / assert / a
+    conditional expression, and the operands of `and` / `or`."""
+    kind = node.type
+    if kind in ("if_statement", "elif_clause", "while_statement"):
+        condition = node.child_by_field_name("condition")
+        if condition is not None:
+            yield condition
+    elif kind == "assert_statement":
+        named = node.named_children
+        if named:
+            yield named[0]
+    elif kind == "conditional_expression":
+        named = node.named_children
+        if len(named) == 3:
+            yield named[1]
+    elif kind == "boolean_operator":
+        for field in ("left", "right"):
+            operand = node.child_by_field_name(field)
+            if operand is not None and operand.type != "boolean_operator":
+                yield operand
+
+
+def _insert_not(condition: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    if condition.type == "not_operator":
+        return  # removing it is the other operation
+    text = _text(condition, source)
+    if "\n" in text:
+        return
+    if condition.type in _NOT_NEEDS_PARENS:
+        text = f"({text})"
+    yield _operation(
+        "insert_not",
+        source,
+        condition.start_byte,
+        condition.end_byte,
+        f"not {text}",
+        _span(condition),
+        _line(condition),
+    )
+
+
+def _remove_not(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    # `not E` binds looser than E (a comparison or tighter, or parenthesised), so E stands in
+    # its place without parentheses.
+    argument = node.child_by_field_name("argument")
+    if argument is None:
+        return
+    yield _operation(
+        "remove_not",
+        source,
+        node.start_byte,
+        node.end_byte,
+        _text(argument, source),
+        _span(node.children[0]),
+        _line(node),
+    )
+
+
+# --- off by one ----------------------------------------------------------------------------
+
+
+def _numeric_slots(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Expressions where an off-by-one is common: call arguments (range bounds), subscript
+    indices and slice bounds, the right side of comparisons, right-hand sides of assignments,
+    return values."""
+    kind = node.type
+    candidates: list[tree_sitter.Node] = []
+    if kind == "argument_list" and not _calls_container_function(node.parent):
+        for child in node.named_children:
+            if child.type == "keyword_argument":
+                value = child.child_by_field_name("value")
+                if value is not None:
+                    candidates.append(value)
+            else:
+                candidates.append(child)
+    elif kind == "subscript":
+        candidates += [
+            child for child in node.children_by_field_name("subscript") if child.type != "slice"
+        ]
+    elif kind == "slice":
+        candidates += node.named_children
+    elif kind == "comparison_operator":
+        candidates += node.named_children[1:]
+    elif kind in ("assignment", "augmented_assignment"):
+        right = node.child_by_field_name("right")
+        if right is not None:
+            candidates.append(right)
+    elif kind == "return_statement":
+        candidates += node.named_children[:1]
+    for candidate in candidates:
+        if candidate.type in _NUMERIC_LOOKING and not _calls(candidate, _NON_NUMERIC_RESULTS):
+            yield candidate
+
+
+def _calls_container_function(node: tree_sitter.Node | None) -> bool:
+    return node is not None and _calls(node, _CONTAINER_FUNCTIONS)
+
+
+def _calls(node: tree_sitter.Node, names: frozenset[str]) -> bool:
+    """`node` is a call of a plain name in `names`."""
+    if node.type != "call":
+        return False
+    function = node.child_by_field_name("function")
+    return (
+        function is not None
+        and function.type == "identifier"
+        and (function.text or b"").decode("utf-8") in names
+    )
+
+
+def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    text = _text(expression, source)
+    if "\n" in text or _offset_of(expression, source) is not None:
+        return  # `x + 1` already: removing it, or replacing the 1, are the edits to try
+    if expression.type == "binary_operator":
+        operator = expression.child_by_field_name("operator")
+        if operator is None or _text(operator, source) not in _TIGHTER_THAN_PLUS:
+            text = f"({text})"
+    for kind, suffix in (("add_one", " + 1"), ("subtract_one", " - 1")):
+        yield _operation(
+            kind,
+            source,
+            expression.start_byte,
+            expression.end_byte,
+            text + suffix,
+            _span(expression),
+            _line(expression),
+        )
+
+
+def _offset_of(node: tree_sitter.Node, source: bytes) -> tuple | None:
+    """(left, operator, right) when `node` reads `E + 1` or `E - 1`."""
+    if node.type != "binary_operator":
+        return None
+    operator = node.child_by_field_name("operator")
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    if operator is None or left is None or right is None:
+        return None
+    if _text(operator, source) not in ("+", "-") or right.type != "integer":
+        return None
+    if _text(right, source) != "1":
+        return None
+    return left, operator, right
+
+
+def _remove_offset(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    parts = _offset_of(node, source)
+    if parts is None:
+        return
+    left, operator, right = parts
+    yield _operation(
+        "remove_offset",
+        source,
+        node.start_byte,
+        node.end_byte,
+        _text(left, source),
+        (operator.start_byte, right.end_byte),
+        _line(node),
+    )
+
+
+# --- slices --------------------------------------------------------------------------------
+
+
+def _slice_bounds(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+    """`a[i:j]`: drop i or j; `a[:j]` gains a start of 1, `a[i:]` a stop of -1."""
+    parts: list[list[tree_sitter.Node]] = [[]]
+    colons: list[tree_sitter.Node] = []
+    for child in node.children:
+        if child.type == ":":
+            colons.append(child)
+            parts.append([])
+        elif child.type != "comment":
+            parts[-1].append(child)
+    if not colons:
+        return
+    line = _line(node)
+    start_part, stop_part = parts[0], parts[1]
+    first_colon = colons[0]
+    if start_part:
+        begin, finish = start_part[0].start_byte, start_part[-1].end_byte
+        yield _operation("remove_slice_bound", source, begin, finish, "", (begin, finish), line)
+    else:
+        position = first_colon.start_byte
+        yield _operation(
+            "insert_slice_bound", source, position, position, "1", _span(first_colon), line
+        )
+    if stop_part:
+        begin, finish = stop_part[0].start_byte, stop_part[-1].end_byte
+        yield _operation("remove_slice_bound", source, begin, finish, "", (begin, finish), line)
+    else:
+        position = first_colon.end_byte
+        yield _operation(
+            "insert_slice_bound", source, position, position, "-1", _span(first_colon), line
+        )
