@@ -46,6 +46,20 @@ def test_outcomes_and_lines_per_test() -> None:
     assert not result.all_passed and result.failed_count == 2
 
 
+def test_lines_stay_exact_when_calls_of_fully_seen_functions_go_untraced() -> None:
+    source = (
+        "def parity(n):\n"  # 1
+        "    if n % 2:\n"  # 2
+        "        return 'odd'\n"  # 3
+        "    return 'even'\n"  # 4
+        "def same(x): return x\n"  # 5: body on the def line
+        "def count(xs):\n"  # 6
+        "    return [parity(same(x)) for x in xs]\n"  # 7
+    )
+    result = execute(source, ["count([2, 4, 6, 8, 3, 5])", "count([2] * 50)", "same(1)"])
+    assert [outcome.lines for outcome in result.outcomes] == [{2, 3, 4, 5, 7}, {2, 4, 5, 7}, {5}]
+
+
 def test_infinite_loop_times_out_and_later_tests_still_run(executor: Executor) -> None:
     started = time.monotonic()
     result = executor.run(SOURCE, ["spin()", "assert sign(0) == 0"])
