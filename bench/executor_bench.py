@@ -11,6 +11,7 @@ is what a naive trajectory step would cost), with the ratio on that sample; then
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -74,6 +75,20 @@ def time_baseline(programs: list[Program]) -> dict[str, float]:
     return times
 
 
+def cpu_ms_per_program(programs: list[Program]) -> float:
+    """CPU time (this process and its forked children), which a busy machine inflates far less
+    than wall time. workers=0 forks from here, so os.times() sees the children."""
+    executor = Executor(workers=0, cache_size=0)
+    executor.run("", ["pass"])
+    before = os.times()
+    executor.run_many(programs)
+    executor.run("", ["pass  # reaps the last child"])
+    after = os.times()
+    fields = ("user", "system", "children_user", "children_system")
+    spent = sum(getattr(after, name) - getattr(before, name) for name in fields)
+    return spent / len(programs) * 1000
+
+
 def throughput(programs: list[Program], workers: int) -> float:
     with Executor(workers=workers, cache_size=0) as executor:
         executor.run_many([("", [f"pass  # {i}"]) for i in range(workers)])  # warm
@@ -90,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     programs = humaneval_programs()
     tests = sum(len(p.tests) for p in programs)
     print(f"HumanEval: {len(programs)} programs, {tests} tests, Python {sys.version.split()[0]}")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
     executor_ms = time_executor(programs)
     print(f"executor, 1 worker, uncached    {percentiles(list(executor_ms.values()))}")
@@ -106,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
     slow_names = {name for name, _ in slowest}
     typical = [p for p in programs if p.name not in slow_names]
+    print(
+        f"CPU per program (executor process + children, mean, without the 3 slowest): "
+        f"{cpu_ms_per_program(typical):.2f} ms"
+    )
     for workers in (1, 2):
         every, without_slowest = throughput(programs, workers), throughput(typical, workers)
         print(
