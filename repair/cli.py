@@ -185,3 +185,90 @@ def evaluate_command(
         typer.echo(json.dumps(result, indent=2))
     else:
         typer.echo(result["text"])
+
+
+@app.command("fix")
+def fix_command(
+    src: list[Path] = typer.Argument(..., help="Source files or directories to repair."),
+    tests: list[Path] = typer.Option(..., "--tests", help="Test file or directory (repeatable)."),
+    apply: bool = typer.Option(False, "--apply", help="Write the verified fix into the files."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    timeout: float = typer.Option(120.0, min=1.0, help="Seconds for the whole repair."),
+    max_candidates: int = typer.Option(500, min=1, help="Candidate edits validated at most."),
+    rounds: int = typer.Option(4, min=1, help="Refinement rounds (edits built on partial fixes)."),
+    beam: int = typer.Option(4, min=1, help="Partial fixes kept per round."),
+    jobs: int = typer.Option(0, min=0, help="Validation workers (0: one per core)."),
+    seed: int = typer.Option(0, help="Breaks ties between equally ranked candidates."),
+    model: Path = typer.Option(None, help="Checkpoint (default: the bundled model)."),
+    no_model: bool = typer.Option(
+        False, "--no-model", help="Rank candidates by suspiciousness only (the baseline)."
+    ),
+    formula: FormulaName = typer.Option(FormulaName("tarantula"), help="Suspiciousness formula."),
+    test_timeout: float = typer.Option(5.0, min=0.1, help="Seconds one test may run."),
+) -> None:
+    """Find a fix that makes the failing tests pass, verify it, print it as a diff."""
+    from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
+
+    config = RepairConfig(
+        timeout=timeout,
+        max_candidates=max_candidates,
+        rounds=rounds,
+        beam=beam,
+        seed=seed,
+        model_path=model,
+        use_model=not no_model,
+        formula=formula.value,
+        test_timeout=test_timeout,
+        apply=apply,
+    )
+    if jobs:
+        config.jobs = jobs
+    try:
+        result = fix(src, tests, config, progress=lambda line: typer.echo(line, err=True))
+    except RepairError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:
+        typer.echo("repair: interrupted; your files are untouched", err=True)
+        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_repair(result)
+    if result.status == FIXED:
+        raise typer.Exit(code=int(ExitCode.FIXED))
+    if result.status == NOTHING_TO_FIX:
+        raise typer.Exit(code=int(ExitCode.NOTHING_TO_FIX))
+    raise typer.Exit(code=int(ExitCode.NO_FIX_FOUND))
+
+
+def _print_repair(result) -> None:
+    cost = (
+        f"{result.candidates_tried} candidates tried, {result.test_runs} test runs, "
+        f"{result.rounds} round{'s' if result.rounds != 1 else ''}, {result.seconds:.1f} s"
+    )
+    if result.status == "nothing_to_fix":
+        typer.echo("all tests pass: nothing to fix")
+        return
+    if result.status == "fixed":
+        count = len(result.edits)
+        typer.echo(
+            f"fixed: {count} edit{'s' if count != 1 else ''}, verified by a fresh pytest run"
+            + ("; written to your files" if result.applied else "")
+        )
+    else:
+        typer.echo(f"no fix found ({result.stop_reason})")
+        if result.edits:
+            typer.echo(
+                f"best partial fix leaves {len(result.still_failing)} of "
+                f"{len(result.failing_before)} failing tests failing:"
+            )
+    for edit in result.edits:
+        typer.echo(f"  {edit.path}:{edit.line}  {edit.old!r} -> {edit.new!r}  ({edit.kind})")
+    typer.echo(f"tests failing before: {len(result.failing_before)}")
+    for nodeid in result.failing_before:
+        mark = "passes now" if nodeid in result.passing_after else "still fails"
+        typer.echo(f"  {nodeid}  ({mark})")
+    typer.echo(f"model: {result.model}; {cost}")
+    if result.diff:
+        typer.echo("")
+        typer.echo(result.diff, nl=False)

@@ -2,7 +2,8 @@
 
 Real bugs need a few small structural edits that no token replacement can make: swap two operands
 or call arguments, insert or remove a unary `not`, insert or remove `+ 1` / `- 1` (off by one),
-insert or remove a slice bound. Each operation is an `Edit` (exact byte span, old text, new text;
+insert or remove a slice bound, and read another attribute (`item.price` for `item.quantity`:
+attribute names are not repair targets of the token model, whose identifiers are names in scope). Each operation is an `Edit` (exact byte span, old text, new text;
 `Edit.inverse()` undoes it) together with where it acts, so the repair loop can score it by the
 model's belief that the tokens it touches are wrong. An operation never adds or removes a line
 break, so line numbers stay valid across edits, and it keeps the program parsable (parentheses are
@@ -88,6 +89,7 @@ _CONTAINER_FUNCTIONS = frozenset(
 # ... and those of them whose result is not a number either: no `+ 1` on the call.
 _NON_NUMERIC_RESULTS = (_CONTAINER_FUNCTIONS | {"range"}) - {"len", "sum", "next", "getattr"}
 MAX_SWAPPED_ARGUMENTS = 4  # calls with more positional arguments only swap neighbours
+MAX_ATTRIBUTE_OPTIONS = 8  # other attribute names offered per attribute, most used first
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class EditOperation:
     """One structural edit of the source, with what it touches."""
 
     kind: str  # "swap_operands", "swap_arguments", "insert_not", "remove_not",
-    # "add_one", "subtract_one", "remove_offset", "insert_slice_bound", "remove_slice_bound"
+    # "add_one", "subtract_one", "remove_offset", "insert_slice_bound", "remove_slice_bound",
+    # "replace_attribute"
     edit: Edit
     line: int  # 1-based line of the edit's start
     focus: tuple[int, int]  # byte span of the tokens the edit is about (scored by the model)
@@ -112,8 +115,9 @@ def edit_operations(
     start, end = region or (0, len(source))
     seen: set[tuple[int, int, str]] = set()
     operations = []
+    attributes = _attribute_names(tree.root_node, source)
     for node in _walk(tree.root_node, start, end):
-        for operation in _operations_at(node, source):
+        for operation in _operations_at(node, source, attributes):
             edit = operation.edit
             key = (edit.start, edit.end, edit.new)
             if key not in seen and edit.new != edit.old and start <= edit.start < end:
@@ -152,8 +156,12 @@ def _line(node: tree_sitter.Node) -> int:
     return node.start_point[0] + 1
 
 
-def _operations_at(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+def _operations_at(
+    node: tree_sitter.Node, source: bytes, attributes: dict[bool, list[str]]
+) -> Iterator[EditOperation]:
     kind = node.type
+    if kind == "attribute":
+        yield from _replace_attribute(node, source, attributes)
     if kind in ("binary_operator", "comparison_operator"):
         yield from _swap_operands(node, source)
     if kind == "binary_operator":
@@ -436,4 +444,59 @@ def _slice_bounds(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperati
         position = first_colon.end_byte
         yield _operation(
             "insert_slice_bound", source, position, position, "-1", _span(first_colon), line
+        )
+
+
+# --- attributes ----------------------------------------------------------------------------
+
+
+def _is_called(attribute: tree_sitter.Node) -> bool:
+    parent = attribute.parent
+    return (
+        parent is not None
+        and parent.type == "call"
+        and parent.child_by_field_name("function") == attribute
+    )
+
+
+def _attribute_names(root: tree_sitter.Node, source: bytes) -> dict[bool, list[str]]:
+    """The file's attribute names, most used first, apart for method calls (True) and reads."""
+    counts: dict[bool, dict[str, int]] = {True: {}, False: {}}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "attribute":
+            name = node.child_by_field_name("attribute")
+            if name is not None:
+                text = _text(name, source)
+                table = counts[_is_called(node)]
+                table[text] = table.get(text, 0) + 1
+        stack.extend(node.children)
+    return {
+        called: sorted(table, key=lambda name: (-table[name], name))
+        for called, table in counts.items()
+    }
+
+
+def _replace_attribute(
+    node: tree_sitter.Node, source: bytes, attributes: dict[bool, list[str]]
+) -> Iterator[EditOperation]:
+    name = node.child_by_field_name("attribute")
+    if name is None:
+        return
+    parent = node.parent
+    if parent is not None and parent.type in ("assignment", "augmented_assignment"):
+        if parent.child_by_field_name("left") == node:
+            return  # renaming what is assigned defines another attribute; not a fix
+    current = _text(name, source)
+    options = [other for other in attributes[_is_called(node)] if other != current]
+    for option in options[:MAX_ATTRIBUTE_OPTIONS]:
+        yield _operation(
+            "replace_attribute",
+            source,
+            name.start_byte,
+            name.end_byte,
+            option,
+            _span(node),
+            _line(name),
         )

@@ -75,6 +75,23 @@ def test_slice_bounds():
     assert edits_of("y = s[i:]\n", "insert_slice_bound") == ["y = s[i:-1]\n"]
 
 
+def test_replace_attribute():
+    code = (
+        "def f(item):\n    item.total = item.price\n    return item.quantity + item.name.upper()\n"
+    )
+    assert edits_of(code, "replace_attribute") == [
+        code.replace("item.price", "item.name"),
+        code.replace("item.price", "item.quantity"),
+        code.replace("item.price", "item.total"),
+        code.replace("item.quantity", "item.name"),
+        code.replace("item.quantity", "item.price"),
+        code.replace("item.quantity", "item.total"),
+        code.replace("item.name.upper", "item.price.upper"),
+        code.replace("item.name.upper", "item.quantity.upper"),
+        code.replace("item.name.upper", "item.total.upper"),
+    ]  # the assigned `item.total` stays; `upper` is called, the only called name
+
+
 def test_region_limits_operations():
     source = b"def f(a, b):\n    return a - b\n\ndef g(a, b):\n    return a - b\n"
     second = source.index(b"def g")
@@ -103,6 +120,7 @@ def test_every_kind_occurs_in_the_standard_library():
         "remove_offset",
         "insert_slice_bound",
         "remove_slice_bound",
+        "replace_attribute",
     }
 
 

@@ -1,0 +1,311 @@
+"""`repair fix`: the repair loop of DESIGN.md, from paths to a verified patch.
+
+1. Check the inputs (paths, UTF-8, syntax, the checkpoint) before anything runs.
+2. Run the suite once under per-test coverage. All pass: nothing to fix. Collection errors: the
+   suite is broken, which is reported, not repaired.
+3. Start the validation workers; run the failing state once through them for the baseline.
+4. Search (`repair.search`): each state expanded is localised (its own coverage run after the
+   first), its suspicious regions ranked by the model and suspiciousness (`repair.rank`,
+   `repair.score`), candidates validated, partial states kept, rounds advanced.
+5. A passing candidate is verified by a fresh pytest run under the user's configuration
+   (`repair.patch`), reported as a unified diff, and written with `apply=True` only.
+
+Nothing here writes into the user's tree except `apply_patch_atomically`, at the very end.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.errors import BadInput, TestSuiteBroken
+from repair.localize import formula_named, line_scores, scores_by_file
+from repair.patch import apply_patch_atomically, unified_diff, verify_patch
+from repair.project import check_paths_exist, find_project_root, list_source_files
+from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
+from repair.search import Budget, Search, SearchOutcome, State
+from repair.source import check_parses, tokens
+from repair.testrun import SuiteRun, run_suite
+from repair.validate import Request, Validator
+
+FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
+MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast it was before
+TEST_TIMEOUT_FACTOR = 10.0  # ... else this many times the slowest passing test
+MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
+
+
+def _default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@dataclass
+class RepairConfig:
+    timeout: float = 120.0  # seconds for the whole repair, final verification included
+    max_candidates: int = 500  # candidate edits validated at most
+    rounds: int = 4  # refinement rounds; round k feeds the model iteration k
+    beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
+    jobs: int = field(default_factory=_default_jobs)  # validation workers (one per core)
+    seed: int = 0  # breaks ties between equally ranked candidates
+    model_path: Path | None = None  # None: the bundled model (models/default.pt)
+    use_model: bool = True  # False: the model-free baseline, candidates by suspiciousness only
+    formula: str = "tarantula"  # suspiciousness formula (repair.localize.FORMULAS)
+    top_functions: int = 5  # most suspicious functions whose edits are considered
+    max_options: int = 10  # replacements considered per token, best first
+    test_timeout: float = 5.0  # seconds one test may run in the first (coverage) run
+    apply: bool = False  # write the verified patch into the user's files
+
+
+@dataclass(frozen=True)
+class EditReport:
+    path: str
+    line: int
+    kind: str
+    old: str
+    new: str
+
+
+@dataclass
+class RepairResult:
+    status: str  # FIXED, NOTHING_TO_FIX or NOT_FOUND
+    root: Path
+    edits: list[EditReport]
+    diff: str  # unified diff of the fix ("" unless fixed)
+    failing_before: list[str]
+    passing_after: list[str]  # of failing_before, those passing after the edits
+    still_failing: list[str]  # in the best state found (empty when fixed)
+    candidates_tried: int
+    test_runs: int  # pytest sessions: coverage runs, validations, verifications
+    rounds: int
+    seconds: float
+    verified: bool  # a fresh pytest run under the user's configuration passed
+    applied: bool
+    model: str  # the checkpoint used, or "none"
+    stop_reason: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "status": self.status,
+            "root": str(self.root),
+            "edits": [edit.__dict__ for edit in self.edits],
+            "diff": self.diff,
+            "failing_before": self.failing_before,
+            "passing_after": self.passing_after,
+            "still_failing": self.still_failing,
+            "candidates_tried": self.candidates_tried,
+            "test_runs": self.test_runs,
+            "rounds": self.rounds,
+            "seconds": round(self.seconds, 3),
+            "verified": self.verified,
+            "applied": self.applied,
+            "model": self.model,
+            "stop_reason": self.stop_reason,
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def fix(
+    src_paths: Sequence[Path | str],
+    test_paths: Sequence[Path | str],
+    config: RepairConfig | None = None,
+    progress: Progress | None = None,
+) -> RepairResult:
+    """Find, verify and (with `config.apply`) write a fix for the failing tests.
+
+    Raises BadInput (missing path, no tests, non-UTF-8 or unparsable source), CheckpointError,
+    TestSuiteBroken; KeyboardInterrupt leaves the user's files untouched.
+    """
+    config = config or RepairConfig()
+    say = progress or (lambda message: None)
+    started = time.monotonic()
+    deadline = started + config.timeout
+    src = [Path(path) for path in src_paths]
+    tests = [Path(path) for path in test_paths]
+    if not src:
+        raise BadInput("no source paths given")
+    if not tests:
+        raise BadInput("no test paths given (--tests)")
+    check_paths_exist([*src, *tests])
+    formula_named(config.formula)
+    root = find_project_root(src, tests)
+    sources = list_source_files(src, root, exclude=tests)
+    if not sources:
+        raise BadInput(f"no Python source files under {', '.join(map(str, src))}")
+    originals = {path: (root / path).read_bytes() for path in sources}
+    for path, data in originals.items():
+        check_parses(data, path)
+    scorer, model_name = _load_scorer(config)
+    relative_tests = [_relative(path, root) for path in tests]
+
+    say("running the test suite under coverage")
+    run = run_suite(
+        root,
+        tests,
+        src,
+        per_test_timeout=config.test_timeout,
+        total_timeout=max(1.0, deadline - time.monotonic()),
+    )
+    if run.collection_errors or not run.results:
+        first = run.collection_errors[0] if run.collection_errors else "no test ran"
+        raise TestSuiteBroken(f"the test suite does not run: {first}")
+    failing_before = run.failed
+    test_runs = 1
+    if not failing_before:
+        return RepairResult(
+            NOTHING_TO_FIX, root, [], "", [], [], [], 0, test_runs, 0,
+            time.monotonic() - started, False, False, model_name, "all tests pass",
+        )  # fmt: skip
+    say(f"{len(failing_before)} of {len(run.results)} tests fail")
+
+    per_test, per_candidate = _validation_timeouts(run, config)
+    with Validator(
+        root,
+        relative_tests,
+        jobs=config.jobs,
+        per_test_timeout=per_test,
+        candidate_timeout=per_candidate,
+    ) as validator:
+        baseline = validator.validate(
+            Request({}, tuple(failing_before), rest=True, max_failures=None)
+        )
+        test_runs += 1
+        failing = tuple(baseline.failed) or tuple(failing_before)
+        start = State(
+            files={},
+            edits=(),
+            failing=failing,
+            messages={n: baseline.messages.get(n, "") for n in failing},
+        )
+        coverage_runs = [0]
+
+        def expand(state: State, iteration: int):
+            state_run = run
+            if state.files:
+                coverage_runs[0] += 1
+                state_run = run_suite(
+                    root,
+                    tests,
+                    src,
+                    per_test_timeout=per_test,
+                    total_timeout=max(1.0, min(per_candidate * 2, deadline - time.monotonic())),
+                    files=state.files,
+                )
+            return _ranked(state, state_run, originals, config, scorer, iteration)
+
+        def verify(state: State) -> bool:
+            say("verifying the fix with a fresh pytest run")
+            remaining = max(per_candidate, deadline - time.monotonic())
+            return verify_patch(root, relative_tests, state.files, remaining).passed
+
+        search = Search(
+            start,
+            originals,
+            validator,
+            expand,
+            verify,
+            Budget(
+                deadline=deadline,
+                max_candidates=config.max_candidates,
+                rounds=config.rounds,
+                beam=config.beam,
+                jobs=max(1, config.jobs),
+            ),
+            say,
+        )
+        outcome = search.run()
+        test_runs += outcome.test_runs + coverage_runs[0]
+    return _result(outcome, root, originals, failing_before, test_runs, started, model_name, config)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise BadInput(f"{path}: not inside the project root {root}") from None
+
+
+def _load_scorer(config: RepairConfig):
+    if not config.use_model:
+        return None, "none"
+    from repair.checkpoint import default_model_path, load_checkpoint
+    from repair.score import ModelScorer
+
+    path = Path(config.model_path) if config.model_path else default_model_path()
+    checkpoint = load_checkpoint(path)
+    return ModelScorer(checkpoint.model, checkpoint.vocabulary), str(path)
+
+
+def _validation_timeouts(run: SuiteRun, config: RepairConfig) -> tuple[float, float]:
+    slowest = max((r.duration for r in run.results if r.outcome == "passed"), default=0.0)
+    per_test = min(config.test_timeout, max(MIN_TEST_TIMEOUT, TEST_TIMEOUT_FACTOR * slowest))
+    per_candidate = max(MIN_CANDIDATE_TIMEOUT, 3 * run.wall_time)
+    return per_test, per_candidate
+
+
+def _ranked(state: State, run: SuiteRun, originals, config: RepairConfig, scorer, iteration: int):
+    scores = scores_by_file(line_scores(run, config.formula))
+    views = {}
+    for path in scores:
+        if path not in originals:
+            continue
+        source = state.files.get(path, originals[path])
+        tree = check_parses(source, path)
+        views[path] = FileView(source, tree, tokens(source, tree))
+    regions, signals = suspicious_regions(
+        views,
+        scores,
+        import_signal=import_signal(config.formula, len(run.failed), len(run.passed)),
+        top=config.top_functions,
+    )
+    return rank_candidates(
+        views,
+        regions,
+        signals,
+        scorer=scorer,
+        iteration=iteration,
+        max_options=config.max_options,
+        seed=config.seed,
+    )
+
+
+def _result(
+    outcome: SearchOutcome,
+    root: Path,
+    originals: dict[str, bytes],
+    failing_before: list[str],
+    test_runs: int,
+    started: float,
+    model_name: str,
+    config: RepairConfig,
+) -> RepairResult:
+    state = outcome.fixed or outcome.best
+    edits = [EditReport(e.path, e.line, e.kind, e.old, e.new) for e in state.edits]
+    still_failing = list(state.failing)
+    passing_after = [test for test in failing_before if test not in set(still_failing)]
+    fixed = outcome.fixed is not None
+    diff = unified_diff(originals, state.files) if fixed else ""
+    applied = False
+    if fixed and config.apply and state.files:
+        apply_patch_atomically(root, state.files, originals)
+        applied = True
+    return RepairResult(
+        status=FIXED if fixed else NOT_FOUND,
+        root=root,
+        edits=edits if fixed else edits,
+        diff=diff,
+        failing_before=failing_before,
+        passing_after=passing_after,
+        still_failing=[] if fixed else still_failing,
+        candidates_tried=outcome.candidates_tried,
+        test_runs=test_runs,
+        rounds=outcome.rounds,
+        seconds=time.monotonic() - started,
+        verified=fixed,
+        applied=applied,
+        model=model_name,
+        stop_reason=outcome.stop_reason,
+    )

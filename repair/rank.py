@@ -1,0 +1,261 @@
+"""Suspicious regions → candidate edits, ranked by the model and suspiciousness together.
+
+A region is a function that holds lines a failing test ran (the innermost function of each line),
+or a top-level / class-level statement of a file the failing tests ran: such statements run at
+import, inside no test, so coverage cannot score them; like training (`training.environment`)
+they count as run by every test. The regions of one program state become graphs with the test
+signal as a node feature; the model says per token how likely it is wrong and what it should be.
+
+Candidates: same-class token replacements (score P(wrong) · P(option)) and the structural edits of
+`repair.edits` (score OPERATION_PRIOR · the highest P(wrong) among the tokens they touch), each
+times (SUSPICIOUSNESS_FLOOR + the line's suspiciousness). Without a model (the baseline), the
+score is the suspiciousness alone. Ties are broken by a seeded shuffle, so a seed fixes the order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import tree_sitter
+
+from repair.edits import edit_operations
+from repair.localize import formula_named
+from repair.source import Edit, Token, candidates, is_repair_target
+
+if TYPE_CHECKING:  # the model-free baseline never imports torch
+    from repair.score import ModelScorer
+
+# A structural edit's prior, in the units of P(option) of a token replacement: it is tried after a
+# token's likeliest replacements and before its unlikely ones. Untuned; the benchmark may adjust.
+OPERATION_PRIOR = 0.2
+SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
+MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
+_STATEMENT_TYPES = frozenset({"expression_statement"})  # assignments and bare expressions
+REPLACE = "replace_token"
+
+
+@dataclass(frozen=True)
+class Region:
+    path: str  # relative to the project root
+    start: int  # byte span in the file
+    end: int
+    first_line: int
+    last_line: int
+    suspiciousness: float  # highest line score inside
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str
+    edit: Edit
+    kind: str  # REPLACE or a `repair.edits` operation kind
+    line: int
+    score: float  # higher is tried first
+    suspiciousness: float  # of the edit's line, normalised to [0, 1]
+    model_probability: float  # P(wrong) · P(option) or its operation analogue; 0 without a model
+
+    def describe(self) -> str:
+        return f"{self.path}:{self.line}: {self.edit.old!r} -> {self.edit.new!r} ({self.kind})"
+
+
+@dataclass
+class FileView:
+    """One source file of a program state, parsed once."""
+
+    source: bytes
+    tree: tree_sitter.Tree
+    tokens: list[Token]
+
+
+def suspicious_regions(
+    files: Mapping[str, FileView],
+    line_scores: Mapping[str, Mapping[int, float]],
+    *,
+    import_signal: float,
+    top: int,
+) -> tuple[list[Region], dict[str, dict[int, float]]]:
+    """The `top` most suspicious functions, plus the statements run at import of every file that
+    has a suspicious line; and each file's line signal (line scores, import lines included)."""
+    functions: list[Region] = []
+    statements: list[Region] = []
+    signals: dict[str, dict[int, float]] = {}
+    for path in sorted(files):
+        scores = {line: score for line, score in line_scores.get(path, {}).items() if score > 0}
+        if not scores:
+            continue
+        view = files[path]
+        signal = dict(line_scores.get(path, {}))
+        functions += _function_regions(path, view, scores)
+        for region in _import_statements(path, view)[:MODULE_STATEMENTS_PER_FILE]:
+            statements.append(
+                Region(path, region[0], region[1], region[2], region[3], import_signal)
+            )
+            for line in range(region[2], region[3] + 1):
+                signal.setdefault(line, import_signal)
+        signals[path] = signal
+    top_score = max((s for signal in signals.values() for s in signal.values()), default=0.0)
+    if top_score > 1.0:  # DStar is unbounded: scale into [0, 1] as training does
+        signals = {
+            path: {line: score / top_score for line, score in signal.items()}
+            for path, signal in signals.items()
+        }
+        functions = [replace(r, suspiciousness=r.suspiciousness / top_score) for r in functions]
+        statements = [replace(r, suspiciousness=r.suspiciousness / top_score) for r in statements]
+    functions.sort(key=lambda region: (-region.suspiciousness, region.path, region.start))
+    return functions[:top] + statements, signals
+
+
+def function_spans(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
+    """(start byte, end byte, first line, last line) of every function, outermost first.
+
+    `repair.graph.function_regions` computes the same; this copy keeps torch out of the
+    model-free path."""
+    spans = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            spans.append(
+                (node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1)
+            )
+        stack.extend(reversed(node.children))
+    return spans
+
+
+def _function_regions(path: str, view: FileView, scores: Mapping[int, float]) -> list[Region]:
+    spans = function_spans(view.tree)  # outermost first, so the last match is the innermost
+    best: dict[tuple[int, int, int, int], float] = {}
+    for line, score in scores.items():
+        inner = None
+        for span in spans:
+            if span[2] <= line <= span[3]:
+                inner = span
+        if inner is not None:
+            best[inner] = max(best.get(inner, 0.0), score)
+    return [Region(path, *span, suspiciousness=score) for span, score in best.items()]
+
+
+def _import_statements(path: str, view: FileView) -> list[tuple[int, int, int, int]]:
+    """Statements at module or class level that run at import (not defs, imports, docstrings)."""
+    found = []
+    stack = [view.tree.root_node]
+    while stack:
+        node = stack.pop()
+        for child in node.named_children:
+            if child.type == "class_definition":
+                body = child.child_by_field_name("body")
+                if body is not None:
+                    stack.append(body)
+            elif child.type in _STATEMENT_TYPES:
+                if child.named_children and child.named_children[0].type == "string":
+                    continue  # a docstring
+                found.append(
+                    (
+                        child.start_byte,
+                        child.end_byte,
+                        child.start_point[0] + 1,
+                        child.end_point[0] + 1,
+                    )
+                )
+    return sorted(found)
+
+
+def rank_candidates(
+    files: Mapping[str, FileView],
+    regions: Sequence[Region],
+    signals: Mapping[str, Mapping[int, float]],
+    *,
+    scorer: ModelScorer | None,
+    iteration: int,
+    max_options: int,
+    seed: int,
+) -> list[Candidate]:
+    """Every candidate edit in `regions`, best first, without duplicates."""
+    top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
+    scale = top_signal if top_signal > 0 else 1.0
+    model_views = scorer.score(files, regions, signals, iteration) if scorer else None
+    found: dict[tuple[str, int, int, str], Candidate] = {}
+    for index, region in enumerate(regions):
+        view = files[region.path]
+        signal = signals.get(region.path, {})
+
+        def suspiciousness(line: int, signal=signal) -> float:
+            return signal.get(line, 0.0) / scale
+
+        wrong_of, options_of = model_views[index] if model_views else ({}, {})
+        for token in view.tokens:
+            if token.start < region.start or token.end > region.end:
+                continue
+            if not is_repair_target(token):
+                continue
+            if model_views is not None:
+                options = options_of.get(token.index, [])[:max_options]
+                wrong = wrong_of.get(token.index, 0.0)
+            else:
+                options = [(text, 0.0) for text in candidates(token, view.tokens)[:max_options]]
+                wrong = 0.0
+            for text, probability in options:
+                edit = Edit(token.start, token.end, token.text, text)
+                _keep(
+                    found,
+                    _candidate(
+                        region.path,
+                        edit,
+                        REPLACE,
+                        token.line,
+                        wrong * probability,
+                        suspiciousness(token.line),
+                        model_views is not None,
+                    ),
+                )
+        for operation in edit_operations(view.source, view.tree, (region.start, region.end)):
+            focus_start, focus_end = operation.focus
+            wrong = max(
+                (
+                    wrong_of.get(token.index, 0.0)
+                    for token in view.tokens
+                    if focus_start <= token.start and token.end <= focus_end
+                ),
+                default=0.0,
+            )
+            _keep(
+                found,
+                _candidate(
+                    region.path,
+                    operation.edit,
+                    operation.kind,
+                    operation.line,
+                    OPERATION_PRIOR * wrong,
+                    suspiciousness(operation.line),
+                    model_views is not None,
+                ),
+            )
+    ordered = sorted(found.values(), key=_stable_key)
+    rng = random.Random(seed)
+    tiebreak = {id(candidate): rng.random() for candidate in ordered}
+    return sorted(ordered, key=lambda candidate: (-candidate.score, tiebreak[id(candidate)]))
+
+
+def _candidate(
+    path: str, edit: Edit, kind: str, line: int, probability: float, suspicious: float, model: bool
+) -> Candidate:
+    score = probability * (SUSPICIOUSNESS_FLOOR + suspicious) if model else suspicious
+    return Candidate(path, edit, kind, line, score, suspicious, probability)
+
+
+def _keep(found: dict, candidate: Candidate) -> None:
+    key = (candidate.path, candidate.edit.start, candidate.edit.end, candidate.edit.new)
+    if key not in found or found[key].score < candidate.score:
+        found[key] = candidate
+
+
+def _stable_key(candidate: Candidate) -> tuple:
+    return (candidate.path, candidate.edit.start, candidate.edit.end, candidate.edit.new)
+
+
+def import_signal(formula: str, failing: int, passing: int) -> float:
+    """The score of a line every test ran (at import), as the localisation formula gives it."""
+    return formula_named(formula)(failing, passing, failing, passing)

@@ -1,0 +1,81 @@
+"""The model's view of a program state: per token, how likely it is wrong and what it should be.
+
+Builds one graph per suspicious region (with the test signal and the refinement round as node
+features), runs the checkpoint's model on them as one batch, and reads the proposals back
+(`repair.predict`). Kept apart from `repair.rank` so the model-free baseline never loads torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch_geometric.data import Batch
+
+from repair.graph import build_graph
+from repair.models.guided_unet import GuidedIterativeGraphUNet
+from repair.predict import propose
+from repair.rank import FileView, Region
+from repair.vocabulary import Vocabulary
+
+
+class ModelScorer:
+    """The model's view of a program state: P(wrong) per token, P(option) per replacement."""
+
+    def __init__(self, model: torch.nn.Module, vocabulary: Vocabulary, device: str = "cpu"):
+        self.model = model.eval()
+        self.vocabulary = vocabulary
+        self.device = torch.device(device)
+
+    @torch.no_grad()
+    def score(
+        self,
+        files: Mapping[str, FileView],
+        regions: Sequence[Region],
+        signals: Mapping[str, Mapping[int, float]],
+        iteration: int,
+    ) -> list[tuple[dict[int, float], dict[int, list[tuple[str, float]]]]]:
+        """Per region: {token index: P(wrong)} for every token in the graph, and
+        {token index: [(replacement, P), ...] best first} for every repair target."""
+        if not regions:
+            return []
+        graphs, nodes, token_lists = [], [], []
+        for region in regions:
+            view = files[region.path]
+            graph, graph_nodes = build_graph(
+                view.source,
+                view.tokens,
+                self.vocabulary,
+                tree=view.tree,
+                line_signal=signals.get(region.path, {}),
+                region=(region.start, region.end),
+                iteration=iteration,
+            )
+            graphs.append(graph)
+            nodes.append(graph_nodes)
+            token_lists.append(view.tokens)
+        batch = Batch.from_data_list(graphs).to(self.device)
+        if isinstance(self.model, GuidedIterativeGraphUNet):
+            output = self.model(batch, None)  # no per-test feedback at repair time
+        else:
+            output = self.model(batch)
+        proposals = propose(
+            output,
+            batch.ptr.cpu(),
+            nodes,
+            token_lists,
+            self.vocabulary,
+            ident_index=batch.ident_index.cpu(),
+        )
+        wrong = torch.sigmoid(output.wrong_logits.float()).cpu().tolist()
+        ptr = batch.ptr.cpu().tolist()
+        results = []
+        for graph_id, graph_nodes in enumerate(nodes):
+            wrong_of = {
+                token: wrong[ptr[graph_id] + local]
+                for local, token in enumerate(graph_nodes.node_token)
+                if token >= 0
+            }
+            options = {p.token.index: list(p.options) for p in proposals[graph_id]}
+            results.append((wrong_of, options))
+        return results

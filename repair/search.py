@@ -1,0 +1,290 @@
+"""Beam search over program states: validate ranked candidates, keep the states the tests say are
+no worse, expand them in the next round.
+
+A state is the project with some edits applied, and the tests failing in it (as the validator
+runs them). Expanding a state (a callback: coverage run, localisation, model, ranking) adds its
+candidates to one pool. Candidates are validated best first, `jobs` at a time: the state's failing
+tests first, then the rest of the suite, stopping as soon as the candidate is worse than its state
+or changes nothing the failing tests see. A candidate that passes everything is verified once more
+(a callback: a fresh pytest run under the user's configuration) and ends the search. Otherwise the
+round's complete runs that are no worse than their state become partial states; the best `beam`
+of them (fewest failing tests, then score) are expanded for the next round, with the iteration
+feature advanced. The pool keeps earlier states' untried candidates: a later round continues where
+an earlier one stopped, behind the candidates of better states.
+
+Order is deterministic: candidates are taken in (fewest failing tests of their state, score,
+discovery order); results of a batch are read in that order. Only the wall-clock budget and
+timeouts of candidates can make two runs differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from repair.rank import Candidate
+from repair.source import apply_edits
+from repair.validate import Request, Validation, Validator
+
+
+@dataclass(frozen=True)
+class AppliedEdit:
+    path: str
+    line: int
+    kind: str
+    start: int  # byte span in the file as it was when the edit was applied
+    end: int
+    old: str
+    new: str
+
+
+@dataclass
+class State:
+    """The project with `edits` applied: `files` holds every changed file's full contents."""
+
+    files: dict[str, bytes]
+    edits: tuple[AppliedEdit, ...]
+    failing: tuple[str, ...]  # node ids, in the order to run them
+    messages: dict[str, str]  # failing test -> its failure message, as the validator saw it
+    score: float = 0.0  # of the candidate that led here
+    round: int = 0  # the round that found it; its candidates come from round + 1
+
+
+@dataclass(frozen=True)
+class Budget:
+    deadline: float  # time.monotonic() by which the search stops
+    max_candidates: int
+    rounds: int
+    beam: int
+    jobs: int
+
+
+@dataclass
+class SearchOutcome:
+    fixed: State | None  # the verified state, or None
+    best: State  # the state with the fewest failing tests seen (the start when none is better)
+    candidates_tried: int = 0
+    test_runs: int = 0  # pytest sessions here: validations and verifications
+    rounds: int = 0  # rounds started
+    stop_reason: str = ""
+    rejected_by_verification: int = 0
+    log: list[str] = field(default_factory=list)
+
+
+Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
+Verify = Callable[[State], bool]
+Progress = Callable[[str], None]
+
+
+def state_key(files: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+class Search:
+    """One repair search; `run()` once."""
+
+    def __init__(
+        self,
+        start: State,
+        originals: Mapping[str, bytes],
+        validator: Validator,
+        expand: Expand,
+        verify: Verify,
+        budget: Budget,
+        progress: Progress | None = None,
+    ):
+        self.start = start
+        self.originals = originals  # path -> the user's bytes, for files a candidate edits
+        self.validator = validator
+        self.expand_callback = expand
+        self.verify = verify
+        self.budget = budget
+        self.progress = progress or (lambda message: None)
+        self.outcome = SearchOutcome(fixed=None, best=start)
+        self.pool: list[tuple[int, float, int, State, Candidate]] = []
+        self.order = itertools.count()
+        self.seen = {state_key(start.files)}
+        self.last_report = 0.0
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> SearchOutcome:
+        outcome = self.outcome
+        frontier = [self.start]
+        for round_index in range(self.budget.rounds):
+            if self._out_of_budget():
+                break
+            outcome.rounds = round_index + 1
+            for state in frontier:
+                self._expand(state, round_index)
+                if self._out_of_budget():
+                    break
+            if not self.pool:
+                outcome.stop_reason = "no candidates left"
+                break
+            rounds_left = self.budget.rounds - round_index
+            left = self.budget.max_candidates - outcome.candidates_tried
+            quota = math.ceil(left / rounds_left)
+            partial = self._validate_round(quota)
+            if outcome.fixed is not None:
+                outcome.stop_reason = "fixed"
+                return outcome
+            frontier = self._select_beam(partial)
+            if not frontier and not self.pool:
+                outcome.stop_reason = "no candidates left"
+                break
+        if not outcome.stop_reason:
+            outcome.stop_reason = self._budget_reason() or "rounds exhausted"
+        return outcome
+
+    def _expand(self, state: State, iteration: int) -> None:
+        self._report(f"round {iteration + 1}: ranking edits of a state with {_describe(state)}")
+        candidates = self.expand_callback(state, iteration)
+        for candidate in candidates:
+            heapq.heappush(
+                self.pool,
+                (len(state.failing), -candidate.score, next(self.order), state, candidate),
+            )
+
+    def _validate_round(self, quota: int) -> list[State]:
+        outcome = self.outcome
+        partial: list[State] = []
+        improving = 0
+        tried = 0
+        while self.pool and tried < quota and not self._out_of_budget():
+            batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
+            while self.pool and len(batch) < min(self.budget.jobs, quota - tried):
+                _, _, _, state, candidate = heapq.heappop(self.pool)
+                files = self._apply(state, candidate)
+                if files is None:
+                    continue
+                key = state_key(files)
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                batch.append((state, candidate, files))
+            if not batch:
+                break
+            requests = [
+                Request(
+                    files=files,
+                    first=state.failing,
+                    rest=True,
+                    max_failures=len(state.failing),
+                    baseline=state.messages,
+                )
+                for state, _, files in batch
+            ]
+            results = self.validator.validate_many(requests)
+            tried += len(batch)
+            outcome.candidates_tried += len(batch)
+            outcome.test_runs += len(batch)
+            for (state, candidate, files), result in zip(batch, results):
+                child = self._child(state, candidate, files, result)
+                if child is None:
+                    continue
+                if not child.failing:
+                    outcome.test_runs += 1
+                    if self.verify(child):
+                        outcome.fixed = child
+                        outcome.best = child
+                        self._report(
+                            f"fixed after {outcome.candidates_tried} candidates: {_describe(child)}",
+                            force=True,
+                        )
+                        return partial
+                    outcome.rejected_by_verification += 1
+                    continue
+                partial.append(child)
+                if len(child.failing) < len(state.failing):
+                    improving += 1
+                if len(child.failing) < len(outcome.best.failing):
+                    outcome.best = child
+                    self._report(f"best so far: {_describe(child)}", force=True)
+            self._report(
+                f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
+                f"best so far: {len(outcome.best.failing)} failing"
+            )
+            if improving >= self.budget.beam:
+                break  # enough better states to expand; go on from them
+        return partial
+
+    def _select_beam(self, partial: Sequence[State]) -> list[State]:
+        ranked = sorted(
+            enumerate(partial), key=lambda item: (len(item[1].failing), -item[1].score, item[0])
+        )
+        return [state for _, state in ranked[: self.budget.beam]]
+
+    # --- states -----------------------------------------------------------------------------
+
+    def _apply(self, state: State, candidate: Candidate) -> dict[str, bytes] | None:
+        current = state.files.get(candidate.path, self.originals.get(candidate.path))
+        if current is None:
+            return None
+        try:
+            changed = apply_edits(current, [candidate.edit])
+        except ValueError:
+            return None
+        files = dict(state.files)
+        if changed == self.originals.get(candidate.path):
+            files.pop(candidate.path, None)  # back to the user's version
+        else:
+            files[candidate.path] = changed
+        return files
+
+    def _child(
+        self, state: State, candidate: Candidate, files: dict[str, bytes], result: Validation
+    ) -> State | None:
+        """The state a validated candidate leads to, or None if it is worse or changes nothing."""
+        if not result.complete or result.collection_errors:
+            return None
+        failing = result.failed
+        if len(failing) > len(state.failing):
+            return None
+        edit = candidate.edit
+        applied = AppliedEdit(
+            candidate.path, candidate.line, candidate.kind, edit.start, edit.end, edit.old, edit.new
+        )
+        messages = result.messages
+        # Still-failing tests first next time (they are what a further edit must fix), in the
+        # order they ran.
+        return State(
+            files=files,
+            edits=(*state.edits, applied),
+            failing=tuple(failing),
+            messages={nodeid: messages[nodeid] for nodeid in failing},
+            score=candidate.score,
+            round=state.round + 1,
+        )
+
+    # --- budget and progress ----------------------------------------------------------------
+
+    def _budget_reason(self) -> str:
+        if time.monotonic() > self.budget.deadline:
+            return "time budget spent"
+        if self.outcome.candidates_tried >= self.budget.max_candidates:
+            return "candidate budget spent"
+        return ""
+
+    def _out_of_budget(self) -> bool:
+        return bool(self._budget_reason())
+
+    def _report(self, message: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last_report >= 1.0:
+            self.last_report = now
+            self.outcome.log.append(message)
+            self.progress(message)
+
+
+def _describe(state: State) -> str:
+    edits = ", ".join(f"{edit.path}:{edit.line} {edit.old!r}->{edit.new!r}" for edit in state.edits)
+    return f"{len(state.failing)} failing" + (f" after {edits}" if edits else "")

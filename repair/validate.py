@@ -1,0 +1,302 @@
+"""Candidate validation in milliseconds: warm pytest workers, a fork per candidate.
+
+`Validator` keeps `jobs` worker processes (`_validate_worker.py`), each with a private copy of the
+project and pytest already imported and the suite collected once. Validating a candidate sends
+its changed files; the worker forks, the child writes them into the copy and runs pytest with the
+given tests first, stopping as soon as the answer is known (too many failures, or the first tests
+failing exactly as before), and the worker puts the copy back. A candidate that loops, eats
+memory, calls `sys.exit` / `os._exit` or kills its interpreter costs at most its timeout; the
+worker and the tool go on.
+
+This is for ranking and filtering candidates quickly; the patch a user sees is verified once more
+by a fresh full pytest run under the user's configuration (`repair.patch`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.project import copy_project
+from repair.testrun import FAILING_OUTCOMES, PYTEST_CONFIG_FILES
+
+WORKER = Path(__file__).with_name("_validate_worker.py")
+MEMORY_LIMIT_BYTES = 1 << 30  # address space a candidate may add to what its worker holds
+STARTUP_TIMEOUT = 120.0  # seconds a worker may take to import pytest and collect the suite
+ANSWER_GRACE = 5.0  # seconds past a candidate's timeout before its worker is replaced
+
+
+@dataclass(frozen=True)
+class Request:
+    """One candidate to validate: the files it changes and how to run the tests."""
+
+    files: Mapping[str, bytes]  # path relative to the project root -> the candidate's full contents
+    first: tuple[str, ...]  # node ids run first, in this order (the tests that fail now)
+    rest: bool = True  # then the rest of the suite
+    max_failures: int | None = 0  # stop once more tests than this fail (None: run everything)
+    baseline: Mapping[str, str] | None = None  # failing test -> message: stop if all unchanged
+
+
+@dataclass(frozen=True)
+class Validation:
+    outcomes: dict[str, tuple[str, str]]  # node id -> (outcome, message), for the tests that ran
+    collected: int  # tests pytest would have run (after ordering and selection)
+    collection_errors: list[str] = field(default_factory=list)
+    status: str = "finished"  # "finished", "timeout", "crashed ...", "worker lost"
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[str]:
+        return [
+            nodeid for nodeid, (outcome, _) in self.outcomes.items() if outcome in FAILING_OUTCOMES
+        ]
+
+    @property
+    def complete(self) -> bool:
+        """Every collected test ran to an outcome (pytest was not stopped early)."""
+        return self.status == "finished" and len(self.outcomes) == self.collected
+
+    @property
+    def all_passed(self) -> bool:
+        return self.complete and not self.failed and not self.collection_errors
+
+    @property
+    def messages(self) -> dict[str, str]:
+        return {nodeid: message for nodeid, (_, message) in self.outcomes.items()}
+
+
+def pytest_arguments(tests: Sequence[str], copy: Path, config_dir: Path) -> list[str]:
+    """pytest's arguments in a copy: the user's configuration if it has one, else an empty one
+    (pytest would otherwise look for one above the temporary directory)."""
+    args = [*tests, "--rootdir", str(copy), "-p", "no:cacheprovider", "-q", "--color=no"]
+    # Messages come from the exception itself; a long traceback would only cost time.
+    args += ["--tb=line", f"--basetemp={config_dir / 'basetemp'}"]
+    if not any((copy / name).exists() for name in PYTEST_CONFIG_FILES):
+        empty = config_dir / "pytest.ini"
+        empty.write_text("[pytest]\n", encoding="utf-8")
+        args += ["-c", str(empty)]
+    return args
+
+
+def _worker_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("COVERAGE_PROCESS_START", None)
+    return env
+
+
+class _Worker:
+    """One warm worker process and its private copy of the project."""
+
+    def __init__(self, root: Path, tests: Sequence[str], memory_limit: int):
+        self.tmp = tempfile.TemporaryDirectory(prefix="repair-validate-")
+        work = Path(self.tmp.name).resolve()
+        copy = copy_project(root, work / "project")
+        config = work / "worker.json"
+        config.write_text(
+            json.dumps({"args": pytest_arguments(tests, copy, work), "memory_limit": memory_limit}),
+            encoding="utf-8",
+        )
+        self.log = open(work / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(WORKER), str(config)],
+            cwd=copy,
+            env=_worker_environment(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            start_new_session=True,  # Ctrl-C in the terminal is ours to handle, not the worker's
+        )
+        self.ready = False
+        self.mode = ""  # "session" (prepared pytest session) or "main" (pytest.main per candidate)
+        self.started = time.monotonic()
+        self.deadline = self.started + STARTUP_TIMEOUT
+
+    def fileno(self) -> int:
+        return self.process.stdout.fileno()  # type: ignore[union-attr]
+
+    def send(self, message: dict, timeout: float) -> None:
+        self.deadline = time.monotonic() + timeout
+        self.process.stdin.write((json.dumps(message) + "\n").encode())  # type: ignore[union-attr]
+        self.process.stdin.flush()  # type: ignore[union-attr]
+
+    def receive(self) -> dict | None:
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        return json.loads(line) if line else None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        self.log.close()
+        self.tmp.cleanup()
+
+
+def _kill_all(workers: list[_Worker]) -> None:
+    for worker in workers:
+        worker.kill()
+    workers.clear()
+
+
+class Validator:
+    """A pool of warm validation workers over copies of the project at `root`.
+
+    Args:
+        root: the project root (copied once per worker; the user's tree is never written).
+        tests: test paths relative to `root`, as pytest takes them.
+        jobs: worker processes, each validating one candidate at a time.
+        per_test_timeout: seconds one test may run in a candidate.
+        candidate_timeout: seconds one candidate may take in all.
+        memory_limit: bytes of address space a candidate may add (0: no cap).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        tests: Sequence[str],
+        *,
+        jobs: int = 1,
+        per_test_timeout: float = 2.0,
+        candidate_timeout: float = 20.0,
+        memory_limit: int = MEMORY_LIMIT_BYTES,
+    ):
+        self.root = Path(root).resolve()
+        self.tests = list(tests)
+        self.per_test_timeout = per_test_timeout
+        self.candidate_timeout = candidate_timeout
+        self.memory_limit = memory_limit
+        self.validations = 0  # candidates validated so far
+        self._workers: list[_Worker] = []
+        self._finalizer = weakref.finalize(self, _kill_all, self._workers)
+        try:
+            self._workers.extend(self._start() for _ in range(max(1, jobs)))
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> _Worker:
+        return _Worker(self.root, self.tests, self.memory_limit)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def __enter__(self) -> Validator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def validate(self, request: Request) -> Validation:
+        return self.validate_many([request])[0]
+
+    def validate_many(self, requests: Sequence[Request]) -> list[Validation]:
+        """Validate candidates in parallel, one per worker at a time; results in request order."""
+        results: list[Validation | None] = [None] * len(requests)
+        pending = list(reversed(range(len(requests))))
+        busy: dict[_Worker, int] = {}
+        idle = [worker for worker in self._workers]
+        try:
+            while pending or busy:
+                while idle and pending:
+                    worker, index = idle.pop(0), pending.pop()
+                    if self._wait_ready(worker):
+                        worker.send(self._message(index, requests[index]), self._answer_timeout())
+                        busy[worker] = index
+                    else:
+                        results[index] = Validation({}, 0, status="worker lost")
+                        idle.append(self._replace(worker))
+                if not busy:
+                    continue
+                timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
+                ready, _, _ = select.select(list(busy), [], [], timeout)
+                now = time.monotonic()
+                for worker in list(busy):
+                    if worker in ready:
+                        answer = worker.receive()
+                        index = busy.pop(worker)
+                        if answer is None:  # the worker itself died
+                            results[index] = Validation({}, 0, status="worker lost")
+                            idle.append(self._replace(worker))
+                        else:
+                            results[index] = self._validation(answer)
+                            idle.append(worker)
+                    elif now > worker.deadline:  # the worker stopped answering
+                        index = busy.pop(worker)
+                        results[index] = Validation({}, 0, status="timeout")
+                        idle.append(self._replace(worker))
+        finally:
+            # Interrupted: a busy worker's late answer would be read as the next one's, so
+            # replace it.
+            for worker in busy:
+                self._replace(worker)
+        self.validations += len(requests)
+        return results  # type: ignore[return-value]
+
+    def _answer_timeout(self) -> float:
+        return self.candidate_timeout + ANSWER_GRACE
+
+    def _wait_ready(self, worker: _Worker) -> bool:
+        if worker.ready:
+            return True
+        if worker not in self._workers:
+            return False
+        remaining = worker.deadline - time.monotonic()
+        ready, _, _ = select.select([worker], [], [], max(0.0, remaining))
+        answer = worker.receive() if ready else None
+        worker.ready = bool(answer and answer.get("ready"))
+        worker.mode = answer.get("mode", "") if answer else ""
+        return worker.ready
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        if worker in self._workers:
+            self._workers.remove(worker)
+        worker.kill()
+        fresh = self._start()
+        self._workers.append(fresh)
+        return fresh
+
+    def _message(self, index: int, request: Request) -> dict:
+        return {
+            "id": index,
+            "files": {path: data.decode("utf-8") for path, data in request.files.items()},
+            "first": list(request.first),
+            "rest": request.rest,
+            "max_failures": request.max_failures,
+            "baseline": dict(request.baseline) if request.baseline is not None else None,
+            "per_test_timeout": self.per_test_timeout,
+            "timeout": self.candidate_timeout,
+        }
+
+    @staticmethod
+    def _validation(answer: dict) -> Validation:
+        outcomes: dict[str, tuple[str, str]] = {}
+        errors: list[str] = []
+        collected = 0
+        for event in answer["events"]:
+            kind = event["event"]
+            if kind == "result":
+                outcomes[event["nodeid"]] = (event["outcome"], event["message"])
+            elif kind == "collected":
+                collected = event["count"]
+            elif kind == "collection_error":
+                errors.append(f"{event['nodeid']}: {event['message']}")
+        return Validation(outcomes, collected, errors, answer["status"], answer["seconds"])
