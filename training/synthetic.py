@@ -15,11 +15,16 @@ by a string, so it depends on neither PYTHONHASHSEED nor the machine.
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 import io
+import json
+import os
 import random
+import resource
+import select
+import subprocess
 import sys
+import time
 import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -1925,43 +1930,33 @@ def _literal(value: object) -> bool:
         return False
 
 
-def _call(function: str, args: Args) -> str:
-    return f"{function}({', '.join(repr(arg) for arg in args)})"
-
-
-def _assertion(function: str, args: Args, expected: object) -> str:
+def _assertion(call: str, expected: object) -> str:
     if expected is None or isinstance(expected, bool):
-        return f"assert {_call(function, args)} is {expected!r}"
-    return f"assert {_call(function, args)} == {expected!r}"
+        return f"assert {call} is {expected!r}"
+    return f"assert {call} == {expected!r}"
 
 
 def _choose_tests(
     rng: random.Random, entry: _Entry, function: Callable[..., object], count: int
 ) -> list[str]:
     """`count` assertions: up to two edge cases, then inputs giving outputs not yet seen."""
-    pool: list[tuple[Args, object]] = []
-    seen_args: set[str] = set()
-    candidates = list(entry.edges) + [entry.draw(rng) for _ in range(24)]
-    for args in candidates:
-        key = repr(args)
-        if key in seen_args:
-            continue
-        seen_args.add(key)
-        expected = function(*copy.deepcopy(args))  # a template bug raises here, loudly
-        if _literal(expected) and _literal(args):
-            pool.append((args, expected))
+    pool: list[tuple[str, object]] = []  # (call, expected)
+    calls: set[str] = set()
+    for args in [*entry.edges, *(entry.draw(rng) for _ in range(24))]:
+        call = f"{entry.function}({', '.join(repr(arg) for arg in args)})"  # before the call
+        if call not in calls:
+            calls.add(call)
+            pool.append((call, function(*args)))  # a template bug raises here, loudly
     edges = min(len(entry.edges), 2)
-    chosen = pool[:edges]
+    chosen, repeats = pool[:edges], []
     outputs = {repr(expected) for _, expected in chosen}
-    repeats = []
-    for args, expected in pool[edges:]:
-        if repr(expected) not in outputs:
-            chosen.append((args, expected))
+    for call, expected in pool[edges:]:
+        if repr(expected) in outputs:
+            repeats.append((call, expected))
+        elif _literal(expected):
+            chosen.append((call, expected))
             outputs.add(repr(expected))
-        else:
-            repeats.append((args, expected))
-    chosen = (chosen + repeats)[:count]
-    return [_assertion(entry.function, args, expected) for args, expected in chosen]
+    return [_assertion(call, expected) for call, expected in (chosen + repeats)[:count]]
 
 
 def _draw_program(rng: random.Random) -> tuple[str, tuple[str, ...], str]:
@@ -2030,48 +2025,119 @@ def synthetic_programs(count: int, seed: int = 0) -> list[Program]:
 # --- measuring how discriminative the tests are --------------------------------------------------
 
 
-class _Budget(Exception):
-    """Raised inside a program that ran more lines than allowed (a corruption may loop)."""
-
-
-def passing_tests(source: str, tests: Sequence[str], max_lines: int = 100_000) -> list[bool]:
-    """Run `source` then each test in its namespace; a test passes if it raises nothing.
-
-    Execution is limited to `max_lines` traced lines in all (a deterministic timeout: a corrupted
-    loop may never end); the tests still to run when it is exceeded count as failed.
-    """
-    remaining = max_lines
-
-    def local(frame: object, event: str, arg: object) -> object:
-        nonlocal remaining
-        if event == "line":
-            remaining -= 1
-            if remaining < 0:
-                raise _Budget
-        return local
-
-    def trace(frame: object, event: str, arg: object) -> object:
-        return local
-
-    outcomes = [False] * len(tests)
+def passing_tests(source: str, tests: Sequence[str]) -> list[bool]:
+    """Run `source`, then each test in its namespace; a test passes if it raises nothing."""
     namespace: dict[str, object] = {}
-    previous = sys.gettrace()
+    exec(compile(source, "<program>", "exec"), namespace)
+    outcomes = []
+    for test in tests:
+        try:
+            exec(compile(test, "<test>", "exec"), namespace)
+            outcomes.append(True)
+        except Exception:
+            outcomes.append(False)
+    return outcomes
+
+
+# Runs (source, tests) jobs, one JSON line each, and answers 1 (all tests pass) or 0 per line.
+# A budget of traced lines ends a looping corruption in milliseconds, without a restart.
+_WORKER = """
+import json, os, sys
+answers = sys.stdout
+sys.stdout = open(os.devnull, "w")
+budget = 0
+def local(frame, event, arg):
+    global budget
+    if event == "line":
+        budget -= 1
+        if budget < 0:
+            raise RuntimeError("line budget exceeded")
+    return local
+def trace(frame, event, arg):
+    return local
+for line in sys.stdin:
+    job = json.loads(line)
+    budget = job["max_lines"]
     sys.settrace(trace)
     try:
-        exec(compile(source, "<program>", "exec"), namespace)
-        for position, test in enumerate(tests):
-            try:
-                exec(compile(test, "<test>", "exec"), namespace)
-                outcomes[position] = True
-            except _Budget:
-                break
-            except Exception:
-                pass
-    except Exception:
-        pass
-    finally:
-        sys.settrace(previous)
-    return outcomes
+        namespace = {}
+        exec(compile(job["source"], "<program>", "exec"), namespace)
+        for test in job["tests"]:
+            exec(compile(test, "<test>", "exec"), namespace)
+        verdict = "1"
+    except BaseException:
+        verdict = "0"
+    sys.settrace(None)
+    answers.write(verdict + "\\n")
+    answers.flush()
+"""
+
+
+class IsolatedRunner:
+    """Runs corrupted programs in a worker process with a time and memory limit.
+
+    A corruption can loop forever or build astronomically large numbers in one C call
+    (`n = 3 ** n + 1`), which no in-process check interrupts: the worker lives under
+    RLIMIT_AS and is killed and restarted when a run passes its deadline. Python-level loops end
+    sooner, at a budget of traced lines.
+    """
+
+    def __init__(
+        self, timeout: float = 0.5, memory_bytes: int = 1 << 30, max_lines: int = 50_000
+    ) -> None:
+        self.timeout = timeout
+        self.max_lines = max_lines
+        self.memory_bytes = memory_bytes
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _limit(self) -> None:  # runs in the child before exec
+        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _WORKER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=self._limit,
+            )
+        return self._process
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def __enter__(self) -> IsolatedRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def passes(self, source: str, tests: Sequence[str]) -> bool:
+        """True if every test passes; False on a failure, a crash, or past the deadline."""
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps({"source": source, "tests": list(tests), "max_lines": self.max_lines}).encode())
+            process.stdin.write(b"\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            self.close()
+            return False
+        deadline = time.monotonic() + self.timeout
+        answer = b""
+        while not answer.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            ready = select.select([process.stdout], [], [], max(remaining, 0))[0]
+            chunk = os.read(process.stdout.fileno(), 2) if ready else b""
+            if not chunk:  # past the deadline, or the worker died (out of memory)
+                self.close()
+                return False
+            answer += chunk
+        return answer == b"1\n"
 
 
 def token_mutants(source: str) -> list[str]:
@@ -2093,14 +2159,28 @@ def token_mutants(source: str) -> list[str]:
     return mutants
 
 
-def mutation_score(source: str, tests: Sequence[str]) -> tuple[int, int]:
-    """(killed, total) over the single-token corruptions of `source` that still compile."""
+def mutation_score(
+    source: str,
+    tests: Sequence[str],
+    mutants: Sequence[str] | None = None,
+    runner: IsolatedRunner | None = None,
+) -> tuple[int, int]:
+    """(killed, total): how many corruptions of `source` that still compile fail some test.
+
+    `mutants` defaults to every single-token corruption (`token_mutants`).
+    """
+    own = runner is None
+    runner = runner or IsolatedRunner()
     killed = total = 0
-    for mutant in token_mutants(source):
-        try:
-            compile(mutant, "<mutant>", "exec")
-        except SyntaxError:
-            continue
-        total += 1
-        killed += not all(passing_tests(mutant, tests, max_lines=20_000))
+    try:
+        for mutant in token_mutants(source) if mutants is None else mutants:
+            try:
+                compile(mutant, "<mutant>", "exec")
+            except SyntaxError:
+                continue
+            total += 1
+            killed += not runner.passes(mutant, tests)
+    finally:
+        if own:
+            runner.close()
     return killed, total

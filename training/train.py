@@ -196,6 +196,9 @@ def train(
                 best_score, best_epoch = score, epoch + 1
                 save_checkpoint(out_dir / "best.pt", checkpoint)
         stop = _should_stop(config, validation, start_one_shot, epoch + 1 - best_epoch)
+        if config.max_minutes and time.time() - began > config.max_minutes * 60:
+            say(f"time budget of {config.max_minutes:g} minutes reached after epoch {epoch + 1}")
+            stop = True
         if distributed.agree(stop, device):
             say(f"early stop after epoch {epoch + 1}")
             break
