@@ -158,6 +158,7 @@ def evaluate_command(
     per_program: int = typer.Option(3, min=1, help="Corruptions per held-out program and level."),
     seed: int = typer.Option(0, help="Fixes the corruptions, so tables are comparable."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    workers: int = typer.Option(0, min=0, help="Test-running processes (0: one per spare core)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """One-shot and iterative accuracy on the held-out split, with a trivial baseline row."""
@@ -172,6 +173,7 @@ def evaluate_command(
     try:
         result = evaluate_checkpoint(
             str(path),
+            workers=workers,
             levels=parsed,
             iterations=iterations,
             per_program=per_program,
