@@ -24,10 +24,12 @@ Tracing is `sys.settrace` (3.10+). Python 3.12's `sys.monitoring` could make it 
 
 from __future__ import annotations
 
+# Workers load this whole file, and every MB a worker maps makes each fork slower (~1 ms per
+# 8 MB measured here), so what only the parent needs (hashlib ~4 MB, subprocess, socket) is
+# imported where it is used.
 import builtins
 import dis
 import gc
-import hashlib
 import os
 import pickle
 import random
@@ -35,17 +37,14 @@ import resource
 import select
 import signal
 import struct
-import subprocess
 import sys
 import time
 import types
 import warnings
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing.connection import Connection, Pipe, wait
 
 PROGRAM_FILENAME = "<program>"  # the tracer records only frames compiled from this name
 TEST_FILENAME = "<test>"
@@ -57,10 +56,11 @@ FLUSH_INTERVAL_S = 0.02  # a child batches results this long: each message wakes
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 
 _EMPTY: frozenset[int] = frozenset()
-_HEADER = struct.Struct("<I")
+_HEADER = struct.Struct("<Q")  # length prefix of every pickled message between processes
 _real_exit = os._exit  # tested code gets a raising stand-in; the child itself needs the real one
 _armed = False  # in the child: a test is running, so SIGALRM may raise into it
 _unreaped: list[int] = []  # finished children; reaped at the next job, off the critical path
+_worker_fd: int | None = None  # in a worker: its socket to the parent, which children close
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def execute(source: str, tests: Sequence[str], *, timeout: float = 1.0) -> Execu
 
 
 def cache_key(source: str, tests: Sequence[str]) -> bytes:
+    import hashlib
+
     text = repr((source, tuple(tests)))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
@@ -122,6 +124,8 @@ class Executor:
         self.hits = 0
         self.misses = 0
         self._cache: OrderedDict[bytes, ExecutionResult] = OrderedDict()
+        import weakref
+
         self._workers: list[_Worker] = [_Worker.start() for _ in range(workers)]
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers)
 
@@ -178,7 +182,7 @@ class Executor:
             return
         pending = list(reversed(jobs))
         attempts: dict[bytes, int] = {}
-        busy: dict[Connection, tuple[_Worker, tuple[bytes, str, tuple[str, ...]]]] = {}
+        busy: dict[int, tuple[_Worker, tuple[bytes, str, tuple[str, ...]]]] = {}  # by fd
         idle = list(self._workers)
         try:
             yield from self._dispatch(pending, idle, busy, attempts)
@@ -194,14 +198,17 @@ class Executor:
             while idle and pending:
                 worker, job = idle.pop(), pending.pop()
                 try:
-                    worker.conn.send((job[1], job[2], self.timeout))
+                    _write_message(worker.fd, (job[1], job[2], self.timeout))
                 except OSError:  # died while idle; the read below notices and restarts it
                     pass
-                busy[worker.conn] = (worker, job)
-            for conn in wait(list(busy)):
-                worker, job = busy.pop(conn)  # type: ignore[arg-type]
+                busy[worker.fd] = (worker, job)
+            poller = select.poll()
+            for fd in busy:
+                poller.register(fd, select.POLLIN)
+            for fd, _ in poller.poll():
+                worker, job = busy.pop(fd)
                 try:
-                    raw = conn.recv()  # type: ignore[union-attr]
+                    raw = _read_message(fd)
                 except (EOFError, OSError):
                     # A worker only dies from outside (OOM killer, a signal): replace it, retry once.
                     fresh = _Worker.start()
@@ -230,21 +237,25 @@ _BOOTSTRAP = (
     "spec.loader.exec_module(module)\n"
     "module._worker_main(int(sys.argv[2]))\n"
 )
-# Imported once per worker so children don't pay for them (what HumanEval-like code uses).
+# Imported once per worker so children don't pay for them: what HumanEval's programs import
+# (typing in 21 of them, ~6 ms each time otherwise), and little else, to keep workers small.
 _PRELOADED_MODULES = (
-    "bisect collections copy decimal fractions functools hashlib heapq itertools math "
-    "operator re statistics string typing"
+    "bisect collections copy functools heapq itertools math operator re string typing"
 ).split()
 
 
 class _Worker:
-    def __init__(self, process: subprocess.Popen, conn: Connection):
-        self.process = process
-        self.conn = conn
+    def __init__(self, process, sock):
+        self.process = process  # subprocess.Popen
+        self.sock = sock  # our end of a socketpair; messages via _write_message/_read_message
+        self.fd = sock.fileno()
 
     @classmethod
     def start(cls) -> _Worker:
-        ours, theirs = Pipe(duplex=True)
+        import socket
+        import subprocess
+
+        ours, theirs = socket.socketpair()
         # A fixed hash seed keeps set/dict-of-str iteration order, hence outcomes, reproducible.
         env = dict(os.environ, PYTHONHASHSEED="0")
         process = subprocess.Popen(
@@ -255,23 +266,25 @@ class _Worker:
             env=env,
         )
         theirs.close()
-        ours.send(list(sys.path))  # tested code imports what the caller could import
+        _write_message(ours.fileno(), list(sys.path))  # tested code imports what we could
         return cls(process, ours)
 
     def kill(self) -> None:
-        self.conn.close()
+        self.sock.close()
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
 
 
 def _stop_workers(workers: list[_Worker]) -> None:
+    import subprocess
+
     for worker in workers:
         try:
-            worker.conn.send(None)
-            worker.conn.close()
+            _write_message(worker.fd, None)
         except OSError:
             pass
+        worker.sock.close()
     for worker in workers:
         try:
             worker.process.wait(timeout=2)
@@ -282,12 +295,13 @@ def _stop_workers(workers: list[_Worker]) -> None:
 
 
 def _worker_main(fd: int) -> None:
+    global _worker_fd
+    _worker_fd = fd
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGALRM, _on_alarm)  # once here, not in every child
-    conn = Connection(fd)
     try:
-        sys.path[:] = conn.recv()
-    except EOFError:
+        sys.path[:] = _read_message(fd)
+    except (EOFError, OSError):
         return
     for name in _PRELOADED_MODULES:
         try:
@@ -297,7 +311,7 @@ def _worker_main(fd: int) -> None:
     gc.freeze()  # keep preloaded objects out of collections, so children don't copy their pages
     while True:
         try:
-            job = conn.recv()
+            job = _read_message(fd)
         except (EOFError, OSError):
             return
         if job is None:
@@ -307,7 +321,41 @@ def _worker_main(fd: int) -> None:
             raw = _run_job(source, tests, timeout)
         except Exception as error:  # a bug here must not hang the parent
             raw = (f"executor failure: {error!r}", _EMPTY, tuple((ERROR, _EMPTY) for _ in tests))
-        conn.send(raw)
+        try:
+            _write_message(fd, raw)
+        except OSError:
+            return
+
+
+def _frame(message: object) -> bytes:
+    payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(payload)) + payload
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_message(fd: int, message: object) -> None:
+    _write_all(fd, _frame(message))
+
+
+def _read_message(fd: int):
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
+    return pickle.loads(_read_exact(fd, size))
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _as_pair(job: tuple[str, Sequence[str]] | object) -> tuple[str, tuple[str, ...]]:
@@ -394,6 +442,8 @@ def _run_job(source: str, tests: tuple[str, ...], timeout: float) -> RawResult:
         if pid == 0:
             try:
                 os.close(read_fd)
+                if _worker_fd is not None:  # or an orphaned child would keep it open
+                    os.close(_worker_fd)
                 # CPU cap: a child orphaned by a killed worker, in a loop that swallows SIGALRM,
                 # still ends.
                 cpu_limit = int(timeout * (count - start + 1)) + 5
@@ -634,16 +684,12 @@ class _Outbox:
         self.last_flush = time.monotonic()
 
     def put(self, message: tuple) -> None:
-        payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        self.frames.append(_HEADER.pack(len(payload)) + payload)
+        self.frames.append(_frame(message))
         if time.monotonic() - self.last_flush >= self.interval:
             self.flush()
 
     def flush(self) -> None:
-        data = memoryview(b"".join(self.frames))
-        while data:
-            written = os.write(self.fd, data)
-            data = data[written:]
+        _write_all(self.fd, b"".join(self.frames))
         self.frames.clear()
         self.last_flush = time.monotonic()
 
