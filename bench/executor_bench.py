@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     slow_names = {name for name, _ in slowest}
     typical = [p for p in programs if p.name not in slow_names]
     print(
-        f"CPU per program (executor process + children, mean, without the 3 slowest): "
+        f"CPU per program, forking from this bench process (workers=0; mean, without the 3 slowest): "
         f"{cpu_ms_per_program(typical):.2f} ms"
     )
     for workers in (1, 2):
