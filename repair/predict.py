@@ -40,6 +40,7 @@ def propose(
     *,
     ident_index: torch.Tensor,
     min_wrong: float = 0.0,
+    include_builtins: bool = True,
 ) -> list[list[TokenProposal]]:
     """One list of proposals per graph of the batch, one per repair-target token whose P(wrong)
     is at least `min_wrong` (0: every token; scoring every option of every token costs time)."""
@@ -71,7 +72,7 @@ def propose(
             # Same class, same scope, same text → same options: compute them once per program.
             key = (token.token_class, token.scope, token.text)
             if key not in option_cache:
-                option_cache[key] = candidates(token, token_list)
+                option_cache[key] = candidates(token, token_list, include_builtins)
             options = option_cache[key]
             if not options:
                 continue

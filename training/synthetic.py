@@ -15,25 +15,19 @@ by a string, so it depends on neither PYTHONHASHSEED nor the machine.
 from __future__ import annotations
 
 import ast
-import hashlib
-import io
-import json
-import os
 import random
-import resource
-import select
-import subprocess
-import sys
-import time
-import tokenize
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from training.programs import Program, normalized_source_hash
 
 if TYPE_CHECKING:
-    from training.programs import Program
+    from repair.executor import Executor
 
 Args = tuple[object, ...]
+T = TypeVar("T")
 
 # --- name pools ----------------------------------------------------------------------------------
 
@@ -120,7 +114,7 @@ class _Draw:
         """Names a template spells out itself (`a`, `b`), kept from the other draws."""
         self._taken.update(names)
 
-    def pick(self, *options: str) -> str:
+    def pick(self, *options: T) -> T:
         return self.rng.choice(options)
 
     def int(self, low: int, high: int) -> int:
@@ -221,8 +215,13 @@ def _count_between(d: _Draw) -> _Built:
 @_template
 def _index_of_extreme(d: _Draw) -> _Built:
     cmp = d.pick(">", ">=", "<", "<=")
-    fn = d.function(*(("argmax", "index_of_max", "position_of_largest") if ">" in cmp else
-                      ("argmin", "index_of_min", "position_of_smallest")))  # fmt: skip
+    fn = d.function(
+        *(
+            ("argmax", "index_of_max", "position_of_largest")
+            if ">" in cmp
+            else ("argmin", "index_of_min", "position_of_smallest")
+        )
+    )
     xs, x = d.seq()
     best, i, where = d.var(BESTS), d.var(INDICES), d.var(("best_index", "where", "found_at"))
     missing = d.pick("None", "-1")
@@ -269,7 +268,8 @@ def _prefix_totals(d: _Draw) -> _Built:
     product = d.chance(0.3)
     fn = d.function(*(("running_product",) if product else ("prefix_sums", "running_totals")))
     xs, x = d.seq()
-    acc, out = d.var(ACCUMULATORS), d.var(OUTPUTS)
+    acc = d.var(("product", "prod", "running") if product else ACCUMULATORS)
+    out = d.var(OUTPUTS)
     start = d.var(("start", "initial", "base", "offset")) if d.chance(0.4) else None
     src = _src(
         f"def {fn}({xs}{', ' + start if start else ''}):",
@@ -324,8 +324,13 @@ def _adjacent_pairs(d: _Draw) -> _Built:
 @_template
 def _count_pairs(d: _Draw) -> _Built:
     kind = d.pick("sum", "close", "less")
-    fn = d.function(*{"sum": ("count_pairs_with_sum", "pairs_summing_to"),
-                      "close": ("count_close_pairs",), "less": ("count_small_pairs",)}[kind])  # fmt: skip
+    fn = d.function(
+        *{
+            "sum": ("count_pairs_with_sum", "pairs_summing_to"),
+            "close": ("count_close_pairs",),
+            "less": ("count_small_pairs",),
+        }[kind]
+    )
     xs, _ = d.seq()
     t, cnt, i, j = d.var(THRESHOLDS), d.var(COUNTERS), d.var(INDICES), d.var(SECOND_INDICES)
     condition = {
@@ -387,8 +392,9 @@ def _has_close(d: _Draw) -> _Built:
 
 @_template
 def _balance_check(d: _Draw) -> _Built:
-    ops, op = d.pick(("operations", "op"), ("deposits", "amount"), ("changes", "change"),
-                     ("moves", "move"))  # fmt: skip
+    ops, op = d.pick(
+        ("operations", "op"), ("deposits", "amount"), ("changes", "change"), ("moves", "move")
+    )
     d.reserve(ops, op)
     balance, i = d.var(("balance", "level", "total", "position")), d.var(INDICES)
     cmp = d.pick("<", "<=")
@@ -548,8 +554,14 @@ def _first_index(d: _Draw) -> _Built:
 @_template
 def _is_sorted(d: _Draw) -> _Built:
     cmp = d.pick(">", ">=", "<", "<=")
-    fn = d.function(*{">": ("is_non_decreasing", "is_sorted"), ">=": ("is_strictly_increasing",),
-                      "<": ("is_non_increasing",), "<=": ("is_strictly_decreasing",)}[cmp])  # fmt: skip
+    fn = d.function(
+        *{
+            ">": ("is_non_decreasing", "is_sorted"),
+            ">=": ("is_strictly_increasing",),
+            "<": ("is_non_increasing",),
+            "<=": ("is_strictly_decreasing",),
+        }[cmp]
+    )
     xs, _ = d.seq()
     i = d.var(INDICES)
     if d.chance(0.5):
@@ -577,8 +589,13 @@ def _is_sorted(d: _Draw) -> _Built:
 @_template
 def _longest_run(d: _Draw) -> _Built:
     cmp = d.pick("==", ">", "<")
-    fn = d.function(*{"==": ("longest_streak", "longest_plateau"), ">": ("longest_rise",),
-                      "<": ("longest_decline",)}[cmp])  # fmt: skip
+    fn = d.function(
+        *{
+            "==": ("longest_streak", "longest_plateau"),
+            ">": ("longest_rise",),
+            "<": ("longest_decline",),
+        }[cmp]
+    )
     xs, _ = d.seq()
     best, cur, i = d.var(BESTS), d.var(("current", "run", "streak", "cur")), d.var(INDICES)
     src = _src(
@@ -882,7 +899,7 @@ def _count_vowels(d: _Draw) -> _Built:
 
 @_template
 def _transform_words(d: _Draw) -> _Built:
-    fn = d.function("shout_long_words", "transform_words", "reverse_long_words")
+    fn = d.function("transform_words", "rewrite_words", "restyle_words")
     text, words, w = d.var(TEXTS), d.var(WORD_LISTS), d.var(WORD_NAMES)
     k, out = d.var(SIZES), d.var(OUTPUTS)
     cmp = d.pick(">", ">=", "<")
@@ -1066,9 +1083,13 @@ def _filter_chars(d: _Draw) -> _Built:
         ]
         src = _src(f"def {fn}({text}):", *lines)
         return _Built(src, [_Entry(fn, lambda rng: (_letters(rng, "a1b29 ", 8),), (("",),))])
-    fn = d.function("remove_chars", "strip_banned", "without")
-    banned, out = d.var(("banned", "forbidden", "skip", "removed")), d.var(OUTPUTS)
     op = d.pick("not in", "in")
+    if op == "in":
+        fn, banned = d.function("keep_only", "only_allowed"), d.var(("allowed", "wanted", "keep"))
+    else:
+        fn = d.function("remove_chars", "strip_banned", "without")
+        banned = d.var(("banned", "forbidden", "skip", "removed"))
+    out = d.var(OUTPUTS)
     src = _src(
         f"def {fn}({text}, {banned}):",
         f"    {out} = []",
@@ -1112,7 +1133,16 @@ def _brackets(d: _Draw) -> _Built:
     )
 
     def draw(rng: random.Random) -> Args:
-        return (_letters(rng, opening * 2 + closing * 2 + "x", 8),)
+        text_value = ""
+        for _ in range(rng.randint(1, 4)):  # balanced by construction
+            inner = text_value if rng.random() < 0.5 else ""
+            text_value = (
+                rng.choice(("", "x")) + opening + inner + closing + text_value[len(inner) :]
+            )
+        if rng.random() < 0.5:  # then often broken by one change
+            at = rng.randrange(len(text_value))
+            text_value = text_value[:at] + rng.choice((opening, closing, "")) + text_value[at + 1 :]
+        return (text_value,)
 
     return _Built(src, [_Entry(fn, draw, (("",), (closing + opening,)))])
 
@@ -1275,7 +1305,7 @@ def _two_sum(d: _Draw) -> _Built:
     fn = d.function("two_sum", "pair_indices", "find_pair")
     xs, _ = d.seq()
     t, seen, i, need = (
-        d.var(THRESHOLDS),
+        d.var(("target", "goal", "wanted_sum")),
         d.var(DICTS),
         d.var(INDICES),
         d.var(("need", "wanted", "complement", "rest")),
@@ -1338,9 +1368,14 @@ def _anagram(d: _Draw) -> _Built:
 @_template
 def _digits(d: _Draw) -> _Built:
     kind = d.pick("sum", "count", "reverse", "even_sum")
-    fn = d.function(*{"sum": ("digit_sum", "sum_of_digits"), "count": ("count_digits", "num_digits"),
-                      "reverse": ("reverse_number", "reversed_digits"),
-                      "even_sum": ("sum_even_digits",)}[kind])  # fmt: skip
+    fn = d.function(
+        *{
+            "sum": ("digit_sum", "sum_of_digits"),
+            "count": ("count_digits", "num_digits"),
+            "reverse": ("reverse_number", "reversed_digits"),
+            "even_sum": ("sum_even_digits",),
+        }[kind]
+    )
     n, acc = d.var(INTEGERS), d.var(ACCUMULATORS)
     base = d.var(("base", "radix")) if kind in ("sum", "count") and d.chance(0.4) else None
     b = base or "10"
@@ -1718,7 +1753,9 @@ def _closest_point(d: _Draw) -> _Built:
     dist = d.function("distance", "manhattan", "gap_between")
     fn = d.function("closest_point", "nearest_index", "closest_to")
     x1, y1, x2, y2 = d.pick(("x1", "y1", "x2", "y2"), ("ax", "ay", "bx", "by"))
-    points, px, py = d.var(("points", "coords", "spots")), d.var(("px", "u")), d.var(("py", "w"))
+    points = d.var(("points", "coords", "spots"))
+    px, py = d.pick(("px", "py"), ("cx", "cy"), ("u", "v"))
+    d.reserve(px, py)
     x, y, best, where, i, gap = (
         "x",
         "y",
@@ -1939,24 +1976,30 @@ def _assertion(call: str, expected: object) -> str:
 def _choose_tests(
     rng: random.Random, entry: _Entry, function: Callable[..., object], count: int
 ) -> list[str]:
-    """`count` assertions: up to two edge cases, then inputs giving outputs not yet seen."""
-    pool: list[tuple[str, object]] = []  # (call, expected)
-    calls: set[str] = set()
-    for args in [*entry.edges, *(entry.draw(rng) for _ in range(24))]:
+    """`count` assertions: up to two edge cases, then inputs taken in turn from each distinct
+    output, so that a function returning a bool is tested on both answers, not eight Falses."""
+    edges: list[str] = []
+    by_output: dict[str, tuple[object, list[str]]] = {}  # repr -> (output, calls giving it)
+    seen: set[str] = set()
+    for position, args in enumerate([*entry.edges, *(entry.draw(rng) for _ in range(24))]):
         call = f"{entry.function}({', '.join(repr(arg) for arg in args)})"  # before the call
-        if call not in calls:
-            calls.add(call)
-            pool.append((call, function(*args)))  # a template bug raises here, loudly
-    edges = min(len(entry.edges), 2)
-    chosen, repeats = pool[:edges], []
-    outputs = {repr(expected) for _, expected in chosen}
-    for call, expected in pool[edges:]:
-        if repr(expected) in outputs:
-            repeats.append((call, expected))
-        elif _literal(expected):
-            chosen.append((call, expected))
-            outputs.add(repr(expected))
-    return [_assertion(call, expected) for call, expected in (chosen + repeats)[:count]]
+        if call in seen:
+            continue
+        seen.add(call)
+        expected = function(*args)  # a template bug raises here, loudly
+        text = repr(expected)
+        if text not in by_output and not _literal(expected):
+            continue
+        if position < min(len(entry.edges), 2):
+            edges.append(_assertion(call, expected))
+        else:
+            by_output.setdefault(text, (expected, []))[1].append(call)
+    chosen = edges[:count]
+    while len(chosen) < count and any(calls for _, calls in by_output.values()):
+        for expected, calls in by_output.values():
+            if calls and len(chosen) < count:
+                chosen.append(_assertion(calls.pop(0), expected))
+    return chosen
 
 
 def _draw_program(rng: random.Random) -> tuple[str, tuple[str, ...], str]:
@@ -1969,7 +2012,8 @@ def _draw_program(rng: random.Random) -> tuple[str, tuple[str, ...], str]:
     if len(built[0].entries) == 1 and rng.random() < 0.3:
         second = rng.choice([name for name in names if name != main])
         extra = TEMPLATES[second](_Draw(rng, taken))
-        if len(extra.entries) == 1:
+        functions = sum(part.source.count("def ") for part in (*built, extra))
+        if len(extra.entries) == 1 and functions <= 3:
             built.append(extra)
             used.append(second)
     source = "\n\n".join(part.source for part in built)
@@ -1986,165 +2030,34 @@ def _draw_program(rng: random.Random) -> tuple[str, tuple[str, ...], str]:
     return source, tuple(tests), "+".join(used)
 
 
-def _normalized_hash(source: str) -> str:
-    """Hash of the token stream without comments, blank lines or layout."""
-    kept = []
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
-            kept.append(token.string)
-    return hashlib.sha256(" ".join(kept).encode()).hexdigest()
+def synthetic_programs(count: int, seed: int = 0) -> list[Program]:
+    """`count` distinct small programs with tests (origin "synthetic"), the same for a seed.
 
-
-def synthetic_program_tuples(
-    count: int, seed: int = 0
-) -> list[tuple[str, str, tuple[str, ...], str]]:
-    """`count` distinct programs as (name, source, tests, origin) tuples."""
-    programs: list[tuple[str, str, tuple[str, ...], str]] = []
+    Program i is drawn from its own generator seeded by (seed, attempt); a draw whose normalized
+    source repeats an earlier one is dropped and the next attempt taken.
+    """
+    programs: list[Program] = []
     hashes: set[str] = set()
     attempt = 0
     while len(programs) < count:
         rng = random.Random(f"synthetic:{seed}:{attempt}")
         attempt += 1
         source, tests, used = _draw_program(rng)
-        digest = _normalized_hash(source)
-        if digest in hashes:
-            continue
-        hashes.add(digest)
-        name = f"synthetic_{seed}_{len(programs):05d}_{used}"
-        programs.append((name, source, tests, "synthetic"))
+        digest = normalized_source_hash(source)
+        if digest not in hashes:
+            hashes.add(digest)
+            name = f"synthetic/{seed}/{len(programs)}/{used}"
+            programs.append(Program(name, source, tests, "synthetic"))
     return programs
-
-
-def synthetic_programs(count: int, seed: int = 0) -> list[Program]:
-    """`count` distinct small programs with tests (origin "synthetic"), the same for a seed."""
-    from training.programs import Program
-
-    return [Program(*fields) for fields in synthetic_program_tuples(count, seed)]
 
 
 # --- measuring how discriminative the tests are --------------------------------------------------
 
 
-def passing_tests(source: str, tests: Sequence[str]) -> list[bool]:
-    """Run `source`, then each test in its namespace; a test passes if it raises nothing."""
-    namespace: dict[str, object] = {}
-    exec(compile(source, "<program>", "exec"), namespace)
-    outcomes = []
-    for test in tests:
-        try:
-            exec(compile(test, "<test>", "exec"), namespace)
-            outcomes.append(True)
-        except Exception:
-            outcomes.append(False)
-    return outcomes
-
-
-# Runs (source, tests) jobs, one JSON line each, and answers 1 (all tests pass) or 0 per line.
-# A budget of traced lines ends a looping corruption in milliseconds, without a restart.
-_WORKER = """
-import json, os, sys
-answers = sys.stdout
-sys.stdout = open(os.devnull, "w")
-budget = 0
-def local(frame, event, arg):
-    global budget
-    if event == "line":
-        budget -= 1
-        if budget < 0:
-            raise RuntimeError("line budget exceeded")
-    return local
-def trace(frame, event, arg):
-    return local
-for line in sys.stdin:
-    job = json.loads(line)
-    budget = job["max_lines"]
-    sys.settrace(trace)
-    try:
-        namespace = {}
-        exec(compile(job["source"], "<program>", "exec"), namespace)
-        for test in job["tests"]:
-            exec(compile(test, "<test>", "exec"), namespace)
-        verdict = "1"
-    except BaseException:
-        verdict = "0"
-    sys.settrace(None)
-    answers.write(verdict + "\\n")
-    answers.flush()
-"""
-
-
-class IsolatedRunner:
-    """Runs corrupted programs in a worker process with a time and memory limit.
-
-    A corruption can loop forever or build astronomically large numbers in one C call
-    (`n = 3 ** n + 1`), which no in-process check interrupts: the worker lives under
-    RLIMIT_AS and is killed and restarted when a run passes its deadline. Python-level loops end
-    sooner, at a budget of traced lines.
-    """
-
-    def __init__(
-        self, timeout: float = 0.5, memory_bytes: int = 1 << 30, max_lines: int = 50_000
-    ) -> None:
-        self.timeout = timeout
-        self.max_lines = max_lines
-        self.memory_bytes = memory_bytes
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def _limit(self) -> None:  # runs in the child before exec
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        if self._process is None:
-            self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _WORKER],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                preexec_fn=self._limit,
-            )
-        return self._process
-
-    def close(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            self._process = None
-
-    def __enter__(self) -> IsolatedRunner:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def passes(self, source: str, tests: Sequence[str]) -> bool:
-        """True if every test passes; False on a failure, a crash, or past the deadline."""
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(json.dumps({"source": source, "tests": list(tests), "max_lines": self.max_lines}).encode())
-            process.stdin.write(b"\n")
-            process.stdin.flush()
-        except BrokenPipeError:
-            self.close()
-            return False
-        deadline = time.monotonic() + self.timeout
-        answer = b""
-        while not answer.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            ready = select.select([process.stdout], [], [], max(remaining, 0))[0]
-            chunk = os.read(process.stdout.fileno(), 2) if ready else b""
-            if not chunk:  # past the deadline, or the worker died (out of memory)
-                self.close()
-                return False
-            answer += chunk
-        return answer == b"1\n"
-
-
-def token_mutants(source: str) -> list[str]:
-    """Every single-token corruption of `source` as training makes them: an editable token
-    replaced by another of its class (identifiers from the same function, without builtins).
-
-    Function names and parameters in a `def` line are left alone.
+def token_mutants(source: str) -> list[tuple[str, str]]:
+    """Every single-token corruption of `source` as training makes them, with the token's class:
+    an editable token replaced by another of its class (identifiers: those of the same function
+    and module, no builtins). Function names and parameters in a `def` line are left alone.
     """
     from repair.source import apply_edits, candidates, editable, replace_token, tokens
 
@@ -2152,35 +2065,50 @@ def token_mutants(source: str) -> list[str]:
     token_list = tokens(data)
     mutants = []
     for token in editable(token_list):
-        if token.parent_type in ("function_definition", "parameters"):
+        if token.parent_type in ("function_definition", "parameters") or not token.token_class:
             continue
         for option in candidates(token, token_list, include_builtins=False):
-            mutants.append(apply_edits(data, [replace_token(token, option)]).decode())
+            mutant = apply_edits(data, [replace_token(token, option)]).decode()
+            mutants.append((token.token_class.value, mutant))
     return mutants
 
 
 def mutation_score(
-    source: str,
-    tests: Sequence[str],
-    mutants: Sequence[str] | None = None,
-    runner: IsolatedRunner | None = None,
+    programs: Sequence[Program],
+    mutants: Callable[[str], Sequence[str]] | None = None,
+    executor: Executor | None = None,
 ) -> tuple[int, int]:
-    """(killed, total): how many corruptions of `source` that still compile fail some test.
+    """(killed, total) over the programs: how many corruptions that still compile fail some test.
 
-    `mutants` defaults to every single-token corruption (`token_mutants`).
+    `mutants(source)` defaults to every single-token corruption (`token_mutants`). Corrupted code
+    may loop or explode, so it runs in `repair.executor` children with timeouts and memory caps.
     """
-    own = runner is None
-    runner = runner or IsolatedRunner()
-    killed = total = 0
+    from repair.executor import Executor
+
+    jobs = []
+    for program in programs:
+        variants = (
+            mutants(program.source) if mutants else [m for _, m in token_mutants(program.source)]
+        )
+        # One block of all the tests: it stops at the first failure, so a looping corruption
+        # costs one timeout rather than one per test.
+        block = ("\n".join(program.tests),)
+        jobs += [(mutant, block) for mutant in variants if _compiles(mutant)]
+    own = executor is None
+    executor = executor or Executor(workers=2, timeout=0.25)
     try:
-        for mutant in token_mutants(source) if mutants is None else mutants:
-            try:
-                compile(mutant, "<mutant>", "exec")
-            except SyntaxError:
-                continue
-            total += 1
-            killed += not runner.passes(mutant, tests)
+        results = executor.run_many(jobs)
     finally:
         if own:
-            runner.close()
-    return killed, total
+            executor.close()
+    return sum(not result.all_passed for result in results), len(results)
+
+
+def _compiles(source: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # `x is 0` compiles, with a SyntaxWarning
+            compile(source, "<mutant>", "exec")
+        return True
+    except SyntaxError:
+        return False

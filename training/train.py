@@ -114,7 +114,7 @@ def train(
     originals = [_token_texts(p) for p in programs]
 
     if config.pretrain_epochs and config.pretrain_stdlib_functions:
-        _pretrain(ddp_model, model, optimizer, vocabulary, config, device, say, rng)
+        _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng)
 
     metrics_path = out_dir / "metrics.jsonl"
     if rank == 0:
@@ -246,10 +246,9 @@ def _should_stop(config: TrainConfig, validation: dict, start_one_shot, since_be
     return config.patience > 0 and since_best >= config.patience
 
 
-def _pretrain(ddp_model, model, optimizer, vocabulary, config, device, say, rng) -> None:
+def _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng) -> None:
     """Token recovery on standard-library functions: corrupted code, no tests, no signal."""
     from repair.executor import ExecutionResult
-    from training.environment import observe
 
     functions = [
         f.encode() for f in stdlib_functions(config.pretrain_stdlib_functions, seed=config.seed)
@@ -259,24 +258,13 @@ def _pretrain(ddp_model, model, optimizer, vocabulary, config, device, say, rng)
         rng.shuffle(functions)
         losses = []
         for start in range(0, len(functions), config.batch_size):
-            observations = []
+            tasks = []
             for source in functions[start : start + config.batch_size]:
                 token_list = tokens(source, parse(source))
                 corruption = corrupt(source, rng.choice(config.levels), rng, token_list)
-                original = tuple(t.text for t in token_list)
-                try:
-                    observations.append(
-                        observe(
-                            corruption.source,
-                            empty,
-                            vocabulary,
-                            signal="none",
-                            iteration=0,
-                            original=original,
-                        )
-                    )
-                except ValueError:
-                    continue
+                if corruption.positions:
+                    tasks.append((corruption.source, empty, 0, tuple(t.text for t in token_list)))
+            observations = environment.observe_tasks(tasks)
             if not observations:
                 continue
             batch = collate(observations, device)

@@ -47,14 +47,17 @@ def _init_worker(vocabulary: list[str], signal: str) -> None:
 
 def _observe_task(task: tuple[bytes, ExecutionResult, int, tuple[str, ...] | None]) -> Observation:
     source, result, iteration, original = task
-    return observe(
-        source,
-        result,
-        _WORKER["vocabulary"],
-        signal=_WORKER["signal"],
-        iteration=iteration,
-        original=original,
-    )
+    try:
+        return observe(
+            source,
+            result,
+            _WORKER["vocabulary"],
+            signal=_WORKER["signal"],
+            iteration=iteration,
+            original=original,
+        )
+    except ValueError:  # not token-aligned: skip rather than train on a wrong target
+        return None
 
 
 class Environment:
@@ -89,9 +92,19 @@ class Environment:
             [(s.source.decode("utf-8", "replace"), self.programs[s.program].tests) for s in states]
         )
         tasks = [(s.source, r, s.iteration, s.original) for s, r in zip(states, results)]
+        observations = self.observe_tasks(tasks)
+        if len(observations) != len(states):
+            raise ValueError("a program state is not token-aligned with its original")
+        return observations
+
+    def observe_tasks(self, tasks: Sequence[tuple]) -> list[Observation]:
+        """Graphs for (source, execution result, iteration, original texts) tuples; a task whose
+        source is not token-aligned with its original is dropped."""
         if self.pool is not None and len(tasks) > 4:
-            return self.pool.map(_observe_task, tasks, chunksize=max(1, len(tasks) // 32))
-        return [_observe_task(task) for task in tasks]
+            built = self.pool.map(_observe_task, tasks, chunksize=max(1, len(tasks) // 32))
+        else:
+            built = [_observe_task(task) for task in tasks]
+        return [observation for observation in built if observation is not None]
 
     def close(self) -> None:
         if self.pool is not None:
@@ -214,6 +227,9 @@ def proposals_for(
         vocabulary,
         ident_index=batch.ident_index.cpu(),
         min_wrong=min_wrong,
+        # Corruptions draw names from the program's own scope, so training and evaluation score
+        # those only: a tenth of the options, and the proposals are the pipeline's main cost.
+        include_builtins=False,
     )
 
 
