@@ -16,12 +16,15 @@ Nothing here writes into the user's tree except `apply_patch_atomically`, at the
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from repair.errors import BadInput, TestSuiteBroken
+from repair.errors import BadInput, CheckpointError, TestSuiteBroken
 from repair.localize import formula_named, line_scores, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.project import check_paths_exist, find_project_root, list_source_files
@@ -33,7 +36,7 @@ from repair.validate import Request, Validator
 
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
 MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast it was before
-TEST_TIMEOUT_FACTOR = 10.0  # ... else this many times the slowest passing test
+TEST_TIMEOUT_FACTOR = 20.0  # ... else this many times the slowest passing test
 MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
 
 
@@ -84,6 +87,7 @@ class RepairResult:
     applied: bool
     model: str  # the checkpoint used, or "none"
     stop_reason: str = ""
+    validation_outcomes: dict[str, int] = field(default_factory=dict)  # how candidates ended
 
     def to_json(self) -> dict:
         return {
@@ -102,6 +106,7 @@ class RepairResult:
             "applied": self.applied,
             "model": self.model,
             "stop_reason": self.stop_reason,
+            "validation_outcomes": self.validation_outcomes,
         }
 
 
@@ -231,10 +236,16 @@ def _relative(path: Path, root: Path) -> str:
 def _load_scorer(config: RepairConfig):
     if not config.use_model:
         return None, "none"
+    if config.model_path and not Path(config.model_path).is_file():
+        raise CheckpointError(f"{config.model_path}: checkpoint not found")  # before torch loads
     from repair.checkpoint import default_model_path, load_checkpoint
     from repair.score import ModelScorer
 
     path = Path(config.model_path) if config.model_path else default_model_path()
+    if not path.is_file():
+        raise CheckpointError(
+            f"{path}: checkpoint not found (pass --model PATH, or --no-model for the baseline)"
+        )
     checkpoint = load_checkpoint(path)
     return ModelScorer(checkpoint.model, checkpoint.vocabulary), str(path)
 
@@ -272,6 +283,13 @@ def _ranked(state: State, run: SuiteRun, originals, config: RepairConfig, scorer
     )
 
 
+def _line_changed(original: bytes, final: bytes | None, line: int) -> bool:
+    if final is None:
+        return False
+    before, after = original.splitlines(), final.splitlines()
+    return line > len(before) or line > len(after) or before[line - 1] != after[line - 1]
+
+
 def _result(
     outcome: SearchOutcome,
     root: Path,
@@ -283,7 +301,11 @@ def _result(
     config: RepairConfig,
 ) -> RepairResult:
     state = outcome.fixed or outcome.best
-    edits = [EditReport(e.path, e.line, e.kind, e.old, e.new) for e in state.edits]
+    edits = [
+        EditReport(e.path, e.line, e.kind, e.old, e.new)
+        for e in state.edits
+        if _line_changed(originals[e.path], state.files.get(e.path), e.line)
+    ]  # a later edit may have undone an earlier one
     still_failing = list(state.failing)
     passing_after = [test for test in failing_before if test not in set(still_failing)]
     fixed = outcome.fixed is not None
@@ -295,7 +317,7 @@ def _result(
     return RepairResult(
         status=FIXED if fixed else NOT_FOUND,
         root=root,
-        edits=edits if fixed else edits,
+        edits=edits,
         diff=diff,
         failing_before=failing_before,
         passing_after=passing_after,
@@ -308,4 +330,17 @@ def _result(
         applied=applied,
         model=model_name,
         stop_reason=outcome.stop_reason,
+        validation_outcomes=dict(sorted(outcome.outcomes.items())),
     )
+
+
+class _CallableModule(types.ModuleType):
+    """Importing `repair.fix` sets the package attribute `repair.fix` to this module, which then
+    shadows the function of the same name: calling the module calls the function, so
+    `from repair import fix; fix(...)` works whichever of the two it finds."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RepairResult:
+        return fix(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

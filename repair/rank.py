@@ -23,7 +23,7 @@ import tree_sitter
 
 from repair.edits import edit_operations
 from repair.localize import formula_named
-from repair.source import Edit, Token, candidates, is_repair_target
+from repair.source import Edit, Token, TokenClass, candidates, is_repair_target
 
 if TYPE_CHECKING:  # the model-free baseline never imports torch
     from repair.score import ModelScorer
@@ -35,6 +35,10 @@ SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
 _STATEMENT_TYPES = frozenset({"expression_statement"})  # assignments and bare expressions
 REPLACE = "replace_token"
+# `x + 0`, `x * 1`, ...: an edit that makes one of these only hides an operation; removing it
+# (`repair.edits` remove_offset) or another replacement says the same thing plainly.
+_IDENTITIES = frozenset({("+", "0"), ("-", "0"), ("*", "1"), ("/", "1"), ("//", "1"), ("**", "1")})
+_BINDS_TIGHTER = frozenset({"*", "/", "//", "%", "**", "@", ".", "(", "["})
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def rank_candidates(
                 options = [(text, 0.0) for text in candidates(token, view.tokens)[:max_options]]
                 wrong = 0.0
             for text, probability in options:
+                if _makes_identity(token, text, view.tokens):
+                    continue
                 edit = Edit(token.start, token.end, token.text, text)
                 _keep(
                     found,
@@ -237,6 +243,26 @@ def rank_candidates(
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
     return sorted(ordered, key=lambda candidate: (-candidate.score, tiebreak[id(candidate)]))
+
+
+def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool:
+    """Would replacing `token` by `new` read `E op n` with `op n` an identity (`+ 0`, `* 1`)?"""
+    index = token.index
+    if token.token_class == TokenClass.ARITHMETIC and index + 1 < len(token_list):
+        operator, number, after = new, token_list[index + 1], index + 2
+    elif token.token_class == TokenClass.NUMBER and index > 0:
+        operator, number, after = token_list[index - 1].text, token, index + 1
+        number = replace(number, text=new)
+    else:
+        return False
+    if (operator, number.text) not in _IDENTITIES or number.token_class != TokenClass.NUMBER:
+        return False
+    if (
+        token.token_class == TokenClass.NUMBER
+        and token_list[index - 1].parent_type != "binary_operator"
+    ):
+        return False
+    return after >= len(token_list) or token_list[after].text not in _BINDS_TIGHTER
 
 
 def _candidate(

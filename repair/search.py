@@ -9,12 +9,13 @@ or changes nothing the failing tests see. A candidate that passes everything is 
 (a callback: a fresh pytest run under the user's configuration) and ends the search. Otherwise the
 round's complete runs that are no worse than their state become partial states; the best `beam`
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
-feature advanced. The pool keeps earlier states' untried candidates: a later round continues where
-an earlier one stopped, behind the candidates of better states.
+feature advanced. Earlier states' untried candidates are kept: a round alternates between the new
+states' candidates and those, so a spurious partial fix (fewer failing tests by coincidence)
+cannot starve the candidates of the state that holds the real one.
 
-Order is deterministic: candidates are taken in (fewest failing tests of their state, score,
-discovery order); results of a batch are read in that order. Only the wall-clock budget and
-timeouts of candidates can make two runs differ.
+Order is deterministic: within each of the two pools candidates are taken by (fewest failing tests
+of their state, score, discovery order); results of a batch are read in that order. Only the
+wall-clock budget and timeouts of candidates can make two runs differ.
 """
 
 from __future__ import annotations
@@ -73,8 +74,15 @@ class SearchOutcome:
     rounds: int = 0  # rounds started
     stop_reason: str = ""
     rejected_by_verification: int = 0
+    # how validations ended: "passed", "failed", "worse", "unchanged", "test timeout",
+    # "crashed", "timeout" (the candidate's own limit), "collection error"
+    outcomes: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
+
+# After a round's first partial fix with fewer failing tests, this many more candidates are tried
+# before the round ends and the partial fixes are expanded (their untried siblings stay queued).
+ROUND_PATIENCE = 16
 
 Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
 Verify = Callable[[State], bool]
@@ -109,7 +117,11 @@ class Search:
         self.budget = budget
         self.progress = progress or (lambda message: None)
         self.outcome = SearchOutcome(fixed=None, best=start)
-        self.pool: list[tuple[int, float, int, State, Candidate]] = []
+        # (failing tests of the state, -score, discovery order, state, candidate) heaps: this
+        # round's expansions, and what earlier rounds left untried
+        self.fresh: list[tuple[int, float, int, State, Candidate]] = []
+        self.older: list[tuple[int, float, int, State, Candidate]] = []
+        self.take_fresh = True
         self.order = itertools.count()
         self.seen = {state_key(start.files)}
         self.last_report = 0.0
@@ -123,11 +135,14 @@ class Search:
             if self._out_of_budget():
                 break
             outcome.rounds = round_index + 1
+            for entry in self.fresh:
+                heapq.heappush(self.older, entry)
+            self.fresh = []
             for state in frontier:
                 self._expand(state, round_index)
                 if self._out_of_budget():
                     break
-            if not self.pool:
+            if not (self.fresh or self.older):
                 outcome.stop_reason = "no candidates left"
                 break
             rounds_left = self.budget.rounds - round_index
@@ -138,7 +153,7 @@ class Search:
                 outcome.stop_reason = "fixed"
                 return outcome
             frontier = self._select_beam(partial)
-            if not frontier and not self.pool:
+            if not frontier and not (self.fresh or self.older):
                 outcome.stop_reason = "no candidates left"
                 break
         if not outcome.stop_reason:
@@ -146,23 +161,41 @@ class Search:
         return outcome
 
     def _expand(self, state: State, iteration: int) -> None:
-        self._report(f"round {iteration + 1}: ranking edits of a state with {_describe(state)}")
+        self._report(
+            f"round {iteration + 1}: ranking edits of a state with {_describe(state)}", force=True
+        )
         candidates = self.expand_callback(state, iteration)
         for candidate in candidates:
             heapq.heappush(
-                self.pool,
+                self.fresh,
                 (len(state.failing), -candidate.score, next(self.order), state, candidate),
             )
 
-    def _validate_round(self, quota: int) -> list[State]:
+    def _next(self) -> tuple[State, Candidate] | None:
+        """Alternate between this round's candidates and earlier rounds' leftovers."""
+        pools = [self.fresh, self.older] if self.take_fresh else [self.older, self.fresh]
+        self.take_fresh = not self.take_fresh
+        for pool in pools:
+            if pool:
+                _, _, _, state, candidate = heapq.heappop(pool)
+                return state, candidate
+        return None
+
+    def _validate_round(self, quota: int) -> list[tuple[State, State]]:
+        """Validate up to `quota` candidates; returns (parent, child) for each partial fix."""
         outcome = self.outcome
-        partial: list[State] = []
+        partial: list[tuple[State, State]] = []
         improving = 0
         tried = 0
-        while self.pool and tried < quota and not self._out_of_budget():
+        first_improvement_at: int | None = None
+        best_before = len(outcome.best.failing)
+        while tried < quota and not self._out_of_budget():
             batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
-            while self.pool and len(batch) < min(self.budget.jobs, quota - tried):
-                _, _, _, state, candidate = heapq.heappop(self.pool)
+            while len(batch) < min(self.budget.jobs, quota - tried):
+                picked = self._next()
+                if picked is None:
+                    break
+                state, candidate = picked
                 files = self._apply(state, candidate)
                 if files is None:
                     continue
@@ -188,6 +221,8 @@ class Search:
             outcome.candidates_tried += len(batch)
             outcome.test_runs += len(batch)
             for (state, candidate, files), result in zip(batch, results):
+                kind = _classify(result, len(state.failing))
+                outcome.outcomes[kind] = outcome.outcomes.get(kind, 0) + 1
                 child = self._child(state, candidate, files, result)
                 if child is None:
                     continue
@@ -203,9 +238,11 @@ class Search:
                         return partial
                     outcome.rejected_by_verification += 1
                     continue
-                partial.append(child)
-                if len(child.failing) < len(state.failing):
+                partial.append((state, child))
+                if len(child.failing) < best_before:  # progress beyond every earlier state
                     improving += 1
+                    if first_improvement_at is None:
+                        first_improvement_at = tried
                 if len(child.failing) < len(outcome.best.failing):
                     outcome.best = child
                     self._report(f"best so far: {_describe(child)}", force=True)
@@ -213,13 +250,22 @@ class Search:
                 f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
                 f"best so far: {len(outcome.best.failing)} failing"
             )
-            if improving >= self.budget.beam:
-                break  # enough better states to expand; go on from them
+            if improving >= self.budget.beam or (
+                first_improvement_at is not None and tried - first_improvement_at >= ROUND_PATIENCE
+            ):
+                break  # better states to expand: go on from them
         return partial
 
-    def _select_beam(self, partial: Sequence[State]) -> list[State]:
+    def _select_beam(self, partial: Sequence[tuple[State, State]]) -> list[State]:
+        """The states to expand next: those with fewer failing tests than the state they came
+        from if there are any (fewest first), else those no worse; then by score."""
+        better = [
+            (parent, child) for parent, child in partial if len(child.failing) < len(parent.failing)
+        ]
+        chosen = better or list(partial)
         ranked = sorted(
-            enumerate(partial), key=lambda item: (len(item[1].failing), -item[1].score, item[0])
+            enumerate(child for _, child in chosen),
+            key=lambda item: (len(item[1].failing), -item[1].score, item[0]),
         )
         return [state for _, state in ranked[: self.budget.beam]]
 
@@ -283,6 +329,22 @@ class Search:
             self.last_report = now
             self.outcome.log.append(message)
             self.progress(message)
+
+
+def _classify(result: Validation, failing_before: int) -> str:
+    if result.status.startswith("crashed") or result.status == "worker lost":
+        return "crashed"
+    if result.status == "timeout":
+        return "timeout"
+    if result.collection_errors:
+        return "collection error"
+    if any(outcome == "timeout" for outcome, _ in result.outcomes.values()):
+        return "test timeout"
+    if result.all_passed:
+        return "passed"
+    if not result.complete:
+        return "worse" if len(result.failed) > failing_before else "unchanged"
+    return "failed"
 
 
 def _describe(state: State) -> str:

@@ -1,0 +1,5 @@
+"""Helpers only: no test functions here."""
+
+
+def helper():
+    return 1

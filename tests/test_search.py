@@ -1,0 +1,159 @@
+"""End-to-end repairs through `repair.fix` (the library, no CLI): golden fixtures (input project →
+the fixture's recorded patch, byte for byte), two bugs over two rounds, hazardous candidates,
+determinism, and the model path with a tiny untrained checkpoint."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CASES = Path(__file__).parent / "data" / "fix"
+# Fixtures the model-free baseline fixes within a few dozen candidates (a few seconds each).
+GOLDEN = [
+    "access_control_wrong_boolean",
+    "bank_transfer_swapped_arguments",
+    "interval_merge_wrong_comparison",
+    "rle_codec_not_operator",
+    "text_stats_wrong_arithmetic",
+]
+
+
+def baseline(**options) -> RepairConfig:
+    """The model-free search, sized for CI's two cores."""
+    settings = dict(use_model=False, jobs=2, test_timeout=1.0, timeout=90.0)
+    settings.update(options)
+    return RepairConfig(**settings)
+
+
+def repair_project(root: Path, config: RepairConfig):
+    return fix([root], [root / "tests"], config)
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden_fixture(name: str):
+    root = FIXTURES / name
+    result = repair_project(root, baseline())
+    assert result.status == FIXED, result.stop_reason
+    assert result.diff == (root / "fix.patch").read_text(encoding="utf-8")
+    assert result.verified and not result.applied
+    assert sorted(result.passing_after) == sorted(result.failing_before)
+    assert result.test_runs >= result.candidates_tried
+
+
+@pytest.fixture(scope="module")
+def two_bugs_result():
+    return repair_project(CASES / "two_bugs", baseline(seed=7))
+
+
+def test_two_bugs_need_two_rounds(two_bugs_result):
+    result = two_bugs_result
+    assert result.status == FIXED
+    assert {(edit.line, edit.old, edit.new) for edit in result.edits} == {
+        (5, "+", "*"),
+        (9, "*", "+"),
+    }
+    assert result.rounds >= 2
+
+
+def test_hazardous_candidates_do_not_hang_the_search():
+    started = time.monotonic()
+    result = repair_project(CASES / "hazards", baseline(seed=1))
+    assert time.monotonic() - started < 60
+    assert result.status == FIXED
+    assert [(edit.line, edit.new) for edit in result.edits] == [(16, "+")]
+    hazards = result.validation_outcomes
+    assert hazards.get("test timeout", 0) + hazards.get("timeout", 0) >= 1, hazards
+    assert hazards.get("crashed", 0) >= 1, hazards  # os._exit in the code under test
+
+
+def test_same_seed_same_patch(two_bugs_result):
+    first = two_bugs_result
+    second = repair_project(CASES / "two_bugs", baseline(seed=7))
+    assert first.diff == second.diff
+    assert first.candidates_tried == second.candidates_tried
+    assert first.edits == second.edits
+
+
+def test_nothing_to_fix():
+    result = repair_project(CASES / "passing", baseline())
+    assert result.status == NOTHING_TO_FIX
+    assert result.candidates_tried == 0 and result.diff == ""
+
+
+def test_import_does_not_load_torch():
+    # The model-free path and `import repair` stay light.
+    code = "import sys, repair; from repair import fix, RepairConfig; print('torch' in sys.modules)"
+    import subprocess
+
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert output.stdout.strip() == "False", output.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """An untrained model with a vocabulary of the fixtures' code: exercises the model path."""
+    import torch
+
+    from repair.checkpoint import Checkpoint, save_checkpoint
+    from repair.models import ModelConfig, build_model
+    from repair.source import parse, tokens
+    from repair.vocabulary import Vocabulary
+
+    torch.manual_seed(0)
+    corpus = []
+    for path in sorted((FIXTURES / "access_control_wrong_boolean").rglob("*.py")):
+        data = path.read_bytes()
+        corpus += [token.text for token in tokens(data, parse(data))]
+    vocabulary = Vocabulary.build(corpus, max_size=400, min_count=1)
+    config = ModelConfig(vocab_size=len(vocabulary), hidden=32, depth=2, heads=2, edge_dim=8)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_checkpoint(path, Checkpoint(build_model(config), config, vocabulary, commit="test"))
+    return path
+
+
+def test_model_path_is_deterministic(tiny_checkpoint: Path):
+    root = FIXTURES / "access_control_wrong_boolean"
+    config = baseline(use_model=True, model_path=tiny_checkpoint, seed=3)
+    first = repair_project(root, config)
+    second = repair_project(root, config)
+    assert first.status == FIXED and first.model == str(tiny_checkpoint)
+    assert first.diff == (root / "fix.patch").read_text(encoding="utf-8")
+    assert (first.diff, first.candidates_tried) == (second.diff, second.candidates_tried)
+
+
+def rank_snippet(code: bytes, scores: dict[int, float], seed: int = 0):
+    from repair.rank import FileView, rank_candidates, suspicious_regions
+    from repair.source import parse, tokens
+
+    tree = parse(code)
+    views = {"m.py": FileView(code, tree, tokens(code, tree))}
+    regions, signals = suspicious_regions(views, {"m.py": scores}, import_signal=0.5, top=5)
+    ranked = rank_candidates(
+        views, regions, signals, scorer=None, iteration=0, max_options=10, seed=seed
+    )
+    return regions, ranked
+
+
+def test_rank_orders_by_suspiciousness_and_seed():
+    code = b"LIMIT = 3\n\n\ndef f(n):\n    if n > LIMIT:\n        return n - 1\n    return n\n"
+    regions, ranked = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2})
+    # The function, then the module-level statement that runs at import.
+    assert [(r.first_line, r.last_line) for r in regions] == [(4, 7), (1, 1)]
+    lines = [candidate.line for candidate in ranked]
+    assert lines[: lines.count(5)] == [5] * lines.count(5)  # the most suspicious line first
+    assert {candidate.line for candidate in ranked} == {1, 5, 6, 7}
+    # No identities: `n - 0`, `n // 1`; the off-by-one removal is there instead.
+    texts = {(c.line, c.edit.old, c.edit.new) for c in ranked}
+    assert (6, "1", "0") not in texts and (6, "-", "//") not in texts
+    assert (6, "n - 1", "n") in texts
+    _, again = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2})
+    _, other = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2}, seed=1)
+    assert [c.edit for c in again] == [c.edit for c in ranked]
+    assert [c.edit for c in other] != [c.edit for c in ranked]  # ties broken by the seed

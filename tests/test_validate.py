@@ -1,0 +1,97 @@
+"""The warm validator on a purpose-made project: verdicts, stop rules, hazards (loops, exits,
+memory), fresh bytecode for every candidate, and the user's tree left alone."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from repair.validate import Request, Validator
+
+CASE = Path(__file__).parent / "data" / "fix" / "hazards"
+SOURCE = (CASE / "counter.py").read_bytes()
+FIXED = SOURCE.replace(b"return i - 1", b"return i + 1")
+FAILING = (
+    "tests/test_counter.py::test_count_up",
+    "tests/test_counter.py::test_count_up_zero",
+)
+
+
+def listing(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def validator():
+    with Validator(CASE, ["tests"], jobs=2, per_test_timeout=0.5, candidate_timeout=5.0) as v:
+        yield v
+
+
+def candidate(code: bytes, **options) -> Request:
+    return Request({"counter.py": code}, FAILING, **options)
+
+
+def test_baseline_and_fix(validator):
+    baseline = validator.validate(Request({}, FAILING, max_failures=None))
+    assert baseline.complete and baseline.collected == 3
+    assert sorted(baseline.failed) == sorted(FAILING)
+    assert baseline.messages[FAILING[0]] == "assert 2 == 4\n +  where 2 = count_up(3)"
+    fixed = validator.validate(candidate(FIXED))
+    assert fixed.all_passed and list(fixed.outcomes)[:2] == list(FAILING)
+
+
+def test_stops_early(validator):
+    baseline = validator.validate(Request({}, FAILING, max_failures=None))
+    # The failing tests fail exactly as before: the rest of the suite is not run.
+    same = validator.validate(candidate(SOURCE, baseline=baseline.messages, max_failures=2))
+    assert not same.complete and len(same.outcomes) == 2
+    # More failures than allowed: stopped at the first one.
+    worse = validator.validate(candidate(SOURCE.replace(b"2 * n", b"3 * n"), max_failures=0))
+    assert not worse.complete and len(worse.outcomes) == 1
+
+
+def test_same_length_edits_never_see_stale_bytecode(validator):
+    # `i + 1` and `i - 1` differ in one byte and are written within the same second.
+    results = [validator.validate(candidate(code)) for code in (FIXED, SOURCE, FIXED, SOURCE)]
+    assert [r.all_passed for r in results] == [True, False, True, False]
+
+
+def test_hazards_cost_at_most_their_timeout(validator):
+    loop = SOURCE.replace(b"i += 1", b"i += 0")
+    # Ignores the per-test alarm: only the candidate's own deadline stops it.
+    deaf = SOURCE.replace(
+        b"    return i - 1",
+        b"    import signal\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n"
+        b"        pass",
+    )
+    exits = SOURCE.replace(b"if n < 0", b"if n >= 0")
+    sys_exit = SOURCE.replace(b"abort(3)", b"raise SystemExit(3)").replace(b"n < 0", b"n >= 0")
+    memory = SOURCE.replace(b"i = 0\n", b"i = 0\n    hog = bytearray(8 << 30)\n")
+    started = time.monotonic()
+    results = validator.validate_many(
+        [candidate(code) for code in (loop, deaf, exits, sys_exit, memory)]
+    )
+    assert time.monotonic() - started < 20
+    loop_result, deaf_result, exit_result, sys_exit_result, memory_result = results
+    assert loop_result.outcomes[FAILING[0]][0] == "timeout"
+    assert deaf_result.status == "timeout" and 5.0 <= deaf_result.seconds < 8.0
+    assert exit_result.status.startswith("crashed")
+    assert sys_exit_result.outcomes[FAILING[0]][0] == "failed"
+    assert memory_result.outcomes[FAILING[0]][0] == "failed"
+    assert "MemoryError" in memory_result.outcomes[FAILING[0]][1]
+    # The workers survive all of it.
+    assert validator.validate(candidate(FIXED)).all_passed
+
+
+def test_parallel_results_come_back_in_order(validator):
+    codes = [FIXED if i % 3 == 0 else SOURCE for i in range(12)]
+    results = validator.validate_many([candidate(code) for code in codes])
+    assert [r.all_passed for r in results] == [i % 3 == 0 for i in range(12)]
+
+
+def test_user_tree_untouched(validator):
+    before = listing(CASE)
+    validator.validate_many([candidate(FIXED), candidate(SOURCE.replace(b"n < 0", b"n >= 0"))])
+    assert listing(CASE) == before  # no __pycache__, no .pytest_cache, same bytes
