@@ -40,8 +40,12 @@ def wrap(model: nn.Module, device: torch.device) -> nn.Module:
 
 
 def shard(items: list, rank: int, world: int) -> list:
-    """This rank's share of the data: every world-th item, so shards differ by at most one."""
-    return items[rank::world]
+    """This rank's share of the data: every world-th item, all shards the same length.
+
+    DDP needs every rank to take the same number of steps (each backward is a collective), so
+    the remainder of an uneven split is dropped rather than given to some ranks.
+    """
+    return items[rank::world][: len(items) // world]
 
 
 def agree(flag: bool, device: torch.device) -> bool:
