@@ -147,7 +147,8 @@ def train_command(
     except KeyboardInterrupt:
         typer.echo("repair: interrupted; checkpoints written so far are complete", err=True)
         raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-    typer.echo(f"best epoch {summary['best_epoch']}, checkpoint {folder / 'best.pt'}")
+    if summary.get("rank", 0) == 0:  # under torchrun only rank 0 reports
+        typer.echo(f"best epoch {summary['best_epoch']}, checkpoint {folder / 'best.pt'}")
 
 
 @app.command("evaluate")

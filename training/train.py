@@ -204,6 +204,7 @@ def train(
             break
     environment.close()
     summary = {
+        "rank": rank,
         "experiment": config.experiment,
         "best_epoch": best_epoch,
         "best_val_mean": best_score,
