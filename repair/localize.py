@@ -14,7 +14,7 @@ from pathlib import Path
 
 from repair.errors import BadInput, TestSuiteBroken
 from repair.project import check_paths_exist, find_project_root
-from repair.source import Token
+from repair.source import Token, parse, tokens
 from repair.testrun import SuiteRun, run_suite
 
 DSTAR_EXPONENT = 2
@@ -117,6 +117,48 @@ def token_scores(tokens: Sequence[Token], scores_for_file: Mapping[int, float]) 
     return [scores_for_file.get(token.line, 0.0) for token in tokens]
 
 
+# A module-level constant scores slightly below the suspicious lines that read it.
+CONSTANT_SHARE = 0.99
+
+
+def propagate_to_module_constants(
+    scores: Mapping[tuple[str, int], float], root: Path
+) -> dict[tuple[str, int], float]:
+    """Give module-level assignments the score of the suspicious lines that use their names.
+
+    Import-time lines run outside every test, so coverage gives a wrong module constant no
+    score at all; following the name from the lines that read it (a def-use edge) finds it.
+    """
+    result = dict(scores)
+    by_file = scores_by_file(scores)
+    for path, lines in by_file.items():
+        if not any(score > 0 for score in lines.values()):
+            continue
+        try:
+            source = (Path(root) / path).read_bytes()
+        except OSError:
+            continue
+        tree = parse(source)
+        constants: dict[str, int] = {}  # name -> line of its module-level assignment
+        for statement in tree.root_node.children:
+            target = statement.children[0] if statement.type == "expression_statement" else None
+            if target is not None and target.type == "assignment":
+                left = target.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    constants[left.text.decode()] = target.start_point[0] + 1
+        if not constants:
+            continue
+        for token in tokens(source, tree):
+            line_of_constant = constants.get(token.text)
+            if token.node_type != "identifier" or line_of_constant is None:
+                continue
+            use = lines.get(token.line, 0.0)
+            key = (path, line_of_constant)
+            if use > 0 and token.line != line_of_constant and not scores.get(key):
+                result[key] = max(result.get(key, 0.0), CONSTANT_SHARE * use)
+    return result
+
+
 def rank_lines(
     run: SuiteRun, root: Path, formula: str = "tarantula", top: int | None = 10
 ) -> list[RankedLine]:
@@ -124,7 +166,7 @@ def rank_lines(
 
     `top=None` keeps them all.
     """
-    scores = line_scores(run, formula)
+    scores = propagate_to_module_constants(line_scores(run, formula), root)
     order = sorted(
         ((key, score) for key, score in scores.items() if score > 0),
         key=lambda item: (-item[1], item[0]),
