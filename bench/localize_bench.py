@@ -1,4 +1,4 @@
-"""Fault-localization benchmark: quality per formula, coverage overhead, graph throughput, FauxPy.
+"""Fault-localization benchmark (sections: quality, graphs, fauxpy; default all): quality per formula, coverage overhead, graph throughput, FauxPy.
 
 Run from the repository root:
 
@@ -14,7 +14,6 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -216,43 +215,52 @@ def section_graph_throughput(out: list[str]) -> None:
     out.append("")
 
 
-def ensure_fauxpy(out: list[str]) -> bool:
-    if importlib.util.find_spec("fauxpy") is not None:
-        return True
-    pip = [sys.executable, "-m", "pip", "install", "-q", "fauxpy"]
+FAUXPY_VENV = Path(os.environ.get("FAUXPY_VENV", "/tmp/repair-fauxpy-venv"))
+
+
+def ensure_fauxpy(out: list[str]) -> Path | None:
+    """A separate virtual environment with FauxPy: installing it into ours would make every
+    pytest run load its plugin (and it downgrades virtualenv)."""
+    python = FAUXPY_VENV / "bin" / "python"
+    check = [str(python), "-c", "import fauxpy, pytest"]
+    if python.exists() and subprocess.run(check, capture_output=True, check=False).returncode == 0:
+        return python
     try:
-        done = subprocess.run(pip, capture_output=True, text=True, timeout=300, check=False)
+        subprocess.run([sys.executable, "-m", "venv", str(FAUXPY_VENV)], check=True, timeout=120)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "fauxpy"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         out.append("FauxPy: `pip install fauxpy` did not finish in 5 minutes; skipped.")
-        return False
+        return None
     if done.returncode != 0:
         out.append(f"FauxPy: `pip install fauxpy` failed; skipped:\n{done.stderr[-800:]}")
-        return False
-    importlib.invalidate_caches()
-    return True
+        return None
+    return python
 
 
-def fauxpy_ranking(report_dir: Path) -> list[tuple[str, int]]:
-    """FauxPy's statement ranking as (path, line), best first: its Ochiai scores CSV if present."""
-    candidates = sorted(
-        report_dir.rglob("*.csv"),
-        key=lambda p: ("Scores" not in p.name, "ochiai" not in p.name.lower(), p.name),
-    )
+def fauxpy_ranking(work: Path) -> list[tuple[str, int]]:
+    """FauxPy's Ochiai ranking as (path, line), best first, source files only.
+
+    FauxPy writes `FauxPyReport_<project folder>_...` beside the project folder."""
+    reports = sorted(work.parent.glob(f"FauxPyReport_{work.name}_*/Scores_Ochiai.csv"))
     entries: list[tuple[str, int]] = []
-    for csv_path in candidates:
-        for row in csv_path.read_text(errors="replace").splitlines():
-            match = re.search(r"([\w./\\-]+\.py)::(\d+)", row)
-            if match:
-                entries.append((match.group(1).replace("\\", "/"), int(match.group(2))))
-        if entries:
-            break
+    for row in reports[-1].read_text(errors="replace").splitlines()[1:] if reports else []:
+        match = re.match(r"(.+\.py)::(\d+),", row)
+        if match and "/tests/" not in match.group(1):
+            entries.append((match.group(1), int(match.group(2))))
     return entries
 
 
 def section_fauxpy(out: list[str]) -> None:
     out.append("== 4. FauxPy side by side (statement granularity, SBFL family) ==")
     out.append("NOTE: machine loaded by other jobs (2 cores): wall times are noisy.")
-    if not ensure_fauxpy(out):
+    fauxpy_python = ensure_fauxpy(out)
+    if fauxpy_python is None:
         out.append("")
         return
     deadline = time.perf_counter() + FAUXPY_BUDGET_S
@@ -274,7 +282,7 @@ def section_fauxpy(out: list[str]) -> None:
             src = sorted({Path(p).parts[0] for p, _ in targets})
             src_arg = src[0] if len(src) == 1 and not src[0].endswith(".py") else "."
             cmd = [
-                sys.executable,
+                str(fauxpy_python),
                 "-m",
                 "pytest",
                 "-p",
@@ -321,15 +329,20 @@ def section_fauxpy(out: list[str]) -> None:
 
 
 def main() -> None:
+    sections = {
+        "quality": section_quality_and_overhead,
+        "graphs": section_graph_throughput,
+        "fauxpy": section_fauxpy,
+    }
+    chosen = [name for name in sys.argv[1:] if name in sections] or list(sections)
     out = [
-        "$ .venv/bin/python bench/localize_bench.py",
+        "$ .venv/bin/python bench/localize_bench.py " + " ".join(sys.argv[1:]),
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
         f"load avg {os.getloadavg()[0]:.1f} at start (machine shared with other jobs)",
         "",
     ]
-    section_quality_and_overhead(out)
-    section_graph_throughput(out)
-    section_fauxpy(out)
+    for name in chosen:
+        sections[name](out)
     print("\n".join(out))
 
 
