@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import types
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State
-from repair.source import check_parses, tokens
+from repair.source import check_parses, parse, tokens
 from repair.testrun import SuiteRun, run_suite
 from repair.validate import Request, Validator
 
@@ -128,14 +129,54 @@ def fix(
     say = progress or (lambda message: None)
     started = time.monotonic()
     deadline = started + config.timeout
-    src = [Path(path) for path in src_paths]
-    tests = [Path(path) for path in test_paths]
+    src, tests = [Path(path) for path in src_paths], [Path(path) for path in test_paths]
+    root, originals = _check_inputs(src, tests, config)
+    relative_tests = [_relative(path, root) for path in tests]
+    # The model loads (torch takes seconds to import) and the validation workers warm up while
+    # the first test run goes on.
+    model = _ModelLoader(config)
+    with Validator(root, relative_tests, jobs=config.jobs) as validator:
+        say("running the test suite under coverage")
+        run = run_suite(
+            root,
+            tests,
+            src,
+            per_test_timeout=config.test_timeout,
+            total_timeout=max(1.0, deadline - time.monotonic()),
+        )
+        scorer, model_name = model.result()
+        if run.collection_errors or not run.results:
+            first = run.collection_errors[0] if run.collection_errors else "no test ran"
+            raise TestSuiteBroken(f"the test suite does not run: {first}")
+        failing_before = run.failed
+        if not failing_before:
+            return RepairResult(
+                NOTHING_TO_FIX, root, [], "", [], [], [], 0, 1, 0,
+                time.monotonic() - started, False, False, model_name, "all tests pass",
+            )  # fmt: skip
+        say(f"{len(failing_before)} of {len(run.results)} tests fail")
+        validator.per_test_timeout, validator.candidate_timeout = _validation_timeouts(run, config)
+        outcome, test_runs = _search(
+            run, validator, root, src, tests, relative_tests, originals, scorer, config, deadline,
+            say,
+        )  # fmt: skip
+    return _result(
+        outcome, root, originals, failing_before, 1 + test_runs, started, model_name, config
+    )
+
+
+def _check_inputs(
+    src: list[Path], tests: list[Path], config: RepairConfig
+) -> tuple[Path, dict[str, bytes]]:
+    """The project root and its source files' bytes; BadInput / CheckpointError otherwise."""
     if not src:
         raise BadInput("no source paths given")
     if not tests:
         raise BadInput("no test paths given (--tests)")
     check_paths_exist([*src, *tests])
     formula_named(config.formula)
+    if config.use_model and config.model_path and not Path(config.model_path).is_file():
+        raise CheckpointError(f"{config.model_path}: checkpoint not found")
     root = find_project_root(src, tests)
     sources = list_source_files(src, root, exclude=tests)
     if not sources:
@@ -143,87 +184,89 @@ def fix(
     originals = {path: (root / path).read_bytes() for path in sources}
     for path, data in originals.items():
         check_parses(data, path)
-    scorer, model_name = _load_scorer(config)
-    relative_tests = [_relative(path, root) for path in tests]
+    return root, originals
 
-    say("running the test suite under coverage")
-    run = run_suite(
-        root,
-        tests,
-        src,
-        per_test_timeout=config.test_timeout,
-        total_timeout=max(1.0, deadline - time.monotonic()),
+
+class _ModelLoader:
+    """Loads the checkpoint in a background thread; `result()` waits and re-raises its error."""
+
+    def __init__(self, config: RepairConfig):
+        self.config = config
+        self.value: tuple[Any, str] = (None, "none")
+        self.error: BaseException | None = None
+        self.thread = None
+        if config.use_model:
+            self.thread = threading.Thread(target=self._load, name="repair-model", daemon=True)
+            self.thread.start()
+
+    def _load(self) -> None:
+        try:
+            self.value = _load_scorer(self.config)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
+            self.error = error
+
+    def result(self) -> tuple[Any, str]:
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _search(
+    run: SuiteRun,
+    validator: Validator,
+    root: Path,
+    src: list[Path],
+    tests: list[Path],
+    relative_tests: list[str],
+    originals: dict[str, bytes],
+    scorer,
+    config: RepairConfig,
+    deadline: float,
+    say: Progress,
+) -> tuple[SearchOutcome, int]:
+    """Run the beam search from the failing state; returns its outcome and the test runs."""
+    per_test, per_candidate = validator.per_test_timeout, validator.candidate_timeout
+    baseline = validator.validate(Request({}, tuple(run.failed), rest=True, max_failures=None))
+    failing = tuple(baseline.failed) or tuple(run.failed)
+    start = State(
+        files={},
+        edits=(),
+        failing=failing,
+        messages={nodeid: baseline.messages.get(nodeid, "") for nodeid in failing},
     )
-    if run.collection_errors or not run.results:
-        first = run.collection_errors[0] if run.collection_errors else "no test ran"
-        raise TestSuiteBroken(f"the test suite does not run: {first}")
-    failing_before = run.failed
-    test_runs = 1
-    if not failing_before:
-        return RepairResult(
-            NOTHING_TO_FIX, root, [], "", [], [], [], 0, test_runs, 0,
-            time.monotonic() - started, False, False, model_name, "all tests pass",
-        )  # fmt: skip
-    say(f"{len(failing_before)} of {len(run.results)} tests fail")
+    coverage_runs = 0
 
-    per_test, per_candidate = _validation_timeouts(run, config)
-    with Validator(
-        root,
-        relative_tests,
-        jobs=config.jobs,
-        per_test_timeout=per_test,
-        candidate_timeout=per_candidate,
-    ) as validator:
-        baseline = validator.validate(
-            Request({}, tuple(failing_before), rest=True, max_failures=None)
-        )
-        test_runs += 1
-        failing = tuple(baseline.failed) or tuple(failing_before)
-        start = State(
-            files={},
-            edits=(),
-            failing=failing,
-            messages={n: baseline.messages.get(n, "") for n in failing},
-        )
-        coverage_runs = [0]
+    def expand(state: State, iteration: int):
+        nonlocal coverage_runs
+        state_run = run
+        if state.files:  # a partial fix: its own coverage and outcomes give its signals
+            coverage_runs += 1
+            state_run = run_suite(
+                root,
+                tests,
+                src,
+                per_test_timeout=per_test,
+                total_timeout=max(1.0, min(per_candidate * 2, deadline - time.monotonic())),
+                files=state.files,
+            )
+        return _ranked(state, state_run, originals, config, scorer, iteration)
 
-        def expand(state: State, iteration: int):
-            state_run = run
-            if state.files:
-                coverage_runs[0] += 1
-                state_run = run_suite(
-                    root,
-                    tests,
-                    src,
-                    per_test_timeout=per_test,
-                    total_timeout=max(1.0, min(per_candidate * 2, deadline - time.monotonic())),
-                    files=state.files,
-                )
-            return _ranked(state, state_run, originals, config, scorer, iteration)
+    def verify(state: State) -> bool:
+        say("verifying the fix with a fresh pytest run")
+        remaining = max(per_candidate, deadline - time.monotonic())
+        return verify_patch(root, relative_tests, state.files, remaining).passed
 
-        def verify(state: State) -> bool:
-            say("verifying the fix with a fresh pytest run")
-            remaining = max(per_candidate, deadline - time.monotonic())
-            return verify_patch(root, relative_tests, state.files, remaining).passed
-
-        search = Search(
-            start,
-            originals,
-            validator,
-            expand,
-            verify,
-            Budget(
-                deadline=deadline,
-                max_candidates=config.max_candidates,
-                rounds=config.rounds,
-                beam=config.beam,
-                jobs=max(1, config.jobs),
-            ),
-            say,
-        )
-        outcome = search.run()
-        test_runs += outcome.test_runs + coverage_runs[0]
-    return _result(outcome, root, originals, failing_before, test_runs, started, model_name, config)
+    budget = Budget(
+        deadline=deadline,
+        max_candidates=config.max_candidates,
+        rounds=config.rounds,
+        beam=config.beam,
+        jobs=max(1, config.jobs),
+    )
+    outcome = Search(start, originals, validator, expand, verify, budget, say).run()
+    return outcome, 1 + outcome.test_runs + coverage_runs
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -236,8 +279,6 @@ def _relative(path: Path, root: Path) -> str:
 def _load_scorer(config: RepairConfig):
     if not config.use_model:
         return None, "none"
-    if config.model_path and not Path(config.model_path).is_file():
-        raise CheckpointError(f"{config.model_path}: checkpoint not found")  # before torch loads
     from repair.checkpoint import default_model_path, load_checkpoint
     from repair.score import ModelScorer
 
@@ -264,7 +305,9 @@ def _ranked(state: State, run: SuiteRun, originals, config: RepairConfig, scorer
         if path not in originals:
             continue
         source = state.files.get(path, originals[path])
-        tree = check_parses(source, path)
+        tree = parse(source)
+        if tree.root_node.has_error:  # edits keep code parsable; never rank a file that is not
+            continue
         views[path] = FileView(source, tree, tokens(source, tree))
     regions, signals = suspicious_regions(
         views,
