@@ -212,6 +212,19 @@ def user_modules(root, keep_conftest):
     return names
 
 
+def imported_sources(root, sources):
+    """Modules of the code under repair that are loaded now (`sources`: paths relative to the
+    root; None: anything under the root but conftest files counts)."""
+    if sources is None:
+        return user_modules(root, keep_conftest=True)
+    wanted = {os.path.join(root, path) for path in sources}
+    return [
+        name
+        for name, module in list(sys.modules.items())
+        if os.path.realpath(getattr(module, "__file__", None) or "") in wanted
+    ]
+
+
 def warm_up(args):
     """Collect once: pytest's lazy imports, the tests' third-party imports, rewritten asserts."""
     try:
@@ -350,7 +363,7 @@ def main(config_path):
     try:
         prepared = Prepared(config["args"], verdict)
         root = os.path.realpath(os.getcwd())
-        if user_modules(root, keep_conftest=True):  # a conftest imported the user's code
+        if imported_sources(root, config.get("sources")):  # a conftest imported the user's code
             prepared = None
             for name in user_modules(root, keep_conftest=False):
                 del sys.modules[name]

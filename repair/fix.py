@@ -135,7 +135,7 @@ def fix(
     # The model loads (torch takes seconds to import) and the validation workers warm up while
     # the first test run goes on.
     model = _ModelLoader(config)
-    with Validator(root, relative_tests, jobs=config.jobs) as validator:
+    with Validator(root, relative_tests, jobs=config.jobs, sources=list(originals)) as validator:
         say("running the test suite under coverage")
         run = run_suite(
             root,

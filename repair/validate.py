@@ -99,7 +99,9 @@ def _worker_environment() -> dict[str, str]:
 class _Worker:
     """One warm worker process and its private copy of the project."""
 
-    def __init__(self, root: Path, tests: Sequence[str], memory_limit: int):
+    def __init__(
+        self, root: Path, tests: Sequence[str], memory_limit: int, sources: Sequence[str] | None
+    ):
         self.tmp = tempfile.TemporaryDirectory(prefix="repair-validate-")
         work = Path(self.tmp.name).resolve()
         copy = copy_project(root, work / "project")
@@ -167,6 +169,9 @@ class Validator:
         per_test_timeout: seconds one test may run in a candidate.
         candidate_timeout: seconds one candidate may take in all.
         memory_limit: bytes of address space a candidate may add (0: no cap).
+        sources: the files candidates change, relative to `root` (None: any non-test file);
+            a worker whose pytest configuration imports one of them runs pytest.main per
+            candidate instead of a prepared session.
     """
 
     def __init__(
@@ -178,12 +183,14 @@ class Validator:
         per_test_timeout: float = 2.0,
         candidate_timeout: float = 20.0,
         memory_limit: int = MEMORY_LIMIT_BYTES,
+        sources: Sequence[str] | None = None,
     ):
         self.root = Path(root).resolve()
         self.tests = list(tests)
         self.per_test_timeout = per_test_timeout
         self.candidate_timeout = candidate_timeout
         self.memory_limit = memory_limit
+        self.sources = list(sources) if sources is not None else None
         self.validations = 0  # candidates validated so far
         self._workers: list[_Worker] = []
         self._finalizer = weakref.finalize(self, _kill_all, self._workers)
@@ -194,7 +201,7 @@ class Validator:
             raise
 
     def _start(self) -> _Worker:
-        return _Worker(self.root, self.tests, self.memory_limit)
+        return _Worker(self.root, self.tests, self.memory_limit, self.sources)
 
     def close(self) -> None:
         self._finalizer()

@@ -95,3 +95,22 @@ def test_user_tree_untouched(validator):
     before = listing(CASE)
     validator.validate_many([candidate(FIXED), candidate(SOURCE.replace(b"n < 0", b"n >= 0"))])
     assert listing(CASE) == before  # no __pycache__, no .pytest_cache, same bytes
+
+
+def test_conftest_importing_the_code_falls_back_to_a_fresh_pytest_per_candidate():
+    case = CASE.parent / "conftest_imports"
+    failing = ("tests/test_calc.py::test_add",)
+    source = (case / "calc.py").read_bytes()
+    with Validator(case, ["tests"], jobs=1, sources=["calc.py"]) as validator:
+        results = validator.validate_many(
+            [
+                Request({"calc.py": source.replace(b"a - b", b"a + b")}, failing),
+                Request({"calc.py": source}, failing),
+            ]
+        )
+        assert [worker.mode for worker in validator._workers] == ["main"]
+    assert [result.all_passed for result in results] == [True, False]
+
+
+def test_prepared_session_when_the_configuration_leaves_the_code_alone(validator):
+    assert {worker.mode for worker in validator._workers} == {"session"}

@@ -1,0 +1,2 @@
+def test_add(adder):
+    assert adder(2, 3) == 5
