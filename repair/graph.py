@@ -173,17 +173,3 @@ def build_graph(
         node_line=torch.tensor(node_lines, dtype=torch.long),
     )
     return graph, GraphNodes(node_token=node_token, ident_names=list(names), region=(start, end))
-
-
-def function_regions(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
-    """(start byte, end byte, first line, last line) of every function definition, outermost first."""
-    regions = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "function_definition":
-            regions.append(
-                (node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1)
-            )
-        stack.extend(reversed(node.children))
-    return regions

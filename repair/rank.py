@@ -23,7 +23,14 @@ import tree_sitter
 
 from repair.edits import edit_operations
 from repair.localize import formula_named
-from repair.source import Edit, Token, TokenClass, candidates, is_repair_target
+from repair.source import (
+    Edit,
+    Token,
+    TokenClass,
+    candidates,
+    function_regions,
+    is_repair_target,
+)
 
 if TYPE_CHECKING:  # the model-free baseline never imports torch
     from repair.score import ModelScorer
@@ -112,25 +119,8 @@ def suspicious_regions(
     return functions[:top] + statements, signals
 
 
-def function_spans(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
-    """(start byte, end byte, first line, last line) of every function, outermost first.
-
-    `repair.graph.function_regions` computes the same; this copy keeps torch out of the
-    model-free path."""
-    spans = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "function_definition":
-            spans.append(
-                (node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1)
-            )
-        stack.extend(reversed(node.children))
-    return spans
-
-
 def _function_regions(path: str, view: FileView, scores: Mapping[int, float]) -> list[Region]:
-    spans = function_spans(view.tree)  # outermost first, so the last match is the innermost
+    spans = function_regions(view.tree)  # outermost first, so the last match is the innermost
     best: dict[tuple[int, int, int, int], float] = {}
     for line, score in scores.items():
         inner = None

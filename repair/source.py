@@ -330,3 +330,17 @@ def invert_edits(edits: Sequence[Edit]) -> list[Edit]:
 
 def replace_token(token: Token, new: str) -> Edit:
     return Edit(token.start, token.end, token.text, new)
+
+
+def function_regions(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
+    """(start byte, end byte, first line, last line) of every function definition, outermost first."""
+    regions = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            regions.append(
+                (node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1)
+            )
+        stack.extend(reversed(node.children))
+    return regions
