@@ -3,8 +3,8 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Batch
 
-from repair.graph import EDGE_TYPES, build_graph, function_regions
-from repair.source import parse, tokens
+from repair.graph import EDGE_TYPES, build_graph
+from repair.source import function_regions, parse, tokens
 from repair.vocabulary import Vocabulary, node_types
 
 SOURCE = b"""def area(width, height):
