@@ -222,6 +222,7 @@ _DEFINING_PARENTS = frozenset(
         "aliased_import",
         "global_statement",
         "nonlocal_statement",
+        "type",  # annotations: they do not change what the code computes
     }
 )
 
