@@ -99,6 +99,20 @@ def execute(source: str, tests: Sequence[str], *, timeout: float = 1.0) -> Execu
     return _to_result(_run_job(source, tuple(tests), timeout))
 
 
+def run_all(
+    jobs: Sequence[tuple[str, Sequence[str]] | object],
+    executor: Executor | None = None,
+    *,
+    workers: int = 2,
+    timeout: float = 1.0,
+) -> list[ExecutionResult]:
+    """Run `jobs` on `executor`, or on a pool made (and closed) for this call."""
+    if executor is not None:
+        return executor.run_many(jobs)
+    with Executor(workers=workers, timeout=timeout) as own:
+        return own.run_many(jobs)
+
+
 def cache_key(source: str, tests: Sequence[str]) -> bytes:
     import hashlib
 

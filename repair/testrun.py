@@ -212,15 +212,20 @@ def _relative_to_root(path: Path, root: Path) -> str:
         raise BadInput(f"{path}: not inside the project root {root}") from None
 
 
+def own_config_arguments(copy: Path, work: Path) -> list[str]:
+    """`-c <empty pytest.ini>` when the copy has no pytest configuration of its own: without it
+    pytest would look for one above the temporary directory."""
+    if any((copy / name).exists() for name in PYTEST_CONFIG_FILES):
+        return []
+    empty_config = work / "pytest.ini"
+    empty_config.write_text("[pytest]\n", encoding="utf-8")
+    return ["-c", str(empty_config)]
+
+
 def _pytest_args(tests: list[str], copy: Path, work: Path) -> list[str]:
     args = [*tests, "--rootdir", str(copy), "-p", "no:cacheprovider"]
     args += ["--continue-on-collection-errors", "-q", "--color=no"]
-    if not any((copy / name).exists() for name in PYTEST_CONFIG_FILES):
-        # Without this pytest would look for a configuration above the temporary directory.
-        empty_config = work / "pytest.ini"
-        empty_config.write_text("[pytest]\n", encoding="utf-8")
-        args += ["-c", str(empty_config)]
-    return args
+    return args + own_config_arguments(copy, work)
 
 
 def _child_environment() -> dict[str, str]:

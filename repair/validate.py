@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repair.project import copy_project
-from repair.testrun import FAILING_OUTCOMES, PYTEST_CONFIG_FILES
+from repair.testrun import FAILING_OUTCOMES, own_config_arguments
 
 WORKER = Path(__file__).with_name("_validate_worker.py")
 MEMORY_LIMIT_BYTES = 1 << 30  # address space a candidate may add to what its worker holds
@@ -81,11 +81,7 @@ def pytest_arguments(tests: Sequence[str], copy: Path, config_dir: Path) -> list
     args = [*tests, "--rootdir", str(copy), "-p", "no:cacheprovider", "-q", "--color=no"]
     # Messages come from the exception itself; a long traceback would only cost time.
     args += ["--tb=line", f"--basetemp={config_dir / 'basetemp'}"]
-    if not any((copy / name).exists() for name in PYTEST_CONFIG_FILES):
-        empty = config_dir / "pytest.ini"
-        empty.write_text("[pytest]\n", encoding="utf-8")
-        args += ["-c", str(empty)]
-    return args
+    return args + own_config_arguments(copy, config_dir)
 
 
 def _worker_environment() -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from repair.executor import Executor
+from repair.executor import Executor, run_all
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +82,9 @@ def validate_programs(
 ) -> tuple[list[Program], list[tuple[Program, str]]]:
     """Split programs into (passing, [(failing, why)]): a program whose reference source fails its
     own tests can't tell a repair from a corruption."""
-    own = executor is None
     # Generous: the question is whether the reference passes, not how fast (HumanEval/75 runs
     # ~0.3 s a test under the line tracer).
-    executor = executor or Executor(workers=2, timeout=10.0)
-    try:
-        results = executor.run_many(programs)
-    finally:
-        if own:
-            executor.close()
+    results = run_all(programs, executor, timeout=10.0)
     kept, dropped = [], []
     for program, result in zip(programs, results):
         if result.module_error is not None:

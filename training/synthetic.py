@@ -2083,7 +2083,7 @@ def mutation_score(
     `mutants(source)` defaults to every single-token corruption (`token_mutants`). Corrupted code
     may loop or explode, so it runs in `repair.executor` children with timeouts and memory caps.
     """
-    from repair.executor import Executor
+    from repair.executor import run_all
 
     jobs = []
     for program in programs:
@@ -2094,13 +2094,7 @@ def mutation_score(
         # costs one timeout rather than one per test.
         block = ("\n".join(program.tests),)
         jobs += [(mutant, block) for mutant in variants if _compiles(mutant)]
-    own = executor is None
-    executor = executor or Executor(workers=2, timeout=0.25)
-    try:
-        results = executor.run_many(jobs)
-    finally:
-        if own:
-            executor.close()
+    results = run_all(jobs, executor, timeout=0.25)
     return sum(not result.all_passed for result in results), len(results)
 
 

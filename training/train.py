@@ -11,7 +11,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -107,10 +107,7 @@ def train(
         config.val_corruptions,
         seed=config.seed,
     )
-    validation_cases = [
-        type(c)(c.program + len(splits.train), c.level, c.corruption, c.original)
-        for c in validation_cases
-    ]
+    validation_cases = [replace(c, program=c.program + len(splits.train)) for c in validation_cases]
     originals = [_token_texts(p) for p in programs]
 
     if config.pretrain_epochs and config.pretrain_stdlib_functions:
@@ -305,6 +302,3 @@ def _plot(history: list[dict], path: Path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
-
-
-__all__ = ["train", "curriculum", "model_share", "asdict"]

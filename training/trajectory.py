@@ -275,10 +275,3 @@ def next_states(
         source = apply_edits(state.source, edits)
         result.append(replace(state, source=source, iteration=state.iteration + 1))
     return result
-
-
-def restored(
-    state_source_tokens: Sequence[str], original: Sequence[str], positions: Sequence[int]
-) -> int:
-    """How many of the corrupted `positions` read their original text again."""
-    return sum(state_source_tokens[i] == original[i] for i in positions)
