@@ -23,15 +23,9 @@ from repair.source import parse, tokens
 from training.config import apply_overrides, preset
 from training.corruption import corrupt
 from training.data import build_vocabulary, load_splits
+from training.decode import decode
 from training.train import train
-from training.trajectory import (
-    Environment,
-    State,
-    collate,
-    proposals_for,
-    run_model,
-    trajectory_loss,
-)
+from training.trajectory import Environment, State, collate, run_model, trajectory_loss
 
 
 def median_time(function, repeats: int = 3) -> float:
@@ -49,6 +43,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
     config = apply_overrides(
         preset("exp4"), [f"train_samples={args.programs}", "val_samples=8", f"hidden={args.hidden}"]
@@ -84,32 +79,40 @@ def main() -> None:
         model_time = median_time(step)
         with torch.no_grad():
             output = run_model(model, observations, batch, use_feedback=True)
-        propose_time = median_time(lambda: proposals_for(output, batch, observations, vocabulary))
+        tables = [o.options for o in observations]
+        propose_time = median_time(lambda: decode(output, batch, tables))
     per = lambda seconds: f"{seconds / n * 1000:7.2f} ms/state"  # noqa: E731
     print(f"run tests (executor, uncached)  {per(execute)}")
     print(f"build graphs (+targets)         {per(build)}")
     print(f"model forward+backward          {per(model_time)}")
-    print(f"proposals (decode)              {per(propose_time)}")
+    print(f"decode (best option per token)  {per(propose_time)}")
     total = execute + build + model_time + propose_time
     print(
         f"sum of stages                   {per(total)}  -> {n / total:.1f} graphs/s if run one after another"
     )
 
-    summary = train(
-        apply_overrides(
-            config,
-            [
-                "epochs=1",
-                f"device={args.device}",
-                f"workers={args.workers}",
-                "trajectory_steps=2",
-                "val_corruptions=1",
-            ],
-        ),
-        "/tmp/repair-bench-train",
-        progress=lambda line: None,
-    )
-    print(f"end to end, one epoch of training here: {summary['graphs_per_second']:.1f} graphs/s")
+    # End to end: the same one-epoch run with one batch in flight (stages one after another) and
+    # with several (tests, graphs and model steps overlapping), in this process.
+    for lanes in (1, 3):
+        summary = train(
+            apply_overrides(
+                config,
+                [
+                    "epochs=1",
+                    f"device={args.device}",
+                    f"workers={args.workers}",
+                    "val_corruptions=1",
+                    f"batch_size={args.batch_size}",
+                    f"lanes={lanes}",
+                ],
+            ),
+            f"/tmp/repair-bench-train-{lanes}",
+            progress=lambda line: None,
+        )
+        print(
+            f"end to end, one epoch of training, {lanes} batch(es) in flight: "
+            f"{summary['graphs_per_second']:.1f} graphs/s (training steps; validation excluded)"
+        )
     curves = Path(__file__).resolve().parent.parent / "models" / "curves"
     for path in sorted(curves.glob("*.summary.json")):
         recorded = json.loads(path.read_text())

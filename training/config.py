@@ -65,6 +65,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda"
     workers: int = 0  # processes that run tests and build graphs (0: one per spare core)
+    lanes: int = 3  # batches in flight at once, so tests, graphs and model steps overlap
     val_corruptions: int = 2  # corruptions per validation program and level
     extra: dict[str, Any] = field(
         default_factory=dict

@@ -16,6 +16,7 @@ from repair.graph import CodeGraph, GraphNodes, build_graph
 from repair.localize import FORMULAS
 from repair.source import Token, TokenClass, is_repair_target, parse, tokens
 from repair.vocabulary import Vocabulary
+from training.decode import OptionTable, option_table
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Observation:
     total_tests: int
     failed_tests: tuple[int, ...]
     test_lines: tuple[frozenset[int], ...]  # lines each test executed (for the guided model)
+    options: OptionTable  # the repair targets' same-class options, for batched decoding
 
 
 def line_signal(result: ExecutionResult, kind: str) -> dict[int, float]:
@@ -120,4 +122,5 @@ def observe(
         total_tests=len(result.outcomes),
         failed_tests=failed,
         test_lines=tuple(o.lines | result.module_lines for o in result.outcomes),
+        options=option_table(token_list, nodes, graph, vocabulary),
     )

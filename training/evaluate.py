@@ -18,15 +18,9 @@ import torch
 
 from repair.source import apply_edits, candidates, parse, repair_targets, tokens
 from training.corruption import Corruption, corrupt
+from training.decode import decided_edits, decode
 from training.programs import Program
-from training.trajectory import (
-    Environment,
-    State,
-    collate,
-    decided_edits,
-    proposals_for,
-    run_model,
-)
+from training.trajectory import Environment, State, collate, run_model
 
 
 @dataclass(frozen=True)
@@ -83,14 +77,17 @@ def predict_round(
     """One round: the model's decided edits applied to every state; returns (new sources, failing)."""
     new_sources: list[bytes] = []
     failing: list[int] = []
-    for start in range(0, len(states), batch_size):
-        chunk = states[start : start + batch_size]
-        observations = environment.observe(chunk)
+    chunks = [states[start : start + batch_size] for start in range(0, len(states), batch_size)]
+    # every chunk is queued at once: its tests and graphs are ready while the model runs another
+    pending = [environment.observe_async(chunk) for chunk in chunks]
+    for chunk, future in zip(chunks, pending):
+        observations = future.result()
         batch = collate(observations, device)
         output = run_model(model, observations, batch, use_feedback=use_feedback)
-        proposals = proposals_for(output, batch, observations, environment.vocabulary)
-        for state, observation, program_proposals in zip(chunk, observations, proposals):
-            new_sources.append(apply_edits(state.source, decided_edits(program_proposals)))
+        decoded = decode(output, batch, [o.options for o in observations])
+        for state, observation, choices in zip(chunk, observations, decoded):
+            edits = decided_edits(choices, observation.token_list)
+            new_sources.append(apply_edits(state.source, edits))
             failing.append(observation.failing)
     return new_sources, failing
 
@@ -98,7 +95,7 @@ def predict_round(
 def failing_counts(
     environment: Environment, sources: Sequence[bytes], cases: Sequence[Case]
 ) -> list[int]:
-    results = environment.executor.run_many(
+    results = environment.run_tests(
         [
             (s.decode("utf-8", "replace"), environment.programs[c.program].tests)
             for s, c in zip(sources, cases)

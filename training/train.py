@@ -10,7 +10,9 @@ import json
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,8 +24,9 @@ from repair.models import build_model
 from repair.source import parse, tokens
 from training import distributed
 from training.config import TrainConfig
-from training.corruption import corrupt
+from training.corruption import CorruptionSpace, corrupt, corruption_space
 from training.data import build_vocabulary, load_splits, stdlib_functions
+from training.decode import decode
 from training.evaluate import evaluate_cases, make_cases
 from training.programs import Program
 from training.trajectory import (
@@ -31,7 +34,6 @@ from training.trajectory import (
     State,
     collate,
     next_states,
-    proposals_for,
     run_model,
     trajectory_loss,
 )
@@ -109,6 +111,7 @@ def train(
     )
     validation_cases = [replace(c, program=c.program + len(splits.train)) for c in validation_cases]
     originals = [_token_texts(p) for p in programs]
+    spaces: dict[int, CorruptionSpace] = {}  # corruption spaces, computed once per program
 
     if config.pretrain_epochs and config.pretrain_stdlib_functions:
         _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng)
@@ -125,36 +128,47 @@ def train(
         ]["one_shot"]
         say(f"starting checkpoint: one-shot@{min(config.levels):.0%} = {start_one_shot:.1%}")
     began = time.time()
-    graphs_seen = 0
+    graphs_seen, train_seconds = 0, 0.0  # training steps only (tests included), not validation
     for epoch in range(config.epochs):
         model.train()
         levels = curriculum(epoch, config.epochs, config.levels)
         share = model_share(epoch, config.epochs, config.sampling_warmup, config.sampling_max)
         rng.shuffle(train_ids)
         losses, epoch_start = [], time.time()
-        for start in range(0, len(train_ids), config.batch_size):
-            chunk = train_ids[start : start + config.batch_size]
-            states = []
-            for program_id in chunk:
-                source = programs[program_id].source.encode()
-                corruption = corrupt(source, rng.choice(levels), rng)
-                states.append(State(program_id, corruption.source, originals[program_id], 0))
-            for step in range(config.trajectory_steps):
-                observations = environment.observe(states)
-                batch = collate(observations, device)
-                use_feedback = step > 0 or config.feedback_at_first_step
-                output = run_model(ddp_model, observations, batch, use_feedback=use_feedback)
-                loss, stats = trajectory_loss(output, batch, config.test_weight)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                losses.append(float(loss.detach()))
-                graphs_seen += len(states) * world
-                if step + 1 < config.trajectory_steps:
-                    with torch.no_grad():
-                        proposals = proposals_for(output, batch, observations, vocabulary)
-                    states = next_states(states, observations, proposals, share, rng)
+        batches = [
+            train_ids[start : start + config.batch_size]
+            for start in range(0, len(train_ids), config.batch_size)
+        ]
+        # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
+        # model steps on one, the environment runs the tests and builds the graphs of the others.
+        lanes: deque[tuple[list[State], int, Future]] = deque()
+        started = 0
+        while lanes or started < len(batches):
+            while len(lanes) < max(1, config.lanes) and started < len(batches):
+                states = [
+                    State(i, _corrupt(programs, spaces, i, rng.choice(levels), rng), originals[i])
+                    for i in batches[started]
+                ]
+                lanes.append((states, 0, environment.observe_async(states)))
+                started += 1
+            states, step, pending = lanes.popleft()
+            observations = pending.result()
+            batch = collate(observations, device)
+            use_feedback = step > 0 or config.feedback_at_first_step
+            output = run_model(ddp_model, observations, batch, use_feedback=use_feedback)
+            loss, stats = trajectory_loss(output, batch, config.test_weight)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            losses.append(loss.detach())
+            graphs_seen += len(states) * world
+            if step + 1 < config.trajectory_steps:
+                decoded = decode(output, batch, [o.options for o in observations])
+                states = next_states(states, observations, decoded, share, rng)
+                lanes.append((states, step + 1, environment.observe_async(states)))
+        losses = [float(value) for value in losses]
+        train_seconds += time.time() - epoch_start
         validation = (
             _validate(model, environment, validation_cases, config, device) if rank == 0 else {}
         )
@@ -164,7 +178,7 @@ def train(
             "levels": list(levels),
             "model_share": share,
             "seconds": time.time() - epoch_start,
-            "graphs_per_second": graphs_seen / max(1e-9, time.time() - began),
+            "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
             **{f"val_one_shot@{level:g}": row["one_shot"] for level, row in validation.items()},
         }
         if rank == 0:
@@ -207,7 +221,7 @@ def train(
         "best_val_mean": best_score,
         "epochs_run": len(history),
         "seconds": time.time() - began,
-        "graphs_per_second": graphs_seen / max(1e-9, time.time() - began),
+        "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
         "data": splits.summary,
         "config": config.to_dict(),
     }
@@ -216,6 +230,13 @@ def train(
         _plot(history, out_dir / "learning_curves.png", config.experiment)
     distributed.teardown()
     return summary
+
+
+def _corrupt(programs, spaces: dict, program_id: int, level: float, rng) -> bytes:
+    source = programs[program_id].source.encode()
+    if program_id not in spaces:
+        spaces[program_id] = corruption_space(source)
+    return corrupt(source, level, rng, space=spaces[program_id]).source
 
 
 def _token_texts(program: Program) -> tuple[str, ...]:
@@ -246,23 +267,30 @@ def _should_stop(config: TrainConfig, validation: dict, start_one_shot, since_be
 
 def _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng) -> None:
     """Token recovery on standard-library functions: corrupted code, no tests, no signal."""
-    from repair.executor import ExecutionResult
 
     functions = [
         f.encode() for f in stdlib_functions(config.pretrain_stdlib_functions, seed=config.seed)
     ]
-    empty = ExecutionResult(outcomes=(), module_error=None, module_lines=frozenset())
+    rank, world = distributed.setup()
+    functions = distributed.shard(functions, rank, world)
     for epoch in range(config.pretrain_epochs):
         rng.shuffle(functions)
         losses = []
-        for start in range(0, len(functions), config.batch_size):
-            tasks = []
-            for source in functions[start : start + config.batch_size]:
-                token_list = tokens(source, parse(source))
-                corruption = corrupt(source, rng.choice(config.levels), rng, token_list)
-                if corruption.positions:
-                    tasks.append((corruption.source, empty, 0, tuple(t.text for t in token_list)))
-            observations = environment.observe_tasks(tasks)
+        chunks = [
+            functions[start : start + config.batch_size]
+            for start in range(0, len(functions), config.batch_size)
+        ]
+        # corruption and graphs are made in the workers, `lanes` batches ahead of the model
+        lanes: deque[Future] = deque()
+        started = 0
+        while lanes or started < len(chunks):
+            while len(lanes) < max(1, config.lanes) and started < len(chunks):
+                tasks = [
+                    (f, rng.choice(config.levels), rng.getrandbits(64)) for f in chunks[started]
+                ]
+                lanes.append(environment.corrupt_and_observe_async(tasks))
+                started += 1
+            observations = lanes.popleft().result()
             if not observations:
                 continue
             batch = collate(observations, device)
@@ -272,7 +300,8 @@ def _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
-            losses.append(float(loss.detach()))
+            losses.append(loss.detach())
+        losses = [float(value) for value in losses]
         say(
             f"pre-training epoch {epoch + 1}/{config.pretrain_epochs} loss {sum(losses) / max(1, len(losses)):.3f}"
         )

@@ -11,17 +11,20 @@ import multiprocessing
 import os
 import random
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch_geometric.data import Batch
 
 from repair.executor import ExecutionResult, Executor
+from repair.graph import CodeGraph
 from repair.models.guided_unet import GuidedIterativeGraphUNet, TestFeedback
-from repair.predict import TokenProposal, propose
-from repair.source import Edit, apply_edits
+from repair.source import Edit, apply_edits, parse, tokens
 from repair.vocabulary import Vocabulary
+from training.decode import Decoded
 from training.environment import Observation, observe
 from training.programs import Program
 
@@ -45,6 +48,46 @@ def _init_worker(vocabulary: list[str], signal: str) -> None:
     _WORKER["signal"] = signal
 
 
+def _corrupt_and_observe(task: tuple[bytes, float, int]) -> Observation | None:
+    """Pre-training: corrupt a function (no tests, no signal) and observe it, in a worker."""
+    from training.corruption import corrupt
+
+    source, level, seed = task
+    token_list = tokens(source, parse(source))
+    corruption = corrupt(source, level, random.Random(seed), token_list)
+    if not corruption.positions:
+        return None
+    empty = ExecutionResult(outcomes=(), module_error=None, module_lines=frozenset())
+    return _observe_task((corruption.source, empty, 0, tuple(t.text for t in token_list)))
+
+
+def _pack(observation: Observation | None):
+    """Graph tensors as numpy arrays for the trip back from a worker: unpickling a torch tensor
+    costs ~0.2 ms, a numpy array a few microseconds, and a graph has fifteen of them."""
+    if observation is None:
+        return None
+    graph = observation.graph
+    arrays = {key: value.numpy() for key, value in graph.items() if torch.is_tensor(value)}
+    scalars = {key: value for key, value in graph.items() if not torch.is_tensor(value)}
+    return replace(observation, graph=None), arrays, scalars
+
+
+def _unpack(packed) -> Observation | None:
+    if packed is None:
+        return None
+    observation, arrays, scalars = packed
+    graph = CodeGraph(**{key: torch.from_numpy(value) for key, value in arrays.items()}, **scalars)
+    return replace(observation, graph=graph)
+
+
+def _observe_packed(task) -> tuple | None:
+    return _pack(_observe_task(task))
+
+
+def _corrupt_and_observe_packed(task) -> tuple | None:
+    return _pack(_corrupt_and_observe(task))
+
+
 def _observe_task(task: tuple[bytes, ExecutionResult, int, tuple[str, ...] | None]) -> Observation:
     source, result, iteration, original = task
     try:
@@ -61,7 +104,12 @@ def _observe_task(task: tuple[bytes, ExecutionResult, int, tuple[str, ...] | Non
 
 
 class Environment:
-    """Runs tests (warm executor, cached by source) and builds graphs (process pool)."""
+    """Runs tests (warm executor, cached by source) and builds graphs (process pool).
+
+    The two stages run in background threads, so a caller that keeps several batches in flight
+    (`observe_async`) overlaps test execution, graph building and its own model step: while the
+    model trains on one batch, the next one's tests run and the one after's graphs are built.
+    """
 
     def __init__(
         self,
@@ -76,8 +124,9 @@ class Environment:
         self.signal = signal
         cores = os.cpu_count() or 2
         workers = workers or max(1, cores - 1)
-        executor_workers = max(1, workers // 2)
-        graph_workers = workers - executor_workers if workers > 2 else 0
+        # Running a state's tests costs about twice as much as building its graph.
+        graph_workers = workers // 3 if workers > 2 else 0
+        executor_workers = max(1, workers - graph_workers)
         self.executor = Executor(workers=executor_workers, timeout=timeout)
         self.pool = None
         if graph_workers:
@@ -86,27 +135,64 @@ class Environment:
                 graph_workers, initializer=_init_worker, initargs=(vocabulary.to_list(), signal)
             )
         _init_worker(vocabulary.to_list(), signal)
+        self._tests = ThreadPoolExecutor(1, thread_name_prefix="repair-tests")
+        self._graphs = ThreadPoolExecutor(1, thread_name_prefix="repair-graphs")
 
     def observe(self, states: Sequence[State]) -> list[Observation]:
-        results = self.executor.run_many(
-            [(s.source.decode("utf-8", "replace"), self.programs[s.program].tests) for s in states]
-        )
-        tasks = [(s.source, r, s.iteration, s.original) for s, r in zip(states, results)]
-        observations = self.observe_tasks(tasks)
-        if len(observations) != len(states):
-            raise ValueError("a program state is not token-aligned with its original")
-        return observations
+        return self.observe_async(states).result()
+
+    def observe_async(self, states: Sequence[State]) -> Future:
+        """A future of the states' observations; requests are served in the order they came."""
+        states = list(states)
+        jobs = [
+            (s.source.decode("utf-8", "replace"), self.programs[s.program].tests) for s in states
+        ]
+        results = self._tests.submit(self.executor.run_many, jobs)
+
+        def build() -> list[Observation]:
+            tasks = [
+                (s.source, r, s.iteration, s.original) for s, r in zip(states, results.result())
+            ]
+            observations = self.observe_tasks(tasks)
+            if len(observations) != len(states):
+                raise ValueError("a program state is not token-aligned with its original")
+            return observations
+
+        return self._graphs.submit(build)
+
+    def corrupt_and_observe_async(self, tasks: Sequence[tuple[bytes, float, int]]) -> Future:
+        """Pre-training observations of (source, corruption level, seed) tasks, built in workers."""
+        tasks = list(tasks)
+
+        def build() -> list[Observation]:
+            if self.pool is not None and len(tasks) > 4:
+                packed = self.pool.map(
+                    _corrupt_and_observe_packed, tasks, chunksize=max(1, len(tasks) // 32)
+                )
+                built = [_unpack(item) for item in packed]
+            else:
+                built = [_corrupt_and_observe(task) for task in tasks]
+            return [observation for observation in built if observation is not None]
+
+        return self._graphs.submit(build)
+
+    def run_tests(self, jobs: Sequence[tuple[str, Sequence[str]]]) -> list[ExecutionResult]:
+        """Run test jobs on the environment's executor, in turn with the observations."""
+        return self._tests.submit(self.executor.run_many, list(jobs)).result()
 
     def observe_tasks(self, tasks: Sequence[tuple]) -> list[Observation]:
         """Graphs for (source, execution result, iteration, original texts) tuples; a task whose
         source is not token-aligned with its original is dropped."""
         if self.pool is not None and len(tasks) > 4:
-            built = self.pool.map(_observe_task, tasks, chunksize=max(1, len(tasks) // 32))
+            packed = self.pool.map(_observe_packed, tasks, chunksize=max(1, len(tasks) // 32))
+            built = [_unpack(item) for item in packed]
         else:
             built = [_observe_task(task) for task in tasks]
         return [observation for observation in built if observation is not None]
 
     def close(self) -> None:
+        self._tests.shutdown(wait=True, cancel_futures=True)
+        self._graphs.shutdown(wait=True, cancel_futures=True)
         if self.pool is not None:
             self.pool.terminate()
             self.pool = None
@@ -204,65 +290,30 @@ def trajectory_loss(output, batch: Batch, test_weight: float) -> tuple[torch.Ten
         token_loss = -(combined[learnable] * weight[learnable]).sum() / weight[learnable].sum()
     else:
         token_loss = output.token_logits.sum() * 0.0
+    # tensors, not floats: reading a value would wait for the device at every step
     stats = {
-        "wrong_loss": float(wrong_loss.detach()),
-        "token_loss": float(token_loss.detach()),
-        "reachable": float(learnable.sum()) / max(1.0, float(wrong_nodes.sum())),
+        "wrong_loss": wrong_loss.detach(),
+        "token_loss": token_loss.detach(),
+        "reachable": learnable.sum() / wrong_nodes.sum().clamp(min=1),
     }
     return wrong_loss + token_loss, stats
-
-
-def proposals_for(
-    output,
-    batch: Batch,
-    observations: Sequence[Observation],
-    vocabulary: Vocabulary,
-    min_wrong: float = 0.0,
-):
-    return propose(
-        output,
-        batch.ptr.cpu(),
-        [o.nodes for o in observations],
-        [o.token_list for o in observations],
-        vocabulary,
-        ident_index=batch.ident_index.cpu(),
-        min_wrong=min_wrong,
-        # Corruptions draw names from the program's own scope, so training and evaluation score
-        # those only: a tenth of the options, and the proposals are the pipeline's main cost.
-        include_builtins=False,
-    )
-
-
-def decide(proposals: Sequence[TokenProposal]) -> list[TokenProposal]:
-    """The tokens the model changes in one pass.
-
-    A fixed threshold on P(wrong) barely ever fires early in training or at low corruption, so
-    the model changes as many tokens as it expects to be wrong (the sum of its P(wrong), a
-    calibrated count), taking those where P(wrong) · P(best replacement) is highest, plus any
-    token it is more sure is wrong than right.
-    """
-    expected = round(sum(p.wrong for p in proposals))
-    ranked = sorted(proposals, key=lambda p: (-(p.wrong * p.best[1]), p.token.index))
-    return [p for rank, p in enumerate(ranked) if rank < expected or p.wrong > 0.5]
-
-
-def decided_edits(proposals: Sequence[TokenProposal]) -> list[Edit]:
-    """The model's own next state: its chosen tokens replaced by their best options."""
-    return [Edit(p.token.start, p.token.end, p.token.text, p.best[0]) for p in decide(proposals)]
 
 
 def next_states(
     states: Sequence[State],
     observations: Sequence[Observation],
-    proposals: Sequence[Sequence[TokenProposal]],
+    decoded: Sequence[Decoded],
     model_share: float,
     rng: random.Random,
 ) -> list[State]:
     """Scheduled sampling: per token, the model's choice with probability `model_share`, else the
     ground truth. Tokens neither the model nor the truth would change stay as they are."""
     result = []
-    for state, observation, program_proposals in zip(states, observations, proposals):
-        model_choice = {p.token.index: p.best[0] for p in program_proposals if p.wrong > 0.5}
+    for state, observation, choices in zip(states, observations, decoded):
+        model_choice = {
+            int(choices.token_index[i]): choices.best_text[i]
+            for i in np.flatnonzero(choices.wrong > 0.5).tolist()
+        }
         edits = []
         for token in observation.token_list:
             truth = state.original[token.index] if state.original else token.text
