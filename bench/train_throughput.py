@@ -60,10 +60,12 @@ def main() -> None:
     model = build_model(config.model_config(len(vocabulary))).to(device)
     n = len(states)
     print(f"{n} program states (HumanEval training split, 50 % corruption), device {device}")
-    with Environment(splits.train, vocabulary, "tarantula", workers=args.workers) as env:
+    with Environment(
+        splits.train, vocabulary, "tarantula", workers=args.workers, timeout=config.test_timeout
+    ) as env:
         jobs = [(s.source.decode(), splits.train[s.program].tests) for s in states]
-        execute = median_time(lambda: (env.executor._cache.clear(), env.executor.run_many(jobs)))
-        results = env.executor.run_many(jobs)
+        execute = median_time(lambda: (env.clear_cache(), env.run_tests(jobs)))
+        results = env.run_tests(jobs)
         tasks = [(s.source, r, 0, s.original) for s, r in zip(states, results)]
         build = median_time(lambda: env.observe_tasks(tasks))
         observations = env.observe_tasks(tasks)

@@ -66,6 +66,7 @@ class TrainConfig:
     device: str = "auto"  # "auto", "cpu", "cuda"
     workers: int = 0  # processes that run tests and build graphs (0: one per spare core)
     lanes: int = 3  # batches in flight at once, so tests, graphs and model steps overlap
+    test_timeout: float = 0.1  # seconds per test in training: a program that loops costs little
     val_corruptions: int = 2  # corruptions per validation program and level
     extra: dict[str, Any] = field(
         default_factory=dict

@@ -230,7 +230,12 @@ def evaluate_checkpoint(
     splits = load_splits(train_config)
     cases = make_cases(splits.held_out, levels, per_program, seed)
     environment = Environment(
-        splits.held_out, checkpoint.vocabulary, train_config.signal, workers=workers
+        splits.held_out,
+        checkpoint.vocabulary,
+        train_config.signal,
+        workers=workers,
+        timeout=train_config.test_timeout,
+        lanes=3,
     )
     try:
         table = evaluate_cases(

@@ -12,7 +12,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from pathlib import Path
 
@@ -100,7 +100,14 @@ def train(
     )
 
     programs = [*splits.train, *splits.validation]
-    environment = Environment(programs, vocabulary, config.signal, workers=config.workers)
+    environment = Environment(
+        programs,
+        vocabulary,
+        config.signal,
+        workers=config.workers,
+        timeout=config.test_timeout,
+        lanes=config.lanes,
+    )
     train_ids = distributed.shard(list(range(len(splits.train))), rank, world)
     validation_ids = list(range(len(splits.train), len(programs)))
     validation_cases = make_cases(
@@ -141,7 +148,7 @@ def train(
         ]
         # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
         # model steps on one, the environment runs the tests and builds the graphs of the others.
-        lanes: deque[tuple[list[State], int, Future]] = deque()
+        lanes: list[tuple[list[State], int, Future]] = []
         started = 0
         while lanes or started < len(batches):
             while len(lanes) < max(1, config.lanes) and started < len(batches):
@@ -151,7 +158,11 @@ def train(
                 ]
                 lanes.append((states, 0, environment.observe_async(states)))
                 started += 1
-            states, step, pending = lanes.popleft()
+            # the oldest lane whose observations are ready (with one lane: strictly in order)
+            wait([lane[2] for lane in lanes], return_when=FIRST_COMPLETED)
+            states, step, pending = lanes.pop(
+                next(i for i, lane in enumerate(lanes) if lane[2].done())
+            )
             observations = pending.result()
             batch = collate(observations, device)
             use_feedback = step > 0 or config.feedback_at_first_step

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import random
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -104,11 +105,12 @@ def _observe_task(task: tuple[bytes, ExecutionResult, int, tuple[str, ...] | Non
 
 
 class Environment:
-    """Runs tests (warm executor, cached by source) and builds graphs (process pool).
+    """Runs tests (warm executors, cached by source) and builds graphs (a process pool).
 
-    The two stages run in background threads, so a caller that keeps several batches in flight
-    (`observe_async`) overlaps test execution, graph building and its own model step: while the
-    model trains on one batch, the next one's tests run and the one after's graphs are built.
+    Several batches can be in flight at once (`observe_async`): each batch's tests run on one of
+    `lanes` executors, and its graphs are built in the pool as soon as its tests are done, so test
+    execution, graph building and the caller's model step overlap, and a batch held up by a
+    program that loops until its timeout holds up only itself.
     """
 
     def __init__(
@@ -118,16 +120,20 @@ class Environment:
         signal: str,
         workers: int = 0,
         timeout: float = 1.0,
+        lanes: int = 1,
     ):
         self.programs = list(programs)
         self.vocabulary = vocabulary
         self.signal = signal
         cores = os.cpu_count() or 2
         workers = workers or max(1, cores - 1)
-        # Running a state's tests costs about twice as much as building its graph.
-        graph_workers = workers // 3 if workers > 2 else 0
-        executor_workers = max(1, workers - graph_workers)
-        self.executor = Executor(workers=executor_workers, timeout=timeout)
+        graph_workers = workers // 2 if workers > 2 else 0
+        lanes = max(1, min(lanes, workers - graph_workers))
+        per_executor = max(1, (workers - graph_workers) // lanes)
+        self.executors = [Executor(workers=per_executor, timeout=timeout) for _ in range(lanes)]
+        self._idle: queue.SimpleQueue[Executor] = queue.SimpleQueue()
+        for executor in self.executors:
+            self._idle.put(executor)
         self.pool = None
         if graph_workers:
             context = multiprocessing.get_context("fork")
@@ -135,50 +141,42 @@ class Environment:
                 graph_workers, initializer=_init_worker, initargs=(vocabulary.to_list(), signal)
             )
         _init_worker(vocabulary.to_list(), signal)
-        self._tests = ThreadPoolExecutor(1, thread_name_prefix="repair-tests")
-        self._graphs = ThreadPoolExecutor(1, thread_name_prefix="repair-graphs")
+        self._tests = ThreadPoolExecutor(lanes, thread_name_prefix="repair-tests")
 
     def observe(self, states: Sequence[State]) -> list[Observation]:
         return self.observe_async(states).result()
 
     def observe_async(self, states: Sequence[State]) -> Future:
-        """A future of the states' observations; requests are served in the order they came."""
+        """A future of the states' observations (tests run, signals scored, graphs built)."""
         states = list(states)
         jobs = [
             (s.source.decode("utf-8", "replace"), self.programs[s.program].tests) for s in states
         ]
-        results = self._tests.submit(self.executor.run_many, jobs)
 
-        def build() -> list[Observation]:
-            tasks = [
-                (s.source, r, s.iteration, s.original) for s, r in zip(states, results.result())
-            ]
-            observations = self.observe_tasks(tasks)
-            if len(observations) != len(states):
+        def finish(observations: list[Observation | None]) -> list[Observation]:
+            kept = [observation for observation in observations if observation is not None]
+            if len(kept) != len(states):
                 raise ValueError("a program state is not token-aligned with its original")
-            return observations
+            return kept
 
-        return self._graphs.submit(build)
+        def tasks_of(results: list[ExecutionResult]) -> list[tuple]:
+            return [(s.source, r, s.iteration, s.original) for s, r in zip(states, results)]
+
+        return self._build_after(self._tests.submit(self._run, jobs), tasks_of, finish)
 
     def corrupt_and_observe_async(self, tasks: Sequence[tuple[bytes, float, int]]) -> Future:
         """Pre-training observations of (source, corruption level, seed) tasks, built in workers."""
-        tasks = list(tasks)
+        done: Future = Future()
+        done.set_result(list(tasks))
 
-        def build() -> list[Observation]:
-            if self.pool is not None and len(tasks) > 4:
-                packed = self.pool.map(
-                    _corrupt_and_observe_packed, tasks, chunksize=max(1, len(tasks) // 32)
-                )
-                built = [_unpack(item) for item in packed]
-            else:
-                built = [_corrupt_and_observe(task) for task in tasks]
-            return [observation for observation in built if observation is not None]
+        def finish(observations: list[Observation | None]) -> list[Observation]:
+            return [observation for observation in observations if observation is not None]
 
-        return self._graphs.submit(build)
+        return self._build_after(done, lambda items: items, finish, corrupt_first=True)
 
     def run_tests(self, jobs: Sequence[tuple[str, Sequence[str]]]) -> list[ExecutionResult]:
-        """Run test jobs on the environment's executor, in turn with the observations."""
-        return self._tests.submit(self.executor.run_many, list(jobs)).result()
+        """Run test jobs on one of the environment's executors."""
+        return self._tests.submit(self._run, list(jobs)).result()
 
     def observe_tasks(self, tasks: Sequence[tuple]) -> list[Observation]:
         """Graphs for (source, execution result, iteration, original texts) tuples; a task whose
@@ -190,13 +188,55 @@ class Environment:
             built = [_observe_task(task) for task in tasks]
         return [observation for observation in built if observation is not None]
 
+    def clear_cache(self) -> None:
+        for executor in self.executors:
+            executor._cache.clear()
+
     def close(self) -> None:
         self._tests.shutdown(wait=True, cancel_futures=True)
-        self._graphs.shutdown(wait=True, cancel_futures=True)
         if self.pool is not None:
             self.pool.terminate()
             self.pool = None
-        self.executor.close()
+        for executor in self.executors:
+            executor.close()
+
+    def _run(self, jobs: list) -> list[ExecutionResult]:
+        executor = self._idle.get()
+        try:
+            return executor.run_many(jobs)
+        finally:
+            self._idle.put(executor)
+
+    def _build_after(self, upstream: Future, tasks_of, finish, corrupt_first: bool = False):
+        """When `upstream` is done, build its graphs in the pool; the returned future has them."""
+        result: Future = Future()
+        work = _corrupt_and_observe_packed if corrupt_first else _observe_packed
+        inline = _corrupt_and_observe if corrupt_first else _observe_task
+
+        def deliver(built, packed: bool = False) -> None:
+            try:
+                result.set_result(finish([_unpack(item) for item in built] if packed else built))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits
+                result.set_exception(error)
+
+        def start(done: Future) -> None:
+            try:
+                tasks = tasks_of(done.result())
+                if self.pool is None or len(tasks) <= 4:
+                    deliver([inline(task) for task in tasks])
+                    return
+                self.pool.map_async(
+                    work,
+                    tasks,
+                    chunksize=max(1, len(tasks) // 32),
+                    callback=lambda built: deliver(built, packed=True),
+                    error_callback=result.set_exception,
+                )
+            except BaseException as error:  # noqa: BLE001
+                result.set_exception(error)
+
+        upstream.add_done_callback(start)
+        return result
 
     def __enter__(self) -> Environment:
         return self
