@@ -1,0 +1,108 @@
+"""The results page's tables, from the bundled runs in models/curves, beside the log's figures.
+
+    python -m training.report [--curves models/curves]
+
+Prints two markdown tables: held-out accuracy per experiment and level (the log's one-shot and
+final iterative figures beside ours, and the trivial baseline), and the training runs (data,
+epochs, best validation, wall time, throughput).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
+
+# The research log's figures (../shared/seed/experiment-log.md): (one-shot, final iterative) per
+# corruption level, in percent, None where the log has none; and each run's best validation.
+LOG: dict[str, dict] = {
+    "exp1": {"0.2": (73.4, 73.0), "0.5": (57.7, 59.7), "best_val": None},
+    "exp2": {"0.2": (70.6, None), "0.5": (57.1, 54.1), "best_val": 62.4},
+    "exp3": {"0.2": (55.7, 57.1), "0.5": (46.9, 47.0), "0.75": (41.9, 50.1), "best_val": 57.4},
+    "exp3b": {"0.2": (63.1, None), "0.5": (52.7, None), "0.75": (44.8, None), "best_val": 61.7},
+    "exp3c": {"0.2": (63.3, 57.1), "0.5": (55.3, 51.6), "0.75": (46.2, 49.6), "best_val": 61.6},
+    "exp3d": {"0.2": (82.2, 69.8), "0.5": (64.8, 59.6), "0.75": (51.3, 52.6), "best_val": 67.3},
+    "exp4": {"best_val": 72.4},
+    "default": {"best_val": None},
+}
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _load(curves: Path, experiment: str, kind: str):
+    path = curves / f"{experiment}.{kind}"
+    if not path.is_file():
+        return None
+    if kind.endswith("jsonl"):
+        return [json.loads(line) for line in path.read_text().splitlines() if line]
+    return json.loads(path.read_text())
+
+
+def held_out_table(curves: Path) -> str:
+    lines = [
+        "| Exp | Level | Log one-shot | Ours one-shot | Log iterative (final) | Ours iterative, safe "
+        "| Ours iterative, raw | Baseline: most frequent same-class token |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for experiment in EXPERIMENTS:
+        evaluation = _load(curves, experiment, "evaluation.json")
+        if evaluation is None:
+            continue
+        baseline = evaluation.get("baseline_most_frequent", {})
+        for level, row in evaluation["table"].items():
+            log_one, log_iterative = LOG[experiment].get(level, (None, None))
+            one = row["one_shot"] * 100
+            safe, raw = row["iterative_safe"] * 100, row["iterative_raw"] * 100
+            lines.append(
+                f"| {experiment} | {float(level):.0%} | {_percent(log_one)} | {one:.1f}% | "
+                f"{_percent(log_iterative)} | {safe:.1f}% ({safe - one:+.1f}) | "
+                f"{raw:.1f}% ({raw - one:+.1f}) | {baseline.get(level, 0) * 100:.1f}% |"
+            )
+    return "\n".join(lines)
+
+
+def runs_table(curves: Path) -> str:
+    lines = [
+        "| Exp | Training programs | Epochs run (preset) | Best epoch | Best validation (mean "
+        "one-shot, 3 levels) | Log's best validation | Training time | Graphs/s (tests included) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for experiment in EXPERIMENTS:
+        metrics = _load(curves, experiment, "metrics.jsonl")
+        if not metrics:
+            continue
+        summary = _load(curves, experiment, "summary.json") or {}
+        config, data = summary.get("config", {}), summary.get("data", {})
+        checkpoint = curves.parent / f"{experiment}.pt"
+        if not summary and checkpoint.is_file():  # a run stopped from outside wrote no summary
+            import torch
+
+            payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
+            config, data = payload.get("train_config", {}), payload.get("data_summary", {})
+        origins = ", ".join(f"{k} {v}" for k, v in data.get("train_origins", {}).items())
+        best = max(metrics, key=lambda record: record.get("val_mean", -1))
+        seconds = summary.get("seconds") or sum(record["seconds"] for record in metrics)
+        lines.append(
+            f"| {experiment} | {data.get('train_programs', '?')} ({origins or '?'}) | "
+            f"{len(metrics)} ({config.get('epochs', '?')}) | {best['epoch']} | "
+            f"{best['val_mean'] * 100:.1f}% | {_percent(LOG[experiment]['best_val'])} | "
+            f"{seconds:.0f} s | {metrics[-1]['graphs_per_second']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--curves", type=Path, default=Path("models/curves"))
+    args = parser.parse_args()
+    print(held_out_table(args.curves))
+    print()
+    print(runs_table(args.curves))
+
+
+if __name__ == "__main__":
+    main()
