@@ -92,37 +92,40 @@ def main() -> None:
         f"{feedback.test_cover_index.size(1):,} (test, node) coverage pairs, device {device}"
     )
     for guided in (True, False):
-        config = apply_overrides(preset("exp3"), [f"use_test_guidance={guided}"])
-        torch.manual_seed(0)
-        model = build_model(config.model_config(len(vocabulary))).to(device)
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
-
-        def forward():
-            with torch.no_grad():
-                model(batch, feedback)
-
-        def forward_backward():
-            output = model(batch, feedback)
-            (output.token_logits.float().mean() + output.wrong_logits.float().mean()).backward()
-            model.zero_grad(set_to_none=True)
-
-        forward_s = timed(forward, args.repeats, device)
-        train_s = timed(forward_backward, args.repeats, device)
-        if device.type == "cuda":
-            peak = torch.cuda.max_memory_allocated(device) / 2**30
-            where = "GPU"
-        else:
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-            where = "process RSS"
-        del model  # the next model's peak must not count this one's memory
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
+        forward_s, train_s, peak, where = measure(
+            guided, len(vocabulary), batch, feedback, device, args.repeats
+        )
         label = "guided (exp3)        " if guided else "guidance off (exp3b) "
         print(
             f"{label} forward {forward_s * 1000:9.1f} ms   forward+backward "
             f"{train_s * 1000:9.1f} ms   peak {where} {peak:.2f} GiB"
         )
+        if device.type == "cuda":  # the next model's peak must not count this one's memory
+            torch.cuda.empty_cache()
+
+
+def measure(guided: bool, vocab_size: int, batch, feedback, device, repeats: int):
+    config = apply_overrides(preset("exp3"), [f"use_test_guidance={guided}"])
+    torch.manual_seed(0)
+    model = build_model(config.model_config(vocab_size)).to(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+    def forward():
+        with torch.no_grad():
+            model(batch, feedback)
+
+    def forward_backward():
+        output = model(batch, feedback)
+        (output.token_logits.float().mean() + output.wrong_logits.float().mean()).backward()
+        model.zero_grad(set_to_none=True)
+
+    forward_s = timed(forward, repeats, device)
+    train_s = timed(forward_backward, repeats, device)
+    if device.type == "cuda":
+        return forward_s, train_s, torch.cuda.max_memory_allocated(device) / 2**30, "GPU"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return forward_s, train_s, peak, "process RSS"
 
 
 if __name__ == "__main__":
