@@ -122,6 +122,12 @@ def train_command(
     set_: list[str] = typer.Option(
         [], "--set", help="Override a setting: --set epochs=5 (repeatable)."
     ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Go on from where a stopped run in the output folder left off (same settings; "
+        "device, workers, epochs and max_minutes may change).",
+    ),
 ) -> None:
     """Reproduce one of the research log's experiments, or train the bundled model."""
     from training.config import apply_overrides, preset
@@ -131,6 +137,8 @@ def train_command(
         config = apply_overrides(preset(experiment), [f"device={device}", *set_])
         if init is not None:
             config = apply_overrides(config, [f"init={init}"])
+        if resume:
+            config = apply_overrides(config, ["resume=true"])
         if config.init and not Path(config.init).is_file():
             raise BadInput(
                 f"{config.init}: starting checkpoint not found (train exp1 first, or pass --init)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -197,3 +198,46 @@ def test_smoke_training_run_of_each_preset(experiment: str, tmp_path) -> None:
             ],
         )
         assert train(exp2, tmp_path / "exp2", progress=lambda line: None)["epochs_run"] == 1
+
+
+@pytest.mark.slow
+def test_a_resumed_run_ends_where_an_unbroken_one_does(tmp_path) -> None:
+    from repair.errors import BadInput
+    from training.train import train
+
+    settings = [
+        "train_samples=8",
+        "val_samples=2",
+        "batch_size=4",
+        "hidden=16",
+        "depth=1",
+        "workers=1",
+        "lanes=1",  # one batch in flight: the order of steps is fixed
+        "val_corruptions=1",
+        "trajectory_steps=2",
+        "sampling_warmup=0.0",
+    ]
+    config = apply_overrides(preset("exp4"), [*settings, "epochs=2"])
+    train(config, tmp_path / "unbroken", progress=lambda line: None)
+
+    def interrupt_in_epoch_two(line: str) -> None:
+        if line.startswith("epoch 2/2"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "resumed", progress=interrupt_in_epoch_two)
+    with pytest.raises(BadInput, match="different settings: lr"):
+        train(
+            apply_overrides(config, ["resume=true", "lr=0.5"]),
+            tmp_path / "resumed",
+            progress=lambda line: None,
+        )
+    summary = train(
+        apply_overrides(config, ["resume=true"]), tmp_path / "resumed", progress=lambda line: None
+    )
+    assert summary["epochs_run"] == 2
+    a = load_checkpoint(tmp_path / "unbroken" / "last.pt").model.state_dict()
+    b = load_checkpoint(tmp_path / "resumed" / "last.pt").model.state_dict()
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    lines = (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2]

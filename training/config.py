@@ -52,6 +52,7 @@ class TrainConfig:
     )  # corruption levels of the curriculum and validation
     early_stop_drop: float = -1.0  # stop when one-shot@20% falls this far below the start (Exp 2)
     patience: int = 0  # stop after this many epochs without a better validation accuracy (0: never)
+    resume: bool = False  # go on from the trainer state in the output folder (same settings)
     max_minutes: float = 0.0  # wall-clock budget: stop after the epoch that crosses it (0: none)
     # --- model
     architecture: str = "iterative"  # "iterative" (Exp 1/2/4) or "guided" (Exp 3*)

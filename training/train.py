@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -20,8 +22,10 @@ import torch
 from torch import nn
 
 from repair.checkpoint import Checkpoint, git_commit, load_checkpoint, save_checkpoint
+from repair.errors import BadInput
 from repair.models import build_model
 from repair.source import parse, tokens
+from repair.vocabulary import Vocabulary
 from training import distributed
 from training.config import TrainConfig
 from training.corruption import CorruptionSpace, corrupt, corruption_space
@@ -78,8 +82,12 @@ def train(
     say = progress if rank == 0 else (lambda message: None)
 
     splits = load_splits(config)
+    state_path = out_dir / f"trainer.{rank}.pt"
+    resumed = _load_state(state_path, config) if config.resume else None
     start_checkpoint = load_checkpoint(config.init, device) if config.init else None
-    if start_checkpoint is not None:
+    if resumed is not None:
+        vocabulary = Vocabulary(resumed["vocabulary"])
+    elif start_checkpoint is not None:
         vocabulary = start_checkpoint.vocabulary
     else:
         corpus = [p.source for p in splits.train]
@@ -88,6 +96,8 @@ def train(
         vocabulary = build_vocabulary(corpus, config.vocab_size)
     model_config = config.model_config(len(vocabulary))
     model = start_checkpoint.model if start_checkpoint else build_model(model_config)
+    if resumed is not None:
+        model.load_state_dict(resumed["model"])
     model.to(device).train()
     say(
         f"{config.experiment}: {splits.summary['train_programs']} training / "
@@ -98,6 +108,10 @@ def train(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
+    if resumed is not None:
+        optimizer.load_state_dict(resumed["optimizer"])
+        rng.setstate(_tuples(resumed["rng"]))
+        torch.set_rng_state(resumed["torch_rng"])
 
     programs = [*splits.train, *splits.validation]
     environment = Environment(
@@ -108,123 +122,169 @@ def train(
         timeout=config.test_timeout,
         lanes=config.lanes,
     )
-    train_ids = distributed.shard(list(range(len(splits.train))), rank, world)
-    validation_ids = list(range(len(splits.train), len(programs)))
-    validation_cases = make_cases(
-        [programs[i] for i in validation_ids],
-        config.levels,
-        config.val_corruptions,
-        seed=config.seed,
-    )
-    validation_cases = [replace(c, program=c.program + len(splits.train)) for c in validation_cases]
-    originals = [_token_texts(p) for p in programs]
-    spaces: dict[int, CorruptionSpace] = {}  # corruption spaces, computed once per program
-
-    if config.pretrain_epochs and config.pretrain_stdlib_functions:
-        _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng)
-
-    metrics_path = out_dir / "metrics.jsonl"
-    if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        metrics_path.write_text("")
-    history: list[dict] = []
-    best_score, best_epoch, start_one_shot = -1.0, -1, None
-    if start_checkpoint is not None:
-        start_one_shot = _validate(model, environment, validation_cases, config, device)[
-            min(config.levels)
-        ]["one_shot"]
-        say(f"starting checkpoint: one-shot@{min(config.levels):.0%} = {start_one_shot:.1%}")
-    began = time.time()
-    graphs_seen, train_seconds = 0, 0.0  # training steps only (tests included), not validation
-    for epoch in range(config.epochs):
-        model.train()
-        levels = curriculum(epoch, config.epochs, config.levels)
-        share = model_share(epoch, config.epochs, config.sampling_warmup, config.sampling_max)
-        rng.shuffle(train_ids)
-        losses, epoch_start = [], time.time()
-        batches = [
-            train_ids[start : start + config.batch_size]
-            for start in range(0, len(train_ids), config.batch_size)
-        ]
-        # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
-        # model steps on one, the environment runs the tests and builds the graphs of the others.
-        lanes: list[tuple[list[State], int, Future]] = []
-        started = 0
-        while lanes or started < len(batches):
-            while len(lanes) < max(1, config.lanes) and started < len(batches):
-                states = [
-                    State(i, _corrupt(programs, spaces, i, rng.choice(levels), rng), originals[i])
-                    for i in batches[started]
-                ]
-                lanes.append((states, 0, environment.observe_async(states)))
-                started += 1
-            # the oldest lane whose observations are ready (with one lane: strictly in order)
-            wait([lane[2] for lane in lanes], return_when=FIRST_COMPLETED)
-            states, step, pending = lanes.pop(
-                next(i for i, lane in enumerate(lanes) if lane[2].done())
-            )
-            observations = pending.result()
-            batch = collate(observations, device)
-            use_feedback = step > 0 or config.feedback_at_first_step
-            output = run_model(ddp_model, observations, batch, use_feedback=use_feedback)
-            loss, stats = trajectory_loss(output, batch, config.test_weight)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            losses.append(loss.detach())
-            graphs_seen += len(states) * world
-            if step + 1 < config.trajectory_steps:
-                decoded = decode(output, batch, [o.options for o in observations])
-                states = next_states(states, observations, decoded, share, rng)
-                lanes.append((states, step + 1, environment.observe_async(states)))
-        losses = [float(value) for value in losses]
-        train_seconds += time.time() - epoch_start
-        validation = (
-            _validate(model, environment, validation_cases, config, device) if rank == 0 else {}
+    try:
+        train_ids = distributed.shard(list(range(len(splits.train))), rank, world)
+        validation_ids = list(range(len(splits.train), len(programs)))
+        validation_cases = make_cases(
+            [programs[i] for i in validation_ids],
+            config.levels,
+            config.val_corruptions,
+            seed=config.seed,
         )
-        record = {
-            "epoch": epoch + 1,
-            "loss": sum(losses) / max(1, len(losses)),
-            "levels": list(levels),
-            "model_share": share,
-            "seconds": time.time() - epoch_start,
-            "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
-            **{f"val_one_shot@{level:g}": row["one_shot"] for level, row in validation.items()},
-        }
-        if rank == 0:
-            score = sum(row["one_shot"] for row in validation.values()) / max(1, len(validation))
-            record["val_mean"] = score
-            history.append(record)
-            with metrics_path.open("a") as handle:
-                handle.write(json.dumps(record) + "\n")
-            remaining = (time.time() - began) / (epoch + 1) * (config.epochs - epoch - 1)
-            say(
-                f"epoch {epoch + 1}/{config.epochs} loss {record['loss']:.3f} "
-                + " ".join(f"val@{lv:.0%} {row['one_shot']:.1%}" for lv, row in validation.items())
-                + f" share {share:.2f} {record['graphs_per_second']:.0f} graphs/s, ~{remaining:.0f}s left"
+        validation_cases = [
+            replace(c, program=c.program + len(splits.train)) for c in validation_cases
+        ]
+        originals = [_token_texts(p) for p in programs]
+        spaces: dict[int, CorruptionSpace] = {}  # corruption spaces, computed once per program
+
+        metrics_path = out_dir / "metrics.jsonl"
+        history: list[dict] = []
+        best_score, best_epoch, start_one_shot, first_epoch = -1.0, -1, None, 0
+        if resumed is not None:
+            history = resumed["history"]
+            if rank == 0:  # epochs logged after the saved state are run again
+                metrics_path.write_text("".join(json.dumps(r) + "\n" for r in history))
+            best_score, best_epoch = resumed["best_score"], resumed["best_epoch"]
+            start_one_shot, first_epoch = resumed["start_one_shot"], resumed["epoch"]
+            train_ids[:] = resumed["train_ids"]  # shuffled in place epoch after epoch
+            say(f"resuming after epoch {first_epoch} (best so far: epoch {best_epoch})")
+        else:
+            if rank == 0:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                metrics_path.write_text("")
+            if config.pretrain_epochs and config.pretrain_stdlib_functions:
+                _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng)
+            if start_checkpoint is not None:
+                start_one_shot = _validate(model, environment, validation_cases, config, device)[
+                    min(config.levels)
+                ]["one_shot"]
+                say(
+                    f"starting checkpoint: one-shot@{min(config.levels):.0%} = {start_one_shot:.1%}"
+                )
+        trainer_state = dict(
+            vocabulary=vocabulary.to_list(),
+            config=config.to_dict(),
+            start_one_shot=start_one_shot,
+            train_ids=train_ids,  # the same list: saved in the order the epochs left it
+        )
+        if resumed is None:  # after pre-training: a resumed run never repeats it
+            out_dir.mkdir(parents=True, exist_ok=True)
+            _save_state(state_path, model, optimizer, rng, trainer_state, 0, history, -1.0, -1)
+        began = time.time()
+        graphs_seen, train_seconds = 0, 0.0  # training steps only (tests included), not validation
+        for epoch in range(first_epoch, config.epochs):
+            model.train()
+            levels = curriculum(epoch, config.epochs, config.levels)
+            share = model_share(epoch, config.epochs, config.sampling_warmup, config.sampling_max)
+            rng.shuffle(train_ids)
+            losses, epoch_start = [], time.time()
+            batches = [
+                train_ids[start : start + config.batch_size]
+                for start in range(0, len(train_ids), config.batch_size)
+            ]
+            # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
+            # model steps on one, the environment runs the tests and builds the graphs of the others.
+            lanes: list[tuple[list[State], int, Future]] = []
+            started = 0
+            while lanes or started < len(batches):
+                while len(lanes) < max(1, config.lanes) and started < len(batches):
+                    states = [
+                        State(
+                            i, _corrupt(programs, spaces, i, rng.choice(levels), rng), originals[i]
+                        )
+                        for i in batches[started]
+                    ]
+                    lanes.append((states, 0, environment.observe_async(states)))
+                    started += 1
+                # the oldest lane whose observations are ready (with one lane: strictly in order)
+                wait([lane[2] for lane in lanes], return_when=FIRST_COMPLETED)
+                states, step, pending = lanes.pop(
+                    next(i for i, lane in enumerate(lanes) if lane[2].done())
+                )
+                observations = pending.result()
+                batch = collate(observations, device)
+                use_feedback = step > 0 or config.feedback_at_first_step
+                output = run_model(ddp_model, observations, batch, use_feedback=use_feedback)
+                loss, stats = trajectory_loss(output, batch, config.test_weight)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                losses.append(loss.detach())
+                graphs_seen += len(states) * world
+                if step + 1 < config.trajectory_steps:
+                    decoded = decode(output, batch, [o.options for o in observations])
+                    states = next_states(states, observations, decoded, share, rng)
+                    lanes.append((states, step + 1, environment.observe_async(states)))
+            losses = [float(value) for value in losses]
+            train_seconds += time.time() - epoch_start
+            validation = (
+                _validate(model, environment, validation_cases, config, device) if rank == 0 else {}
             )
-            checkpoint = Checkpoint(
-                model=model,
-                config=model_config,
-                vocabulary=vocabulary,
-                train_config=config.to_dict(),
-                data_summary=splits.summary,
-                metrics={"epoch": epoch + 1, **{k: v for k, v in record.items() if k != "levels"}},
-                commit=git_commit(),
+            record = {
+                "epoch": epoch + 1,
+                "loss": sum(losses) / max(1, len(losses)),
+                "levels": list(levels),
+                "model_share": share,
+                "seconds": time.time() - epoch_start,
+                "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
+                **{f"val_one_shot@{level:g}": row["one_shot"] for level, row in validation.items()},
+            }
+            if rank == 0:
+                score = sum(row["one_shot"] for row in validation.values()) / max(
+                    1, len(validation)
+                )
+                record["val_mean"] = score
+                history.append(record)
+                with metrics_path.open("a") as handle:
+                    handle.write(json.dumps(record) + "\n")
+                done = epoch + 1 - first_epoch
+                remaining = (time.time() - began) / done * (config.epochs - epoch - 1)
+                say(
+                    f"epoch {epoch + 1}/{config.epochs} loss {record['loss']:.3f} "
+                    + " ".join(
+                        f"val@{lv:.0%} {row['one_shot']:.1%}" for lv, row in validation.items()
+                    )
+                    + f" share {share:.2f} {record['graphs_per_second']:.0f} graphs/s, ~{remaining:.0f}s left"
+                )
+                checkpoint = Checkpoint(
+                    model=model,
+                    config=model_config,
+                    vocabulary=vocabulary,
+                    train_config=config.to_dict(),
+                    data_summary=splits.summary,
+                    metrics={
+                        "epoch": epoch + 1,
+                        **{k: v for k, v in record.items() if k != "levels"},
+                    },
+                    commit=git_commit(),
+                )
+                save_checkpoint(out_dir / "last.pt", checkpoint)
+                if score > best_score:
+                    best_score, best_epoch = score, epoch + 1
+                    save_checkpoint(out_dir / "best.pt", checkpoint)
+            _save_state(
+                state_path,
+                model,
+                optimizer,
+                rng,
+                trainer_state,
+                epoch + 1,
+                history,
+                best_score,
+                best_epoch,
             )
-            save_checkpoint(out_dir / "last.pt", checkpoint)
-            if score > best_score:
-                best_score, best_epoch = score, epoch + 1
-                save_checkpoint(out_dir / "best.pt", checkpoint)
-        stop = _should_stop(config, validation, start_one_shot, epoch + 1 - best_epoch)
-        if config.max_minutes and time.time() - began > config.max_minutes * 60:
-            say(f"time budget of {config.max_minutes:g} minutes reached after epoch {epoch + 1}")
-            stop = True
-        if distributed.agree(stop, device):
-            say(f"early stop after epoch {epoch + 1}")
-            break
-    environment.close()
+            stop = _should_stop(config, validation, start_one_shot, epoch + 1 - best_epoch)
+            if config.max_minutes and time.time() - began > config.max_minutes * 60:
+                say(
+                    f"time budget of {config.max_minutes:g} minutes reached after epoch {epoch + 1}"
+                )
+                stop = True
+            if distributed.agree(stop, device):
+                say(f"early stop after epoch {epoch + 1}")
+                break
+    finally:  # Ctrl-C or an error: no worker process outlives the run
+        environment.close()
     summary = {
         "rank": rank,
         "experiment": config.experiment,
@@ -248,6 +308,47 @@ def _corrupt(programs, spaces: dict, program_id: int, level: float, rng) -> byte
     if program_id not in spaces:
         spaces[program_id] = corruption_space(source)
     return corrupt(source, level, rng, space=spaces[program_id]).source
+
+
+def _save_state(path: Path, model, optimizer, rng, fixed: dict, epoch, history, best, best_epoch):
+    """What `--resume` needs to go on after `epoch` as if the run had never stopped."""
+    payload = {
+        **fixed,
+        "epoch": epoch,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": optimizer.state_dict(),
+        "rng": rng.getstate(),
+        "torch_rng": torch.get_rng_state(),
+        "history": history,
+        "best_score": best,
+        "best_epoch": best_epoch,
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        torch.save(payload, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _load_state(path: Path, config: TrainConfig) -> dict:
+    if not path.is_file():
+        raise BadInput(f"{path}: nothing to resume (no trainer state in this folder)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    saved = state["config"]
+    # settings of the machine and the session may change; what shapes the run may not
+    free = {"device", "workers", "lanes", "max_minutes", "resume", "epochs", "test_timeout"}
+    changed = sorted(k for k, v in config.to_dict().items() if k not in free and saved.get(k) != v)
+    if changed:
+        raise BadInput(f"{path}: cannot resume with different settings: {', '.join(changed)}")
+    return state
+
+
+def _tuples(value):
+    """random.setstate wants tuples where a saved state may hold lists."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _token_texts(program: Program) -> tuple[str, ...]:
