@@ -298,7 +298,15 @@ def _validation_timeouts(run: SuiteRun, config: RepairConfig) -> tuple[float, fl
     return per_test, per_candidate
 
 
-def _ranked(state: State, run: SuiteRun, originals, config: RepairConfig, scorer, iteration: int):
+def _ranked(
+    state: State,
+    run: SuiteRun,
+    originals,
+    config: RepairConfig,
+    scorer,
+    iteration: int,
+    **options: Any,
+):
     scores = scores_by_file(line_scores(run, config.formula))
     views = {}
     for path in scores:
@@ -323,6 +331,7 @@ def _ranked(state: State, run: SuiteRun, originals, config: RepairConfig, scorer
         iteration=iteration,
         max_options=config.max_options,
         seed=config.seed,
+        **options,
     )
 
 

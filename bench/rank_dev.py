@@ -1,0 +1,129 @@
+"""Candidate order on a development split: where does the exact fix land, by ordering policy?
+
+    python bench/rank_dev.py [--programs 40] [--seed 0] [--model models/default.pt]
+
+Seeds one single-token bug (a same-class replacement that makes a test fail) in each program of
+the bundled model's *validation* split: programs it never trained on, and that are not in the repair
+benchmark (`bench/repair_bench.py` uses held-out HumanEval, the fixtures and real projects). For
+each bug it runs the suite under coverage once, ranks every candidate edit as `repair fix` does,
+and reports the position of the exact fix under each ordering policy: the model's score, the
+suspiciousness alone (the baseline), and interleavings of the two. The position is the number of
+candidates a search would validate before the fix, if it is found in the first round. Choosing the
+product's policy here keeps the benchmark held out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from repair.executor import Executor
+from repair.fix import RepairConfig, _load_scorer, _ranked
+from repair.rank import interleave
+from repair.search import State
+from repair.source import Edit, apply_edits, candidates, repair_targets, tokens
+from repair.testrun import run_suite
+from training.config import preset
+from training.data import load_splits
+
+MISSING = 10**6  # the position of a fix that is not ranked at all
+
+
+def seeded_bug(program, rng: random.Random, executor: Executor) -> tuple[bytes, Edit] | None:
+    source = program.source.encode()
+    token_list = tokens(source)
+    sites = [t for t in repair_targets(token_list) if candidates(t, token_list, False)]
+    rng.shuffle(sites)
+    for token in sites[:25]:
+        new = rng.choice(candidates(token, token_list, include_builtins=False))
+        buggy = apply_edits(source, [Edit(token.start, token.end, token.text, new)])
+        if executor.run(buggy.decode(), program.tests).failed_count:
+            return buggy, Edit(token.start, token.start + len(new), new, token.text)
+    return None
+
+
+def write_project(folder: Path, source: bytes, tests) -> None:
+    (folder / "tests").mkdir(parents=True)
+    (folder / "solution.py").write_bytes(source)
+    body = ["from solution import *  # noqa: F403", ""]
+    for index, test in enumerate(tests):
+        body += [f"def test_{index}():", *("    " + line for line in test.splitlines()), ""]
+    (folder / "tests" / "test_solution.py").write_text("\n".join(body))
+
+
+def position(order, fix: Edit) -> int | None:
+    for index, candidate in enumerate(order):
+        edit = candidate.edit
+        if (edit.start, edit.end, edit.new) == (fix.start, fix.end, fix.new):
+            return index + 1
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--programs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="")
+    args = parser.parse_args()
+    splits = load_splits(preset("default"))
+    humaneval = [p for p in splits.validation if p.origin == "humaneval"]
+    synthetic = [p for p in splits.validation if p.origin != "humaneval"]
+    programs = (humaneval + synthetic)[: args.programs]
+    config = RepairConfig(model_path=args.model)
+    scorer, model_name = _load_scorer(config)
+    rng = random.Random(args.seed)
+    policies = {
+        "model": [],
+        "suspiciousness": [],
+        "interleave 1:1": [],
+        "interleave 2:1 (repair fix)": [],
+    }
+    with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
+        for number, program in enumerate(programs):
+            seeded = seeded_bug(program, rng, executor)
+            if seeded is None:
+                continue
+            buggy, fix = seeded
+            root = Path(tmp) / f"p{number}"
+            write_project(root, buggy, program.tests)
+            run = run_suite(root, [root / "tests"], [root], total_timeout=60)
+            if not run.failed:
+                continue
+            originals = {"solution.py": buggy}
+            state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
+            by_model = _ranked(state, run, originals, config, scorer, 0, model_turns=None)
+            by_suspicion = _ranked(state, run, originals, config, None, 0)
+            orders = {
+                "model": by_model,
+                "suspiciousness": by_suspicion,
+                "interleave 1:1": interleave(by_model, by_suspicion, 1),
+                "interleave 2:1 (repair fix)": _ranked(state, run, originals, config, scorer, 0),
+            }
+            found = {name: position(order, fix) for name, order in orders.items()}
+            for name, rank in found.items():
+                policies[name].append(rank)
+            print(f"{program.name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
+            sys.stdout.flush()
+    print(f"\nsplit: validation programs of the default preset ({model_name}); seed {args.seed}")
+    print(
+        "| policy | bugs | exact fix ranked | median position | 90th percentile | top 10 | top 50 |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, ranks in policies.items():
+        hit = [r for r in ranks if r is not None]
+        filled = sorted(r if r is not None else MISSING for r in ranks)
+        median = statistics.median(filled)
+        p90 = filled[min(len(filled) - 1, int(0.9 * len(filled)))]
+        show = lambda value: value if value < MISSING else "not ranked"  # noqa: E731
+        print(
+            f"| {name} | {len(ranks)} | {len(hit)} | {show(median)} | {show(p90)} "
+            f"| {sum(r <= 10 for r in hit)} | {sum(r <= 50 for r in hit)} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
