@@ -1,107 +1,413 @@
-"""Repair benchmark, skeleton: `repair fix` on every fixture, with the model and without it.
+"""Repair benchmark: `repair fix` with the model and without it, on bugs the model never saw.
 
-Per fixture and mode: fixed (all tests pass, verified), exact (the changed lines are those of the
-fixture's `fix.patch`), candidates validated, test runs, seconds. The model-free baseline runs in
-the same command, so the model's contribution is a ratio measured side by side. The full
-benchmark of the issue (seeded BugLab-class bugs in held-out HumanEval programs and in real
-projects) extends `cases()`.
+Three splits, each bug repaired twice in the same command: with the bundled model and with the
+model-free baseline (the same search, candidates ordered by suspiciousness only).
 
-    python bench/repair_bench.py                       # bundled model vs baseline
+- held-out HumanEval: one single-token (or argument swap) and one two-token bug seeded in each of
+  the 29 held-out programs (`training.data.held_out_programs`, never trained on), written out as
+  small pytest projects;
+- fixtures: the 16 fixtures' real bugs (`fixtures/*/bug.json`), plus `--fixture-seeds N` (1)
+  single-token bugs seeded in each fixture's fixed version;
+- OSS: real pure-Python projects with their own pytest suites (inflection and toolz by default),
+  fetched as source distributions at run time (`pip download --no-binary :all:`, pinned
+  versions, unpacked under `--cache`, never in the repository), `--oss-bugs N` (6) bugs each,
+  seeded in lines their tests run (per-test coverage from `repair.testrun`).
+
+Seeded bugs are BugLab's classes (wrong variable, binary / comparison / boolean operator,
+literal, augmented assignment, swapped call arguments), drawn with fixed seeds (`bench/bugs.py`),
+each checked to fail at least one test before it is used. Reported per split, per class and
+overall: plausible fixes (all tests pass, verified by a fresh pytest run), exact fixes (the
+original code restored), median and 90th-percentile seconds per bug, median candidates and test
+runs per fix, the model/baseline ratios, and the test runs blind search needs (every same-class
+replacement in file order; `bench/bugs.py` says how a two-token bug is counted).
+
+The default run (102 bugs, 30 s per bug and mode) takes about 50 minutes on 2 cores:
+
+    python bench/repair_bench.py                          # everything, bundled model vs baseline
     python bench/repair_bench.py --model runs/exp4/best.pt --jobs 2 --json
-    python bench/repair_bench.py --humaneval 29 --no-fixtures   # seeded bugs, held-out HumanEval
-
-`--humaneval N` adds seeded bugs in the first N held-out HumanEval programs (never trained on):
-one single-token and one two-token bug each, same-class replacements as BugLab's classes, each
-checked to make a test fail, written out as small pytest projects in a temporary folder.
+    python bench/repair_bench.py --humaneval 12 --no-fixtures --no-oss   # a quick look
+    python bench/repair_bench.py --oss inflection,toolz,tabulate,six --oss-bugs 10 --limit 4
+    python bench/repair_bench.py --list                   # the bugs and blind-search counts only
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import math
+import os
+import shutil
 import statistics
+import subprocess
 import sys
-from dataclasses import dataclass
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.fix import FIXED, RepairConfig, fix
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bugs import (  # noqa: E402 - bench/ is not a package
+    SINGLE_CLASSES,
+    SWAP,
+    TWO_TOKEN,
+    Blind,
+    Seeded,
+    blind_search,
+    bug_class_of,
+    seed_bugs,
+    token_fixes,
+)
+
+from repair.fix import FIXED, RepairConfig, fix  # noqa: E402
+from repair.project import copy_project  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEFAULT_CACHE = Path.home() / ".cache" / "repair-bench"
+HUMANEVAL, FIXTURE_SPLIT, OSS = "held-out HumanEval", "fixtures", "OSS"
+OTHER = "other (not a token replacement)"
+CLASS_ORDER = (*SINGLE_CLASSES, TWO_TOKEN, OTHER)
 
 
 @dataclass(frozen=True)
+class OssProject:
+    name: str
+    version: str  # pinned: the bug set depends on it
+    sources: tuple[str, ...]  # relative to the unpacked sdist
+    tests: tuple[str, ...]
+    default: bool  # in the default run (the others: --oss NAME,...)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+# Small projects whose suites pass under `repair.testrun` as they ship, with no set-up. The
+# default two have the fastest suites; tabulate (one 2700-line module) and six (import-time
+# machinery) are slower to repair and run on request.
+OSS_PROJECTS = (
+    OssProject("inflection", "0.5.1", ("inflection",), ("test_inflection.py",), True),
+    OssProject("toolz", "1.0.0", ("toolz",), ("toolz/tests",), True),
+    OssProject("tabulate", "0.9.0", ("tabulate",), ("test",), False),
+    OssProject("six", "1.17.0", ("six.py",), ("test_six.py",), False),
+)
+
+
+def oss_sizes(count: int) -> tuple[int, ...]:
+    """Bug sizes for `count` bugs in one project: two thirds single-token, a third two-token."""
+    return (1,) * (count - count // 3) + (2,) * (count // 3)
+
+
+@dataclass
 class Case:
     name: str
+    split: str
+    bug_class: str  # one of CLASS_ORDER
+    detail: str  # token classes of a two-token bug, or the fixture's kind
     root: Path
     sources: list[Path]
     tests: list[Path]
-    expected_patch: str  # the reference fix as a unified diff
+    buggy: dict[str, bytes]  # relative to root: the files that hold the bug, as they are
+    original: dict[str, bytes]  # ... and as they should be
+    swap: bool = False
+    blind: Blind | None = field(default=None)  # blind search over the files holding the bug
+    blind_function: Blind | None = field(default=None)  # ... over the functions holding it
+
+    @property
+    def size(self) -> str:
+        if self.bug_class == OTHER:
+            return "other"
+        return "two-token" if self.bug_class == TWO_TOKEN else "single-token"
+
+    @property
+    def expected_patch(self) -> str:
+        return "".join(
+            "".join(
+                difflib.unified_diff(
+                    self.buggy[path].decode().splitlines(keepends=True),
+                    self.original[path].decode().splitlines(keepends=True),
+                    f"a/{path}",
+                    f"b/{path}",
+                )
+            )
+            for path in sorted(self.buggy)
+        )
 
 
-def cases() -> list[Case]:
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def _case(name, split, seeded_or_class, root, sources, tests, buggy, original, detail=""):
+    if isinstance(seeded_or_class, Seeded):
+        bug_class, detail, swap = (
+            seeded_or_class.bug_class,
+            seeded_or_class.detail,
+            seeded_or_class.bug_class == SWAP,
+        )
+    else:
+        bug_class, swap = seeded_or_class, seeded_or_class == SWAP
+    case = Case(name, split, bug_class, detail, root, sources, tests, buggy, original, swap)
+    case.blind = blind_search(buggy, original, swap=swap)
+    case.blind_function = blind_search(buggy, original, swap=swap, in_function=True)
+    return case
+
+
+def fixture_cases() -> list[Case]:
+    """The fixtures' real bugs; the original is the fixture's recorded fix (`bug.json`)."""
     found = []
     for root in sorted(FIXTURES.iterdir()):
-        if (root / "bug.json").exists():
-            patch = (root / "fix.patch").read_text(encoding="utf-8")
-            found.append(Case(root.name, root, [root], [root / "tests"], patch))
+        if not (root / "bug.json").exists():
+            continue
+        record = json.loads((root / "bug.json").read_text(encoding="utf-8"))
+        buggy = {edit["path"]: (root / edit["path"]).read_bytes() for edit in record["edits"]}
+        original = _fixed_files(root, record)
+        if record["kind"] == "swapped_arguments":
+            bug_class = SWAP
+        else:
+            bug_class = bug_class_of(token_fixes(buggy, original)) or OTHER
+        found.append(
+            _case(
+                root.name,
+                FIXTURE_SPLIT,
+                bug_class,
+                root,
+                [root],
+                [root / "tests"],
+                buggy,
+                original,
+                record["kind"],
+            )  # fmt: skip
+        )
+    return found
+
+
+def _fixed_files(root: Path, record: dict) -> dict[str, bytes]:
+    fixed = {}
+    for path in sorted({edit["path"] for edit in record["edits"]}):
+        lines = (root / path).read_bytes().decode().splitlines(keepends=True)
+        for edit in record["edits"]:
+            if edit["path"] == path:
+                line = lines[edit["line"] - 1]
+                assert line.rstrip("\n") == edit["buggy"], (root, edit)
+                lines[edit["line"] - 1] = edit["fixed"] + line[len(line.rstrip("\n")) :]
+        fixed[path] = "".join(lines).encode()
+    return fixed
+
+
+def fixture_seeded_cases(per_fixture: int, seed: int, folder: Path) -> list[Case]:
+    """`per_fixture` single-token bugs seeded in each fixture's fixed version, in lines its
+    tests run."""
+    found = []
+    for root in sorted(FIXTURES.iterdir()):
+        if not (root / "bug.json").exists():
+            continue
+        record = json.loads((root / "bug.json").read_text(encoding="utf-8"))
+        clean = folder / "clean" / root.name
+        copy_project(root, clean)
+        for path, data in _fixed_files(root, record).items():
+            (clean / path).write_bytes(data)
+        project = _Project(clean, (".",), ("tests",))
+        key = f"fixture:{root.name}"
+        for number, seeded in enumerate(project.seed((1,) * per_fixture, key, seed)):
+            name = f"{root.name}-seeded{number}-{seeded.bug_class.replace(' ', '_')}"
+            found.append(project.case(name, FIXTURE_SPLIT, seeded, folder / name))
     return found
 
 
 def humaneval_cases(count: int, seed: int, folder: Path) -> list[Case]:
-    """Seeded single- and two-token bugs in held-out HumanEval programs, as pytest projects."""
-    import difflib
-    import random
-
+    """A single-token (or swap) and a two-token bug in each of the first `count` held-out
+    HumanEval programs, as pytest projects."""
     from repair.executor import Executor
-    from repair.source import Edit, apply_edits, candidates, repair_targets, tokens
     from training.data import held_out_programs
 
     found = []
     with Executor(workers=1) as executor:
         for program in held_out_programs()[:count]:
-            clean = program.source.encode()
-            token_list = tokens(clean)
-            pool = [t for t in repair_targets(token_list) if candidates(t, token_list, False)]
-            for size in (1, 2):
-                for attempt in range(8):
-                    rng = random.Random(f"{seed}:{program.name}:{size}:{attempt}")
-                    chosen = rng.sample(pool, min(size, len(pool)))
-                    edits = [
-                        Edit(t.start, t.end, t.text, rng.choice(candidates(t, token_list, False)))
-                        for t in chosen
-                    ]
-                    buggy = apply_edits(clean, edits)
-                    if executor.run(buggy.decode(), program.tests).failed_count:
-                        break
-                else:
-                    continue
-                classes = "+".join(sorted(t.token_class.value for t in chosen))
-                name = f"{program.name.replace('/', '_')}-{size}tok-{classes}"
+            clean = {"solution.py": program.source.encode()}
+
+            def fails(files, lines, tests=program.tests) -> bool:
+                return executor.run(files["solution.py"].decode(), tests).failed_count > 0
+
+            key = f"humaneval:{program.name}"
+            for number, seeded in enumerate(seed_bugs(clean, (1, 2), key, seed, fails)):
+                slug = seeded.bug_class.replace(" ", "_")
+                name = f"{program.name.replace('/', '_')}-{'ab'[number]}-{slug}"
                 root = folder / name
-                (root / "tests").mkdir(parents=True)
-                (root / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
-                (root / "solution.py").write_bytes(buggy)
-                lines = [
-                    "import solution",
-                    "",
-                    "",
-                    "def _run(code):",
-                    '    exec(compile(code, "<test>", "exec"), dict(vars(solution)))',
-                    "",
-                ]
-                for index, test in enumerate(program.tests):
-                    lines += ["", f"def test_{index}():", f"    _run({test!r})", ""]
-                (root / "tests" / "test_solution.py").write_text("\n".join(lines))
-                patch = "".join(
-                    difflib.unified_diff(
-                        buggy.decode().splitlines(keepends=True),
-                        program.source.splitlines(keepends=True),
-                        "a/solution.py",
-                        "b/solution.py",
-                    )
+                _write_humaneval_project(root, seeded.apply(clean)["solution.py"], program.tests)
+                found.append(
+                    _case(
+                        name,
+                        HUMANEVAL,
+                        seeded,
+                        root,
+                        [root / "solution.py"],
+                        [root / "tests"],
+                        seeded.apply(clean),
+                        clean,
+                    )  # fmt: skip
                 )
-                found.append(Case(name, root, [root / "solution.py"], [root / "tests"], patch))
     return found
+
+
+def _write_humaneval_project(root: Path, source: bytes, tests: Sequence[str]) -> None:
+    (root / "tests").mkdir(parents=True)
+    (root / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
+    (root / "solution.py").write_bytes(source)
+    lines = [
+        "import solution",
+        "",
+        "",
+        "def _run(code):",
+        '    exec(compile(code, "<test>", "exec"), dict(vars(solution)))',
+        "",
+    ]
+    for index, test in enumerate(tests):
+        lines += ["", f"def test_{index}():", f"    _run({test!r})", ""]
+    (root / "tests" / "test_solution.py").write_text("\n".join(lines))
+
+
+class _Project:
+    """A clean project with a pytest suite: its per-test coverage, and bugs seeded in it."""
+
+    def __init__(self, root: Path, sources: Sequence[str], tests: Sequence[str]):
+        from repair.project import list_source_files
+        from repair.testrun import run_suite
+
+        self.root = root
+        self.sources = [root / path for path in sources]
+        self.tests = [root / path for path in tests]
+        run = run_suite(root, self.tests, self.sources, per_test_timeout=10.0, total_timeout=600)
+        if run.failed or run.collection_errors or not run.results:
+            raise RuntimeError(f"{root}: the clean suite does not pass: {run.failed[:3]}")
+        self.coverage = run.line_coverage
+        paths = list_source_files(self.sources, root, exclude=self.tests)
+        self.files = {path: (root / path).read_bytes() for path in paths if path in self.coverage}
+        self.seconds = run.wall_time
+
+    def covered(self, path: str, line: int) -> bool:
+        return line in self.coverage.get(path, {})
+
+    def fails(self, files: dict[str, bytes], lines: list[tuple[str, int]]) -> bool:
+        """Does a test that runs one of `lines` fail on `files`? (pytest on a scratch copy,
+        only the test files concerned, stop at the first failure; a hang counts as unusable)."""
+        test_files = sorted(
+            {
+                nodeid.split("::")[0]
+                for path, line in lines
+                for nodeid in self.coverage.get(path, {}).get(line, ())
+            }
+        )
+        with tempfile.TemporaryDirectory(prefix="repair-bench-check-") as tmp:
+            copy = copy_project(self.root, Path(tmp) / "project")
+            for path, data in files.items():
+                (copy / path).write_bytes(data)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            command = [sys.executable, "-B", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+            try:
+                done = subprocess.run(
+                    [*command, *test_files],
+                    cwd=copy,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=60,
+                )
+            except subprocess.TimeoutExpired:
+                return False
+        return done.returncode == 1  # tests failed; 2-5: collection errors, nothing ran, ...
+
+    def seed(self, sizes: Sequence[int], key: str, seed: int) -> list[Seeded]:
+        return seed_bugs(self.files, sizes, key, seed, self.fails, self.covered)
+
+    def case(self, name: str, split: str, seeded: Seeded, root: Path) -> Case:
+        copy_project(self.root, root)
+        buggy = seeded.apply(self.files)
+        for path, data in buggy.items():
+            (root / path).write_bytes(data)
+        sources = [root / path.relative_to(self.root) for path in self.sources]
+        tests = [root / path.relative_to(self.root) for path in self.tests]
+        original = {path: self.files[path] for path in buggy}
+        return _case(name, split, seeded, root, sources, tests, buggy, original)
+
+
+def fetch_sdist(project: OssProject, cache: Path) -> Path:
+    """The unpacked source distribution of `project`, downloaded into `cache` on first use."""
+    unpacked = cache / "src" / f"{project.name}-{project.version}"
+    if unpacked.is_dir():
+        return unpacked
+    downloads = cache / "sdists"
+    downloads.mkdir(parents=True, exist_ok=True)
+    archive = _find_sdist(downloads, project)
+    if archive is None:
+        say(f"downloading {project.name}=={project.version} (source distribution)")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"{project.name}=={project.version}",
+                "-d",
+                str(downloads),
+            ],  # fmt: skip
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )
+        archive = _find_sdist(downloads, project)
+        if archive is None:
+            raise RuntimeError(f"pip download gave no sdist of {project.name}")
+    staging = Path(tempfile.mkdtemp(prefix="unpack-", dir=cache))
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(staging, filter="data")
+        else:  # Python < 3.10.12
+            tar.extractall(staging)  # noqa: S202 - a pinned sdist from PyPI
+    (top,) = list(staging.iterdir())
+    unpacked.parent.mkdir(parents=True, exist_ok=True)
+    top.rename(unpacked)
+    shutil.rmtree(staging)
+    return unpacked
+
+
+def _find_sdist(folder: Path, project: OssProject) -> Path | None:
+    names = {project.name.lower(), project.name.lower().replace("-", "_")}
+    for archive in sorted(folder.glob("*.tar.gz")):
+        stem = archive.name[: -len(".tar.gz")]
+        name, _, version = stem.rpartition("-")
+        if name.lower() in names and version == project.version:
+            return archive
+    return None
+
+
+def oss_cases(
+    projects: Iterable[OssProject], count: int, seed: int, folder: Path, cache: Path
+) -> list[Case]:
+    found = []
+    for project in projects:
+        pristine = fetch_sdist(project, cache)
+        say(f"seeding {count} bugs in {project.label}")
+        clean = _Project(pristine, project.sources, project.tests)
+        seeded_bugs = clean.seed(oss_sizes(count), f"oss:{project.name}", seed)
+        for number, seeded in enumerate(seeded_bugs):
+            slug = seeded.bug_class.replace(" ", "_")
+            name = f"{project.name}-{number:02d}-{slug}"
+            found.append(clean.case(name, f"{OSS}: {project.label}", seeded, folder / name))
+    return found
+
+
+# --- running -------------------------------------------------------------------------------
 
 
 def changed_lines(diff: str) -> list[str]:
@@ -113,7 +419,15 @@ def changed_lines(diff: str) -> list[str]:
 
 
 def run_case(case: Case, config: RepairConfig) -> dict:
-    result = fix(case.sources, case.tests, config)
+    started = time.monotonic()
+    try:
+        result = fix(case.sources, case.tests, config)
+    except Exception as error:  # noqa: BLE001 - a bench row, not a crash of the whole run
+        return {
+            "case": case.name, "fixed": False, "exact": False, "candidates": 0, "test_runs": 0,
+            "seconds": round(time.monotonic() - started, 2), "rounds": 0,
+            "stop": f"error: {type(error).__name__}: {error}",
+        }  # fmt: skip
     fixed = result.status == FIXED
     return {
         "case": case.name,
@@ -123,47 +437,309 @@ def run_case(case: Case, config: RepairConfig) -> dict:
         "test_runs": result.test_runs,
         "seconds": round(result.seconds, 2),
         "rounds": result.rounds,
+        "stop": result.stop_reason,
     }
 
 
-def summarise(rows: list[dict]) -> dict:
-    seconds = sorted(row["seconds"] for row in rows)
+# --- reporting -----------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """Nearest-rank 90th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def summarise(rows: Sequence[dict]) -> dict:
     fixed = [row for row in rows if row["fixed"]]
+    seconds = [row["seconds"] for row in rows]
     return {
-        "cases": len(rows),
-        "fixed": len(fixed),
+        "bugs": len(rows),
+        "plausible": len(fixed),
         "exact": sum(row["exact"] for row in rows),
-        "median_seconds": statistics.median(seconds) if seconds else 0.0,
-        "p90_seconds": seconds[int(0.9 * (len(seconds) - 1))] if seconds else 0.0,
-        "median_test_runs_per_fix": (
-            statistics.median(row["test_runs"] for row in fixed) if fixed else None
+        "median_seconds": median(seconds),
+        "p90_seconds": p90(seconds),
+        "median_candidates_per_fix": median([row["candidates"] for row in fixed]),
+        "median_test_runs_per_fix": median([row["test_runs"] for row in fixed]),
+        "candidates_per_second": (
+            round(sum(row["candidates"] for row in rows) / sum(seconds), 1) if rows else None
         ),
     }
+
+
+def blind_summary(cases: Sequence[Case], in_function: bool = False) -> dict:
+    blinds = [case.blind_function if in_function else case.blind for case in cases]
+    runs = [blind.runs for blind in blinds if blind and blind.runs is not None]
+    return {
+        "bugs": len(cases),
+        "reachable": len(runs),
+        "median_test_runs_per_fix": median(runs),
+        "p90_test_runs_per_fix": p90(runs),
+    }
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.{digits}f}"
+    return f"{int(value)}" if isinstance(value, float) else str(value)
+
+
+def _pct(count: int, total: int) -> str:
+    return f"{count} ({100 * count / total:.0f} %)" if total else "–"
+
+
+def _ratio(a, b) -> str:
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.2f}"
+
+
+HEADER = (
+    "| bugs in | bugs | search | plausible | exact | median s / bug | p90 s / bug "
+    "| median candidates / fix | median test runs / fix |\n"
+    "|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _rows(label: str, cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list[str]:
+    lines = []
+    for mode in ("model", "baseline"):
+        s = summarise([results[mode][case.name] for case in cases])
+        lines.append(
+            f"| {label} | {s['bugs']} | {mode} | {_pct(s['plausible'], s['bugs'])} "
+            f"| {_pct(s['exact'], s['bugs'])} | {_fmt(s['median_seconds'])} "
+            f"| {_fmt(s['p90_seconds'])} | {_fmt(s['median_candidates_per_fix'])} "
+            f"| {_fmt(s['median_test_runs_per_fix'])} |"
+        )
+    for in_function, where in ((False, "file order"), (True, "the bug's function only")):
+        blind = blind_summary(cases, in_function)
+        if blind["reachable"]:
+            lines.append(
+                f"| {label} | {blind['reachable']} | blind search, {where} | – | – | – | – | – "
+                f"| {_fmt(blind['median_test_runs_per_fix'])} |"
+            )
+    return lines
+
+
+def _groups(cases: Sequence[Case], key: Callable[[Case], str], order: Sequence[str]):
+    present = {key(case) for case in cases}
+    ordered = [value for value in order if value in present]
+    ordered += sorted(present - set(ordered))
+    return [(value, [case for case in cases if key(case) == value]) for value in ordered]
+
+
+def _splits(cases: Sequence[Case]) -> list[tuple[str, list[Case]]]:
+    """Each split (each OSS project apart), then all OSS projects together if more than one."""
+    splits = _groups(cases, lambda c: c.split, (HUMANEVAL, FIXTURE_SPLIT))
+    oss = [case for case in cases if case.split.startswith(OSS)]
+    if len({case.split for case in oss}) > 1:
+        splits.append((f"{OSS}: all projects", oss))
+    return splits
+
+
+def report(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> str:
+    splits = _splits(cases)
+    out = ["## By split (model, model-free baseline, blind search)", "", HEADER]
+    for split, members in splits:
+        for size, group in _groups(members, lambda c: c.size, ("single-token", "two-token")):
+            out += _rows(f"{split}, {size}", group, results)
+        out += _rows(f"{split}, all", members, results)
+    for size, group in _groups(cases, lambda c: c.size, ("single-token", "two-token")):
+        out += _rows(f"all splits, {size}", group, results)
+    out += _rows("all splits, all", cases, results)
+
+    out += ["", "## By bug class (all splits)", "", HEADER]
+    for bug_class, group in _groups(cases, lambda c: c.bug_class, CLASS_ORDER):
+        split_names = ", ".join(sorted({c.split.split(":")[0] for c in group}))
+        out += _rows(f"{bug_class} ({split_names})", group, results)
+
+    out += ["", "## By split and bug class", "", HEADER]
+    for split, members in splits:
+        for bug_class, group in _groups(members, lambda c: c.bug_class, CLASS_ORDER):
+            out += _rows(f"{split}, {bug_class}", group, results)
+
+    out += ["", "## Ratios and the issue's targets", ""]
+    out += _targets(cases, results)
+    return "\n".join(out)
+
+
+def _targets(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list[str]:
+    """The issue's targets, per split: model and baseline side by side, and their ratio."""
+    model = {c.name: results["model"][c.name] for c in cases}
+    base = {c.name: results["baseline"][c.name] for c in cases}
+    out = [
+        "| measure | bugs in | model | baseline | model / baseline | target |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def row(measure, label, m, b, ratio, target):
+        out.append(f"| {measure} | {label} | {m} | {b} | {ratio} | {target} |")
+
+    splits = [("all splits", list(cases))] + _groups(
+        cases, lambda c: c.split.split(":")[0], (HUMANEVAL, FIXTURE_SPLIT, OSS)
+    )
+    for label, group in splits:
+        for size, target in (("single-token", "model ≥ 80 %"), ("two-token", "model ≥ 50 %")):
+            members = [c for c in group if c.size == size]
+            if members:
+                m = sum(model[c.name]["exact"] for c in members)
+                b = sum(base[c.name]["exact"] for c in members)
+                n = len(members)
+                row(f"exact fixes, {size}", label, _pct(m, n), _pct(b, n), _ratio(m, b), target)
+        sm = summarise([model[c.name] for c in group])
+        sb = summarise([base[c.name] for c in group])
+        n = sm["bugs"]
+        row(
+            "plausible fixes, all bugs", label, _pct(sm["plausible"], n),
+            _pct(sb["plausible"], n), _ratio(sm["plausible"], sb["plausible"]), "",
+        )  # fmt: skip
+        for key, measure, target in (
+            ("median_seconds", "median s per bug", "model ≤ 10 s"),
+            ("p90_seconds", "p90 s per bug", ""),
+            ("median_test_runs_per_fix", "median test runs per fix", "ratio ≤ 0.33"),
+        ):
+            row(measure, label, _fmt(sm[key]), _fmt(sb[key]), _ratio(sm[key], sb[key]), target)
+        both = [
+            model[c.name]["test_runs"] / base[c.name]["test_runs"]
+            for c in group
+            if model[c.name]["fixed"] and base[c.name]["fixed"]
+        ]
+        row(
+            f"test runs, model / baseline, median per bug both fixed ({len(both)} bugs)",
+            label, "", "", _fmt(median(both), 2), "≤ 0.33",
+        )  # fmt: skip
+        for where, blind_of in (
+            ("file order", lambda c: c.blind),
+            ("the bug's function only", lambda c: c.blind_function),
+        ):
+            ratios = {
+                mode: [
+                    blind_of(c).runs / rows[c.name]["test_runs"]
+                    for c in group
+                    if rows[c.name]["fixed"] and blind_of(c) and blind_of(c).runs
+                ]
+                for mode, rows in (("model", model), ("baseline", base))
+            }
+            row(
+                f"blind search ({where}) / repair, test runs, median per bug fixed "
+                f"({len(ratios['model'])} / {len(ratios['baseline'])} bugs)",
+                label, _fmt(median(ratios["model"]), 1), _fmt(median(ratios["baseline"]), 1),
+                "", "model ≥ 10",
+            )  # fmt: skip
+        row(
+            "candidates validated per second of repair time", label,
+            _fmt(sm["candidates_per_second"]), _fmt(sb["candidates_per_second"]), "",
+            "validation alone ≥ 50 / s",
+        )  # fmt: skip
+    return out
+
+
+def summary_json(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> dict:
+    """Per split (and all splits) and size: each mode's summary and the blind-search counts."""
+    found: dict = {}
+    for split, members in [("all splits", list(cases)), *_splits(cases)]:
+        for size, group in [("all", members)] + _groups(members, lambda c: c.size, ()):
+            entry = {mode: summarise([results[mode][c.name] for c in group]) for mode in results}
+            entry["blind_file_order"] = blind_summary(group)
+            entry["blind_in_function"] = blind_summary(group, in_function=True)
+            found.setdefault(split, {})[size] = entry
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="default: the bundled model")
-    parser.add_argument("--jobs", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--jobs", type=int, default=0, help="validation workers (default: cores)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per bug and mode")
     parser.add_argument("--test-timeout", type=float, default=1.0)
     parser.add_argument("--only", nargs="*", default=None, help="case names")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--humaneval", type=int, default=0, help="held-out programs to seed")
-    parser.add_argument("--no-fixtures", action="store_true")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="rows and summaries as JSON")
+    parser.add_argument("--json-file", type=Path, help="also write the JSON there")
+    parser.add_argument(
+        "--humaneval", type=int, default=29, help="held-out programs to seed (default: all 29)"
+    )
+    parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixtures")
+    parser.add_argument(
+        "--fixture-seeds", type=int, default=1, help="seeded bugs per fixture's fixed version"
+    )
+    parser.add_argument(
+        "--oss",
+        default=",".join(p.name for p in OSS_PROJECTS if p.default),
+        help="comma-separated projects (default: %(default)s; also: "
+        + ", ".join(p.name for p in OSS_PROJECTS if not p.default)
+        + ")",
+    )
+    parser.add_argument("--oss-bugs", type=int, default=6, help="seeded bugs per OSS project")
+    parser.add_argument("--no-oss", action="store_true", help="leave out the OSS projects")
+    parser.add_argument("--limit", type=int, default=0, help="at most N bugs per split")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="sdists, unpacked")
+    parser.add_argument("--seed", type=int, default=0, help="bug seeding")
+    parser.add_argument("--list", action="store_true", help="list the bugs, repair nothing")
     args = parser.parse_args(argv)
-    import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="repair-bench-"))
-    all_cases = [] if args.no_fixtures else cases()
-    if args.humaneval:
-        all_cases += humaneval_cases(args.humaneval, args.seed, folder)
+    started = time.monotonic()
+    try:
+        all_cases: list[Case] = []
+        if args.humaneval:
+            all_cases += humaneval_cases(args.humaneval, args.seed, folder)
+        if not args.no_fixtures:
+            all_cases += fixture_cases()
+            if args.fixture_seeds:
+                all_cases += fixture_seeded_cases(args.fixture_seeds, args.seed, folder)
+        if not args.no_oss and args.oss:
+            wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
+            known = {p.name: p for p in OSS_PROJECTS}
+            unknown = [name for name in wanted if name not in known]
+            if unknown:
+                parser.error(f"unknown --oss project(s) {unknown}; known: {sorted(known)}")
+            chosen = [known[name] for name in wanted]
+            all_cases += oss_cases(chosen, args.oss_bugs, args.seed, folder, args.cache)
+        if args.only:
+            all_cases = [case for case in all_cases if case.name in args.only]
+        if args.limit:
+            all_cases = [
+                case for _, group in _groups(all_cases, lambda c: c.split, ())
+                for case in group[: args.limit]
+            ]  # fmt: skip
+        say(f"{len(all_cases)} bugs ready after {time.monotonic() - started:.0f} s")
+        if args.list:
+            for case in all_cases:
+                print(json.dumps(_case_json(case)))
+            return 0
+        results = run_all(all_cases, args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    document = {
+        "cases": [_case_json(case) for case in all_cases],
+        "results": results,
+        "summary": summary_json(all_cases, results),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    if args.json_file:
+        args.json_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        json.dump(document, sys.stdout, indent=2)
+        print()
+    else:
+        print()
+        print(report(all_cases, results))
+        print(f"\nwall time: {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[str, dict]]:
     modes = {"model": True, "baseline": False}
-    results: dict[str, list[dict]] = {mode: [] for mode in modes}
-    for case in all_cases:
-        if args.only and case.name not in args.only:
-            continue
+    results: dict[str, dict[str, dict]] = {mode: {} for mode in modes}
+    for case in cases:
         for mode, use_model in modes.items():
             config = RepairConfig(
                 use_model=use_model,
@@ -174,27 +750,32 @@ def main(argv: list[str] | None = None) -> int:
             if args.jobs:
                 config.jobs = args.jobs
             row = run_case(case, config)
-            results[mode].append(row)
+            results[mode][case.name] = row
             if not args.json:
+                blind = case.blind.runs if case.blind and case.blind.runs else "–"
                 print(
-                    f"{mode:<9} {row['case']:<38} fixed={row['fixed']!s:<5} "
+                    f"{mode:<9} {case.name:<44} {case.bug_class:<21} fixed={row['fixed']!s:<5} "
                     f"exact={row['exact']!s:<5} candidates={row['candidates']:<4} "
-                    f"test_runs={row['test_runs']:<4} {row['seconds']:>6.1f} s",
+                    f"test_runs={row['test_runs']:<4} blind={blind!s:<5} "
+                    f"{row['seconds']:>6.1f} s",
                     flush=True,
                 )
-    summary = {mode: summarise(rows) for mode, rows in results.items()}
-    for mode, rows in results.items():
-        for size in ("1tok", "2tok"):
-            subset = [row for row in rows if f"-{size}-" in row["case"]]
-            if subset:
-                summary[f"{mode} humaneval {size}"] = summarise(subset)
-    if args.json:
-        json.dump({"results": results, "summary": summary}, sys.stdout, indent=2)
-        print()
-    else:
-        for mode, numbers in summary.items():
-            print(f"{mode}: {numbers}")
-    return 0
+    return results
+
+
+def _case_json(case: Case) -> dict:
+    blind = case.blind
+    return {
+        "case": case.name,
+        "split": case.split,
+        "class": case.bug_class,
+        "detail": case.detail,
+        "blind_test_runs": blind.runs if blind else None,
+        "blind_greedy": blind.greedy if blind else None,
+        "blind_pairs": blind.pairs if blind else None,
+        "blind_in_function": (case.blind_function.runs if case.blind_function else None),
+        "patch": case.expected_patch,
+    }
 
 
 if __name__ == "__main__":
