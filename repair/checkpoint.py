@@ -37,14 +37,18 @@ class Checkpoint:
 
 
 def git_commit() -> str:
-    try:
+    """The checkout's commit, with "-dirty" when tracked files differ from it ("unknown" outside
+    a checkout): a checkpoint trained on uncommitted code must not claim a clean commit."""
+    here = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
+            ["git", *args], capture_output=True, text=True, check=True, cwd=here
         ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
