@@ -151,6 +151,8 @@ def _sites(files: Mapping[str, bytes], allowed: Lines) -> list[_Site]:
         for token in repair_targets(token_list):
             if token.scope < 0 or not allowed(path, token.line):
                 continue
+            if _in_annotation(tree, token):
+                continue
             options = options_of(token)
             if options:
                 cls = BUGLAB_CLASS[token.token_class]
@@ -166,6 +168,17 @@ def _sites(files: Mapping[str, bytes], allowed: Lines) -> list[_Site]:
                 scope = (path, max(r[0] for r in inner))
                 found.append(_Site(path, operation.line, scope, SWAP, swap=operation.edit))
     return found
+
+
+def _in_annotation(tree, token: Token) -> bool:
+    """Is `token` part of a type annotation? `repair.source` skips a plain `-> int`, but the
+    names of `List[int]` have a `generic_type` parent and count as repair targets there."""
+    node = tree.root_node.descendant_for_byte_range(token.start, token.end)
+    while node is not None:
+        if node.type == "type":
+            return True
+        node = node.parent
+    return False
 
 
 def _draw(rng: random.Random, sites: Sequence[_Site], classes: Sequence[str] | None = None):

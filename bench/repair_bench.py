@@ -233,7 +233,9 @@ def humaneval_cases(count: int, seed: int, folder: Path) -> list[Case]:
             clean = {"solution.py": program.source.encode()}
 
             def fails(files, lines, tests=program.tests) -> bool:
-                return executor.run(files["solution.py"].decode(), tests).failed_count > 0
+                result = executor.run(files["solution.py"].decode(), tests)
+                # A module that does not import is a broken suite, not a bug to repair.
+                return result.module_error is None and result.failed_count > 0
 
             key = f"humaneval:{program.name}"
             for number, seeded in enumerate(seed_bugs(clean, (1, 2), key, seed, fails)):
@@ -654,6 +656,39 @@ def summary_json(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> 
     return found
 
 
+def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> list[str]:
+    """What the numbers depend on: the model, the code, the machine and its load."""
+    import hashlib
+    import platform
+
+    from repair.checkpoint import default_model_path
+
+    model = Path(args.model) if args.model else default_model_path()
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12] if model.is_file() else "?"
+    repo = Path(__file__).resolve().parent.parent
+
+    def git(*command: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(repo), *command], capture_output=True, text=True, timeout=10
+            )
+            return done.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "?"
+    if git("status", "--porcelain", "--", "repair", "models"):
+        commit += " (+ uncommitted changes in repair/ or models/)"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"- model: {model} (sha256 {digest}); code at commit {commit}",
+        f"- {cores} CPU cores, Python {platform.python_version()}; validation jobs: "
+        f"{args.jobs or 'one per core'}; {args.timeout:g} s per bug and mode; "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after",
+        f"- wall time: {seconds / 60:.1f} min",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="default: the bundled model")
@@ -687,6 +722,7 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="repair-bench-"))
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     try:
         all_cases: list[Case] = []
         if args.humaneval:
@@ -732,7 +768,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print()
         print(report(all_cases, results))
-        print(f"\nwall time: {(time.monotonic() - started) / 60:.1f} min")
+        print("\n## Run\n")
+        print("\n".join(run_info(args, load_before, time.monotonic() - started)))
     return 0
 
 

@@ -168,3 +168,13 @@ def test_fixture_bugs_classified(fixture, bug_class):
         assert case.blind is None
     else:
         assert case.blind.runs is not None
+
+
+def test_seeding_leaves_annotations_alone():
+    # `List` only appears in annotations (a `generic_type` that `repair_targets` keeps).
+    files = {
+        "m.py": b"from typing import List\n\n\ndef f(xs: List[int]) -> List[int]:\n    return xs[1:]\n"
+    }
+    seeded = bugs.seed_bugs(files, (1,) * 6, "unit", 0, lambda files, lines: True)
+    assert seeded
+    assert all(edit.old != "List" for bug in seeded for edit in bug.edits["m.py"])
