@@ -119,7 +119,8 @@ def main() -> None:
     for path in sorted(curves.glob("*.summary.json")):
         recorded = json.loads(path.read_text())
         print(
-            f"recorded on one H200 ({path.name.split('.')[0]}, 7 runs sharing 16 cores): "
+            f"recorded by the bundled run {path.name.split('.')[0]} (H200; machine and sharing in "
+            "training/RESULTS.md): "
             f"{recorded['graphs_per_second']:.1f} graphs/s"
         )
 
