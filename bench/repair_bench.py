@@ -718,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="sdists, unpacked")
     parser.add_argument("--seed", type=int, default=0, help="bug seeding")
     parser.add_argument("--list", action="store_true", help="list the bugs, repair nothing")
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        help="append each finished row to this JSON-lines file, and take the rows already "
+        "there instead of running them again (resume a stopped run with the same options)",
+    )
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="repair-bench-"))
@@ -776,8 +782,17 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[str, dict]]:
     modes = {"model": True, "baseline": False}
     results: dict[str, dict[str, dict]] = {mode: {} for mode in modes}
+    done: dict[tuple[str, str], dict] = {}
+    if args.rows and args.rows.exists():  # a run that was stopped: keep what it finished
+        for line in args.rows.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            done[(entry["mode"], entry["patch"])] = entry["row"]
     for case in cases:
         for mode, use_model in modes.items():
+            if (mode, case.expected_patch) in done:
+                row = results[mode][case.name] = done[(mode, case.expected_patch)]
+                _print_row(mode, case, row, args, "(from --rows)")
+                continue
             config = RepairConfig(
                 use_model=use_model,
                 model_path=args.model,
@@ -788,16 +803,24 @@ def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[s
                 config.jobs = args.jobs
             row = run_case(case, config)
             results[mode][case.name] = row
-            if not args.json:
-                blind = case.blind.runs if case.blind and case.blind.runs else "–"
-                print(
-                    f"{mode:<9} {case.name:<44} {case.bug_class:<21} fixed={row['fixed']!s:<5} "
-                    f"exact={row['exact']!s:<5} candidates={row['candidates']:<4} "
-                    f"test_runs={row['test_runs']:<4} blind={blind!s:<5} "
-                    f"{row['seconds']:>6.1f} s",
-                    flush=True,
-                )
+            if args.rows:
+                entry = {"mode": mode, "patch": case.expected_patch, "row": row}
+                with args.rows.open("a", encoding="utf-8") as stream:
+                    stream.write(json.dumps(entry) + "\n")
+            _print_row(mode, case, row, args)
     return results
+
+
+def _print_row(mode: str, case: Case, row: dict, args: argparse.Namespace, note: str = "") -> None:
+    if args.json:
+        return
+    blind = case.blind.runs if case.blind and case.blind.runs else "–"
+    print(
+        f"{mode:<9} {case.name:<44} {case.bug_class:<21} fixed={row['fixed']!s:<5} "
+        f"exact={row['exact']!s:<5} candidates={row['candidates']:<4} "
+        f"test_runs={row['test_runs']:<4} blind={blind!s:<5} {row['seconds']:>6.1f} s {note}".rstrip(),
+        flush=True,
+    )
 
 
 def _case_json(case: Case) -> dict:
