@@ -618,24 +618,32 @@ def _targets(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list
             f"test runs, model / baseline, median per bug both fixed ({len(both)} bugs)",
             label, "", "", _fmt(median(both), 2), "≤ 0.33",
         )  # fmt: skip
-        for where, blind_of in (
-            ("file order", lambda c: c.blind),
-            ("the bug's function only", lambda c: c.blind_function),
+        for size, where, count in (
+            ("single-token", "file order", lambda c: c.blind.runs if c.blind else None),
+            (
+                "single-token",
+                "the bug's function only",
+                lambda c: c.blind_function.runs if c.blind_function else None,
+            ),
+            ("two-token", "file order, greedy", lambda c: c.blind.greedy if c.blind else None),
+            ("two-token", "file order, pairs", lambda c: c.blind.pairs if c.blind else None),
         ):
+            members = [c for c in group if c.size == size]
             ratios = {
                 mode: [
-                    blind_of(c).runs / rows[c.name]["test_runs"]
-                    for c in group
-                    if rows[c.name]["fixed"] and blind_of(c) and blind_of(c).runs
+                    count(c) / rows[c.name]["test_runs"]
+                    for c in members
+                    if rows[c.name]["fixed"] and count(c)
                 ]
                 for mode, rows in (("model", model), ("baseline", base))
             }
-            row(
-                f"blind search ({where}) / repair, test runs, median per bug fixed "
-                f"({len(ratios['model'])} / {len(ratios['baseline'])} bugs)",
-                label, _fmt(median(ratios["model"]), 1), _fmt(median(ratios["baseline"]), 1),
-                "", "model ≥ 10",
-            )  # fmt: skip
+            if ratios["model"] or ratios["baseline"]:
+                row(
+                    f"blind search ({where}) / repair, test runs, {size}, median per bug "
+                    f"fixed ({len(ratios['model'])} / {len(ratios['baseline'])} bugs)",
+                    label, _fmt(median(ratios["model"]), 1),
+                    _fmt(median(ratios["baseline"]), 1), "", "model ≥ 10",
+                )  # fmt: skip
         row(
             "candidates validated per second of repair time", label,
             _fmt(sm["candidates_per_second"]), _fmt(sb["candidates_per_second"]), "",
@@ -757,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
             for case in all_cases:
                 print(json.dumps(_case_json(case)))
             return 0
-        results = run_all(all_cases, args)
+        results, reused = run_all(all_cases, args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     document = {
@@ -775,14 +783,29 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(report(all_cases, results))
         print("\n## Run\n")
-        print("\n".join(run_info(args, load_before, time.monotonic() - started)))
+        info = run_info(args, load_before, time.monotonic() - started)
+        repair_seconds = sum(row["seconds"] for rows in results.values() for row in rows.values())
+        info.append(
+            f"- repair time, summed over the {2 * len(all_cases)} rows: "
+            f"{repair_seconds / 60:.1f} min"
+        )
+        if reused:
+            info.append(
+                f"- {reused} of {2 * len(all_cases)} rows taken from {args.rows} (a resumed or "
+                "re-rendered run): their seconds are from the run that made them"
+            )
+        print("\n".join(info))
     return 0
 
 
-def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[str, dict]]:
+def run_all(
+    cases: Sequence[Case], args: argparse.Namespace
+) -> tuple[dict[str, dict[str, dict]], int]:
+    """Each case with the model and with the baseline; also how many rows came from --rows."""
     modes = {"model": True, "baseline": False}
     results: dict[str, dict[str, dict]] = {mode: {} for mode in modes}
     done: dict[tuple[str, str], dict] = {}
+    reused = 0
     if args.rows and args.rows.exists():  # a run that was stopped: keep what it finished
         for line in args.rows.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
@@ -792,6 +815,7 @@ def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[s
             if (mode, case.expected_patch) in done:
                 row = results[mode][case.name] = done[(mode, case.expected_patch)]
                 _print_row(mode, case, row, args, "(from --rows)")
+                reused += 1
                 continue
             config = RepairConfig(
                 use_model=use_model,
@@ -808,7 +832,7 @@ def run_all(cases: Sequence[Case], args: argparse.Namespace) -> dict[str, dict[s
                 with args.rows.open("a", encoding="utf-8") as stream:
                     stream.write(json.dumps(entry) + "\n")
             _print_row(mode, case, row, args)
-    return results
+    return results, reused
 
 
 def _print_row(mode: str, case: Case, row: dict, args: argparse.Namespace, note: str = "") -> None:
