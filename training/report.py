@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
+EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4")  # default.pt is exp4.pt
 
 # The research log's figures (../shared/seed/experiment-log.md): (one-shot, final iterative) per
 # corruption level, in percent, None where the log has none; and each run's best validation.
@@ -85,7 +85,9 @@ def runs_table(curves: Path) -> str:
             config, data = payload.get("train_config", {}), payload.get("data_summary", {})
         origins = ", ".join(f"{k} {v}" for k, v in data.get("train_origins", {}).items())
         best = max(metrics, key=lambda record: record.get("val_mean", -1))
-        seconds = summary.get("seconds") or sum(record["seconds"] for record in metrics)
+        seconds = sum(
+            record["seconds"] for record in metrics
+        )  # a resumed run's summary has its last part
         lines.append(
             f"| {experiment} | {data.get('train_programs', '?')} ({origins or '?'}) | "
             f"{len(metrics)} ({config.get('epochs', '?')}) | {best['epoch']} | "

@@ -291,7 +291,7 @@ def train(
         "best_epoch": best_epoch,
         "best_val_mean": best_score,
         "epochs_run": len(history),
-        "seconds": time.time() - began,
+        "seconds": sum(record["seconds"] for record in history),  # every epoch, resumed ones too
         "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
         "data": splits.summary,
         "config": config.to_dict(),
