@@ -60,6 +60,9 @@ class Recorder:
         self.select = set(config["select"]) if config["select"] is not None else None
         self.skip = set(config["skip"])
         self.per_test_timeout = config["per_test_timeout"]
+        self.timeout_after_timeout = config.get("timeout_after_timeout")
+        self.slowest_pass = config.get("slowest_pass", 0.0)  # seconds, of the tests run so far
+        self.slow_factor = config.get("slow_factor", 20.0)
         self.collection_errors = []
         self.current = None  # nodeid of the running test
         self.reports = []
@@ -147,6 +150,15 @@ class Recorder:
         if self.timer_fired:
             outcome = "timeout"
             message = f"timed out after {self.per_test_timeout} s"
+            if self.timeout_after_timeout is not None:  # a loop: later tests get less time
+                self.per_test_timeout = min(
+                    self.per_test_timeout,
+                    max(self.timeout_after_timeout, self.slow_factor * self.slowest_pass),
+                )
+        elif outcome == "passed":
+            self.slowest_pass = max(
+                self.slowest_pass, sum(report.duration for report in self.reports)
+            )
         return outcome, message
 
 

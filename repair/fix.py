@@ -30,7 +30,7 @@ from repair.localize import formula_named, line_scores, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
-from repair.search import Budget, Search, SearchOutcome, State
+from repair.search import Budget, Search, SearchOutcome, State, timed_out
 from repair.source import check_parses, parse, tokens
 from repair.testrun import SuiteRun, run_suite
 from repair.validate import Request, Validator
@@ -38,6 +38,7 @@ from repair.validate import Request, Validator
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
 MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast it was before
 TEST_TIMEOUT_FACTOR = 20.0  # ... else this many times the slowest passing test
+TIMEOUT_AFTER_TIMEOUT = 1.0  # first run: seconds a test may take once one has timed out (a loop)
 MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
 
 
@@ -143,6 +144,7 @@ def fix(
             src,
             per_test_timeout=config.test_timeout,
             total_timeout=max(1.0, deadline - time.monotonic()),
+            timeout_after_timeout=min(config.test_timeout, TIMEOUT_AFTER_TIMEOUT),
         )
         scorer, model_name = model.result()
         if run.collection_errors or not run.results:
@@ -235,6 +237,7 @@ def _search(
         edits=(),
         failing=failing,
         messages={nodeid: baseline.messages.get(nodeid, "") for nodeid in failing},
+        timed_out=timed_out(baseline),
     )
     coverage_runs = 0
 
@@ -294,7 +297,11 @@ def _load_scorer(config: RepairConfig):
 def _validation_timeouts(run: SuiteRun, config: RepairConfig) -> tuple[float, float]:
     slowest = max((r.duration for r in run.results if r.outcome == "passed"), default=0.0)
     per_test = min(config.test_timeout, max(MIN_TEST_TIMEOUT, TEST_TIMEOUT_FACTOR * slowest))
-    per_candidate = max(MIN_CANDIDATE_TIMEOUT, 3 * run.wall_time)
+    timeouts = [r.duration for r in run.results if r.outcome == "timeout"]
+    # a candidate that still loops runs each looping test to the validation's per-test limit
+    per_candidate = max(
+        MIN_CANDIDATE_TIMEOUT, 3 * (run.wall_time - sum(timeouts)) + per_test * len(timeouts)
+    )
     return per_test, per_candidate
 
 

@@ -44,6 +44,9 @@ class AppliedEdit:
     new: str
 
 
+LOOPING_FIRST = 2  # failing tests that timed out, run first: a still-looping candidate stops there
+
+
 @dataclass
 class State:
     """The project with `edits` applied: `files` holds every changed file's full contents."""
@@ -54,6 +57,15 @@ class State:
     messages: dict[str, str]  # failing test -> its failure message, as the validator saw it
     score: float = 0.0  # of the candidate that led here
     round: int = 0  # the round that found it; its candidates come from round + 1
+    timed_out: frozenset[str] = frozenset()  # failing tests that ran into their time limit
+
+    def first_tests(self) -> tuple[str, ...]:
+        """The tests a candidate runs first: the failing ones, but at most
+        `LOOPING_FIRST` of those that timed out (a candidate that still loops is then known as
+        unchanged after those, instead of after every looping test's time limit)."""
+        looping = [nodeid for nodeid in self.failing if nodeid in self.timed_out]
+        skip = set(looping[LOOPING_FIRST:])
+        return tuple(nodeid for nodeid in self.failing if nodeid not in skip)
 
 
 @dataclass(frozen=True)
@@ -209,7 +221,7 @@ class Search:
             requests = [
                 Request(
                     files=files,
-                    first=state.failing,
+                    first=state.first_tests(),
                     rest=True,
                     max_failures=len(state.failing),
                     baseline=state.messages,
@@ -309,6 +321,7 @@ class Search:
             messages={nodeid: messages[nodeid] for nodeid in failing},
             score=candidate.score,
             round=state.round + 1,
+            timed_out=timed_out(result),
         )
 
     # --- budget and progress ----------------------------------------------------------------
@@ -329,6 +342,13 @@ class Search:
             self.last_report = now
             self.outcome.log.append(message)
             self.progress(message)
+
+
+def timed_out(result: Validation) -> frozenset[str]:
+    """The tests of `result` that ran into their time limit."""
+    return frozenset(
+        nodeid for nodeid, (outcome, _) in result.outcomes.items() if outcome == "timeout"
+    )
 
 
 def _classify(result: Validation, failing_before: int) -> str:

@@ -32,6 +32,7 @@ from repair.project import check_paths_exist, copy_project, list_source_files
 OUTCOMES = ("passed", "failed", "error", "timeout", "skipped")
 FAILING_OUTCOMES = frozenset({"failed", "error", "timeout"})
 RUNNER = Path(__file__).with_name("_pytest_runner.py")
+SLOW_FACTOR = 20.0  # after a timeout, a test may still take this many times the slowest pass
 WATCHDOG_GRACE = 5.0  # seconds past the per-test timeout before a silent child is killed
 EXIT_GRACE = 5.0  # seconds a child that has finished pytest may take to exit
 POLL_INTERVAL = 0.02  # seconds between looks at the child's results stream
@@ -122,12 +123,16 @@ def run_suite(
     total_timeout: float = 300.0,
     select: Sequence[str] | None = None,
     files: Mapping[str, bytes] | None = None,
+    timeout_after_timeout: float | None = None,
 ) -> SuiteRun:
     """Run the tests under `test_paths` once, on a temporary copy of `project_root`.
 
     `select` limits the run to those node ids; `files` maps paths relative to the root to
     contents written into the copy (a candidate patch), so the user's tree is never written.
     Coverage is measured for the Python files under `source_paths`, tests excluded.
+    `timeout_after_timeout`: once a test has timed out, later tests get at most this many seconds,
+    or 20 times the slowest passing test if that is more (a bug that loops would otherwise cost
+    every test the full timeout).
     """
     root = Path(project_root).resolve()
     check_paths_exist([root, *test_paths, *source_paths])
@@ -146,9 +151,15 @@ def run_suite(
             target.write_bytes(content)
         args = _pytest_args(tests, copy, work)
         for attempt in itertools.count(1):  # each restart settles at least one more test
+            done = progress.results.values()
+            slowest = max((r.duration for r in done if r.outcome == "passed"), default=0.0)
+            limit = per_test_timeout
+            if timeout_after_timeout is not None and any(r.outcome == "timeout" for r in done):
+                limit = min(limit, max(timeout_after_timeout, SLOW_FACTOR * slowest))
             status, log = _run_child(
-                work, attempt, copy, args, sources, select, progress, per_test_timeout, deadline
-            )
+                work, attempt, copy, args, sources, select, progress, limit, deadline,
+                timeout_after_timeout, slowest,
+            )  # fmt: skip
             if status == "finished":
                 if progress.exit_code in (2, 3, 4) and not progress.collected:
                     progress.collection_errors.setdefault(
@@ -247,6 +258,8 @@ def _run_child(
     progress: _Progress,
     per_test_timeout: float,
     deadline: float,
+    timeout_after_timeout: float | None = None,
+    slowest_pass: float = 0.0,
 ) -> tuple[str, str]:
     """Run one child until it exits or is killed; returns (status, tail of its output).
 
@@ -266,6 +279,9 @@ def _run_child(
                 "select": list(select) if select is not None else None,
                 "skip": sorted(progress.results),
                 "per_test_timeout": per_test_timeout,
+                "timeout_after_timeout": timeout_after_timeout,
+                "slowest_pass": slowest_pass,
+                "slow_factor": SLOW_FACTOR,
             }
         ),
         encoding="utf-8",

@@ -152,3 +152,16 @@ def test_rank_orders_by_suspiciousness_and_seed():
     _, other = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2}, seed=1)
     assert [c.edit for c in again] == [c.edit for c in ranked]
     assert [c.edit for c in other] != [c.edit for c in ranked]  # ties broken by the seed
+
+
+def test_a_candidate_runs_at_most_two_looping_tests_first():
+    from repair.search import LOOPING_FIRST, State
+
+    failing = ("t::a", "t::loop1", "t::b", "t::loop2", "t::loop3")
+    state = State(
+        files={}, edits=(), failing=failing, messages={},
+        timed_out=frozenset({"t::loop1", "t::loop2", "t::loop3"}),
+    )  # fmt: skip
+    assert LOOPING_FIRST == 2
+    assert state.first_tests() == ("t::a", "t::loop1", "t::b", "t::loop2")
+    assert State(files={}, edits=(), failing=failing, messages={}).first_tests() == failing

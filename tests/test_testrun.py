@@ -220,3 +220,19 @@ def test_copy_skips_version_control_and_caches(tmp_path):
     copy_project(source, tmp_path / "copy")
     assert tree_listing(tmp_path / "copy") == ["link.py", "mod.py", "pkg"]
     assert (tmp_path / "copy" / "link.py").is_symlink()
+
+
+def test_after_a_timeout_later_tests_get_less_time():
+    run = run_case("many_loops", per_test_timeout=4.0, timeout_after_timeout=0.3)
+    assert outcomes(run) == {
+        "test_even": "passed",
+        "test_loops_1": "timeout",
+        "test_loops_2": "timeout",
+        "test_loops_3": "timeout",
+    }
+    durations = {result.nodeid.split("::")[-1]: result.duration for result in run.results}
+    assert durations["test_loops_1"] >= 3.5  # the full limit, before any test had timed out
+    # then 0.3 s, or 20 times the slowest passing test if that is more (test_even: milliseconds)
+    limit = max(0.3, 20 * durations["test_even"])
+    assert durations["test_loops_2"] < limit + 1.0
+    assert durations["test_loops_3"] < limit + 1.0

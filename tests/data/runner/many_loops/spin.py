@@ -1,0 +1,4 @@
+def countdown(n):
+    while n != 0:
+        n -= 2
+    return "done"
