@@ -108,14 +108,16 @@ def edit_operations(
     source: bytes,
     tree: tree_sitter.Tree | None = None,
     region: tuple[int, int] | None = None,
+    attributes: dict[bool, list[str]] | None = None,
 ) -> list[EditOperation]:
     """Every structural edit of `source` (or of the byte range `region`), in source order,
-    without duplicates."""
+    without duplicates. `attributes`: the file's `attribute_names`, if already known."""
     tree = tree or parse(source)
     start, end = region or (0, len(source))
     seen: set[tuple[int, int, str]] = set()
     operations = []
-    attributes = _attribute_names(tree.root_node, source)
+    if attributes is None:
+        attributes = attribute_names(tree.root_node, source)
     for node in _walk(tree.root_node, start, end):
         for operation in _operations_at(node, source, attributes):
             edit = operation.edit
@@ -459,7 +461,7 @@ def _is_called(attribute: tree_sitter.Node) -> bool:
     )
 
 
-def _attribute_names(root: tree_sitter.Node, source: bytes) -> dict[bool, list[str]]:
+def attribute_names(root: tree_sitter.Node, source: bytes) -> dict[bool, list[str]]:
     """The file's attribute names, most used first, apart for method calls (True) and reads."""
     counts: dict[bool, dict[str, int]] = {True: {}, False: {}}
     stack = [root]

@@ -14,6 +14,7 @@ score is the suspiciousness alone. Ties are broken by a seeded shuffle, so a see
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import tree_sitter
 
-from repair.edits import edit_operations
+from repair.edits import attribute_names, edit_operations
 from repair.localize import formula_named
 from repair.source import (
     Edit,
@@ -45,6 +46,7 @@ OPERATION_PRIOR = 0.2
 MODEL_TURNS = 2
 SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
+MAX_STATEMENT_LINES = 20  # ... each at most this long
 _STATEMENT_TYPES = frozenset({"expression_statement"})  # assignments and bare expressions
 REPLACE = "replace_token"
 # `x + 0`, `x * 1`, ...: an edit that makes one of these only hides an operation; removing it
@@ -96,7 +98,7 @@ def suspicious_regions(
     """The `top` most suspicious functions, plus the statements run at import of every file that
     has a suspicious line; and each file's line signal (line scores, import lines included)."""
     functions: list[Region] = []
-    statements: list[Region] = []
+    statements: dict[str, list[Region]] = {}
     signals: dict[str, dict[int, float]] = {}
     for path in sorted(files):
         scores = {line: score for line, score in line_scores.get(path, {}).items() if score > 0}
@@ -105,8 +107,11 @@ def suspicious_regions(
         view = files[path]
         signal = dict(line_scores.get(path, {}))
         functions += _function_regions(path, view, scores)
+        statements[path] = []
         for region in _import_statements(path, view)[:MODULE_STATEMENTS_PER_FILE]:
-            statements.append(
+            if region[3] - region[2] + 1 > MAX_STATEMENT_LINES:
+                continue  # a data table: many nodes for the model, rarely the bug
+            statements[path].append(
                 Region(path, region[0], region[1], region[2], region[3], import_signal)
             )
             for line in range(region[2], region[3] + 1):
@@ -119,9 +124,17 @@ def suspicious_regions(
             for path, signal in signals.items()
         }
         functions = [replace(r, suspiciousness=r.suspiciousness / top_score) for r in functions]
-        statements = [replace(r, suspiciousness=r.suspiciousness / top_score) for r in statements]
+        statements = {
+            path: [replace(r, suspiciousness=r.suspiciousness / top_score) for r in regions]
+            for path, regions in statements.items()
+        }
     functions.sort(key=lambda region: (-region.suspiciousness, region.path, region.start))
-    return functions[:top] + statements, signals
+    # Import-time statements of the files that hold a top function, or that hold no function
+    # with a suspicious line (a module of constants): not of every file the failing tests ran.
+    chosen = functions[:top]
+    with_functions = {region.path for region in functions}
+    keep = {region.path for region in chosen} | (set(statements) - with_functions)
+    return chosen + [r for path in sorted(keep) for r in statements[path]], signals
 
 
 def _function_regions(path: str, view: FileView, scores: Mapping[int, float]) -> list[Region]:
@@ -178,16 +191,44 @@ def rank_candidates(
     With a model, its order and the baseline's (suspiciousness alone) are interleaved,
     `model_turns` to one (None: the model's order alone); scores then follow the merged order.
     """
-    ranked = _rank(files, regions, signals, scorer, iteration, max_options, seed)
+    parts = _RegionParts(files, regions)
+    ranked = _rank(files, regions, signals, scorer, iteration, max_options, seed, parts)
     if scorer is None or model_turns is None:
         return ranked
-    baseline = _rank(files, regions, signals, None, iteration, max_options, seed)
+    baseline = _rank(files, regions, signals, None, iteration, max_options, seed, parts)
     merged = interleave(ranked, baseline, model_turns)
     count = len(merged)
     return [replace(c, score=(count - i) / count) for i, c in enumerate(merged)]
 
 
-def _rank(files, regions, signals, scorer, iteration, max_options, seed) -> list[Candidate]:
+class _RegionParts:
+    """Each region's tokens and structural edits, computed once for both orders."""
+
+    def __init__(self, files: Mapping[str, FileView], regions: Sequence[Region]):
+        starts = {path: [token.start for token in view.tokens] for path, view in files.items()}
+        attributes = {}
+        self.tokens: list[list[Token]] = []
+        self.operations = []
+        for region in regions:
+            view = files[region.path]
+            low = bisect.bisect_left(starts[region.path], region.start)
+            high = bisect.bisect_left(starts[region.path], region.end)
+            self.tokens.append([t for t in view.tokens[low:high] if t.end <= region.end])
+            if region.path not in attributes:
+                attributes[region.path] = attribute_names(view.tree.root_node, view.source)
+            self.operations.append(
+                edit_operations(
+                    view.source,
+                    view.tree,
+                    (region.start, region.end),
+                    attributes=attributes[region.path],
+                )
+            )
+
+
+def _rank(
+    files, regions, signals, scorer, iteration, max_options, seed, parts: _RegionParts
+) -> list[Candidate]:
     top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
     scale = top_signal if top_signal > 0 else 1.0
     model_views = scorer.score(files, regions, signals, iteration) if scorer else None
@@ -200,9 +241,8 @@ def _rank(files, regions, signals, scorer, iteration, max_options, seed) -> list
             return signal.get(line, 0.0) / scale
 
         wrong_of, options_of = model_views[index] if model_views else ({}, {})
-        for token in view.tokens:
-            if token.start < region.start or token.end > region.end:
-                continue
+        region_tokens = parts.tokens[index]
+        for token in region_tokens:
             if not is_repair_target(token):
                 continue
             if model_views is not None:
@@ -227,12 +267,12 @@ def _rank(files, regions, signals, scorer, iteration, max_options, seed) -> list
                         model_views is not None,
                     ),
                 )
-        for operation in edit_operations(view.source, view.tree, (region.start, region.end)):
+        for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
             wrong = max(
                 (
                     wrong_of.get(token.index, 0.0)
-                    for token in view.tokens
+                    for token in region_tokens
                     if focus_start <= token.start and token.end <= focus_end
                 ),
                 default=0.0,

@@ -22,10 +22,17 @@ from repair.vocabulary import Vocabulary
 class ModelScorer:
     """The model's view of a program state: P(wrong) per token, P(option) per replacement."""
 
-    def __init__(self, model: torch.nn.Module, vocabulary: Vocabulary, device: str = "cpu"):
+    def __init__(
+        self, model: torch.nn.Module, vocabulary: Vocabulary, device: str = "cpu", threads: int = 1
+    ):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.device = torch.device(device)
+        # One intra-op thread by default: the graphs have a few hundred nodes, and beside the
+        # validation workers (or on any busy machine) PyTorch's thread pool costs more than it
+        # gains: ranking the toolz bug of `bench/rank_speed.py` took 0.61 s with one thread and
+        # 1.84 s with two on a 2-core machine, a fixture 0.07 s vs 1.07 s.
+        self.threads = threads
 
     @torch.no_grad()
     def score(
@@ -39,6 +46,8 @@ class ModelScorer:
         {token index: [(replacement, P), ...] best first} for every repair target."""
         if not regions:
             return []
+        if torch.get_num_threads() != self.threads:  # per thread in OpenMP: set where it runs
+            torch.set_num_threads(self.threads)
         graphs, nodes, token_lists = [], [], []
         for region in regions:
             view = files[region.path]

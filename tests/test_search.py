@@ -165,3 +165,30 @@ def test_a_candidate_runs_at_most_two_looping_tests_first():
     assert LOOPING_FIRST == 2
     assert state.first_tests() == ("t::a", "t::loop1", "t::b", "t::loop2")
     assert State(files={}, edits=(), failing=failing, messages={}).first_tests() == failing
+
+
+def test_import_time_statements_only_from_files_that_matter():
+    from repair.rank import MAX_STATEMENT_LINES, FileView, suspicious_regions
+    from repair.source import parse, tokens
+
+    table = "TABLE = {\n" + "".join(f"    {i}: {i},\n" for i in range(MAX_STATEMENT_LINES)) + "}\n"
+    sources = {
+        "buggy.py": b"LIMIT = 3\n" + table.encode() + b"\n\ndef f(n):\n    return n > LIMIT\n",
+        "other.py": b"SIZE = 2\n\n\ndef g(n):\n    return n * SIZE\n",
+        "consts.py": b"RATE = 5\n",
+    }
+    views = {}
+    for path, code in sources.items():
+        tree = parse(code)
+        views[path] = FileView(code, tree, tokens(code, tree))
+    bug_line = sources["buggy.py"].splitlines().index(b"    return n > LIMIT") + 1
+    scores = {
+        "buggy.py": {bug_line: 1.0},
+        "other.py": {5: 0.5},
+        "consts.py": {1: 0.5},  # a module of constants: no function to rank
+    }
+    regions, _ = suspicious_regions(views, scores, import_signal=0.5, top=1)
+    spans = [(r.path, r.first_line, r.last_line) for r in regions]
+    # The top function, then import-time statements: of its file (not the long table), and of the
+    # file of constants; none of other.py, whose function is not in the top 1.
+    assert spans == [("buggy.py", bug_line - 1, bug_line), ("buggy.py", 1, 1), ("consts.py", 1, 1)]

@@ -1,0 +1,63 @@
+"""Time of one ranking step of `repair fix` (regions, graphs, model, candidate edits) on a project,
+with one (repair's default, `ModelScorer.threads`) and with two PyTorch intra-op threads,
+interleaved in one process.
+
+    python bench/rank_speed.py PROJECT SRC TESTS [--runs 6]
+
+For instance on a bug the repair benchmark seeds in toolz (`bench/repair_bench.py` unpacks it):
+    python bench/rank_speed.py /tmp/cases/toolz-03-literal toolz toolz/tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from repair.fix import RepairConfig, _load_scorer, _ranked
+from repair.project import list_source_files
+from repair.search import State
+from repair.testrun import run_suite
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("src")
+    parser.add_argument("tests")
+    parser.add_argument("--runs", type=int, default=6)
+    args = parser.parse_args()
+    root = args.project.resolve()
+    sources, tests = [root / args.src], [root / args.tests]
+    config = RepairConfig()
+    scorer, model = _load_scorer(config)
+    run = run_suite(root, tests, sources, per_test_timeout=5.0)
+    originals = {
+        p: (root / p).read_bytes() for p in list_source_files(sources, root, exclude=tests)
+    }
+    state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
+    ranked = _ranked(state, run, originals, config, scorer, 0)  # warm-up
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    load = os.getloadavg()[0]
+    for _ in range(args.runs):
+        for threads in seconds:
+            scorer.threads = threads  # the scorer sets it where it runs
+            started = time.perf_counter()
+            _ranked(state, run, originals, config, scorer, 0)
+            seconds[threads].append(time.perf_counter() - started)
+    print(f"{root.name}: {len(run.results)} tests, {len(ranked)} candidates, model {model}")
+    for threads, values in seconds.items():
+        print(
+            f"  {threads} thread(s): median {statistics.median(values):.3f} s "
+            f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} runs)"
+        )
+    ratio = statistics.median(seconds[1]) / statistics.median(seconds[2])
+    print(
+        f"  one / two threads: {ratio:.2f}; load average before: {load:.2f}, cores {os.cpu_count()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
