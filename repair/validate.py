@@ -1,10 +1,13 @@
 """Candidate validation in milliseconds: warm pytest workers, a fork per candidate.
 
 `Validator` keeps `jobs` worker processes (`_validate_worker.py`), each with a private copy of the
-project and pytest already imported and the suite collected once. Validating a candidate sends
-its changed files; the worker forks, the child writes them into the copy and runs pytest with the
-given tests first, stopping as soon as the answer is known (too many failures, or the first tests
-failing exactly as before), and the worker puts the copy back. A candidate that loops, eats
+project, pytest configured and the suite collected once. Validating a candidate sends its changed
+files to a worker's child, forked ahead of the request; the child writes them into the copy,
+runs again only the modules the change reaches (test modules keep their collected tests and see
+the candidate's code through refreshed bindings), runs the given tests first through pytest's own
+run-test loop and stops as soon as the answer is known (too many failures, or the first tests
+failing exactly as before); the worker puts the copy back. A candidate's cost is the modules its
+change reaches plus the tests it runs, not the size of the suite. A candidate that loops, eats
 memory, calls `sys.exit` / `os._exit` or kills its interpreter costs at most its timeout; the
 worker and the tool go on.
 
@@ -54,6 +57,10 @@ class Validation:
     collection_errors: list[str] = field(default_factory=list)
     status: str = "finished"  # "finished", "timeout", "crashed ...", "worker lost"
     seconds: float = 0.0
+    # Seconds per step in the worker: start (request to the child's first step), setup, refresh
+    # (modules run again), collect, run (or main: a fresh pytest), finish (last step to answer);
+    # ahead: what the child did before its request came (not part of `seconds`).
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
@@ -84,6 +91,13 @@ def pytest_arguments(tests: Sequence[str], copy: Path, config_dir: Path) -> list
     return args + own_config_arguments(copy, config_dir)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _worker_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -95,17 +109,17 @@ def _worker_environment() -> dict[str, str]:
 class _Worker:
     """One warm worker process and its private copy of the project."""
 
-    def __init__(
-        self, root: Path, tests: Sequence[str], memory_limit: int, sources: Sequence[str] | None
-    ):
+    def __init__(self, root: Path, tests: Sequence[str], memory_limit: int, populate: bool):
         self.tmp = tempfile.TemporaryDirectory(prefix="repair-validate-")
         work = Path(self.tmp.name).resolve()
         copy = copy_project(root, work / "project")
         config = work / "worker.json"
-        config.write_text(
-            json.dumps({"args": pytest_arguments(tests, copy, work), "memory_limit": memory_limit}),
-            encoding="utf-8",
-        )
+        settings = {
+            "args": pytest_arguments(tests, copy, work),
+            "memory_limit": memory_limit,
+            "populate": populate,
+        }
+        config.write_text(json.dumps(settings), encoding="utf-8")
         self.log = open(work / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-B", str(WORKER), str(config)],
@@ -117,7 +131,8 @@ class _Worker:
             start_new_session=True,  # Ctrl-C in the terminal is ours to handle, not the worker's
         )
         self.ready = False
-        self.mode = ""  # "session" (prepared pytest session) or "main" (pytest.main per candidate)
+        self.mode = ""  # "session" (suite collected once) or "main" (pytest.main per candidate)
+        self.reason = ""  # why a worker runs pytest.main per candidate
         self.started = time.monotonic()
         self.deadline = self.started + STARTUP_TIMEOUT
 
@@ -166,8 +181,7 @@ class Validator:
         candidate_timeout: seconds one candidate may take in all.
         memory_limit: bytes of address space a candidate may add (0: no cap).
         sources: the files candidates change, relative to `root` (None: any non-test file);
-            a worker whose pytest configuration imports one of them runs pytest.main per
-            candidate instead of a prepared session.
+            kept for callers: a worker works out what each change reaches by itself.
     """
 
     def __init__(
@@ -187,17 +201,21 @@ class Validator:
         self.candidate_timeout = candidate_timeout
         self.memory_limit = memory_limit
         self.sources = list(sources) if sources is not None else None
+        self.jobs = max(1, jobs)
         self.validations = 0  # candidates validated so far
         self._workers: list[_Worker] = []
         self._finalizer = weakref.finalize(self, _kill_all, self._workers)
         try:
-            self._workers.extend(self._start() for _ in range(max(1, jobs)))
+            self._workers.extend(self._start() for _ in range(self.jobs))
         except BaseException:
             self.close()
             raise
 
     def _start(self) -> _Worker:
-        return _Worker(self.root, self.tests, self.memory_limit, self.sources)
+        # A worker's next child copies the pages children write ahead of its request (see the
+        # worker's `_populate`): cheaper than faulting them in one by one, but only worth it on
+        # a core the running candidates leave idle.
+        return _Worker(self.root, self.tests, self.memory_limit, self.jobs < _cores())
 
     def close(self) -> None:
         self._finalizer()
@@ -267,6 +285,7 @@ class Validator:
         answer = worker.receive() if ready else None
         worker.ready = bool(answer and answer.get("ready"))
         worker.mode = answer.get("mode", "") if answer else ""
+        worker.reason = answer.get("reason", "") if answer else ""
         return worker.ready
 
     def _replace(self, worker: _Worker) -> _Worker:
@@ -294,12 +313,16 @@ class Validator:
         outcomes: dict[str, tuple[str, str]] = {}
         errors: list[str] = []
         collected = 0
+        stages: dict[str, float] = {}
         for event in answer["events"]:
             kind = event["event"]
-            if kind == "result":
+            if kind == "done":
+                stages = event.get("stages", {})
+            elif kind == "result":
                 outcomes[event["nodeid"]] = (event["outcome"], event["message"])
             elif kind == "collected":
                 collected = event["count"]
             elif kind == "collection_error":
                 errors.append(f"{event['nodeid']}: {event['message']}")
-        return Validation(outcomes, collected, errors, answer["status"], answer["seconds"])
+        status, seconds = answer["status"], answer["seconds"]
+        return Validation(outcomes, collected, errors, status, seconds, stages)

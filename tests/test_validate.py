@@ -1,5 +1,6 @@
-"""The warm validator on a purpose-made project: verdicts, stop rules, hazards (loops, exits,
-memory), fresh bytecode for every candidate, and the user's tree left alone."""
+"""The warm validator on purpose-made projects: verdicts, stop rules, hazards (loops, exits,
+memory), fresh bytecode for every candidate, the user's tree left alone, and the candidate's code
+being what the tests see however they imported it (the suite is collected once per worker)."""
 
 from __future__ import annotations
 
@@ -97,20 +98,105 @@ def test_user_tree_untouched(validator):
     assert listing(CASE) == before  # no __pycache__, no .pytest_cache, same bytes
 
 
-def test_conftest_importing_the_code_falls_back_to_a_fresh_pytest_per_candidate():
+def test_conftest_importing_the_code_sees_the_candidate():
     case = CASE.parent / "conftest_imports"
     failing = ("tests/test_calc.py::test_add",)
     source = (case / "calc.py").read_bytes()
+    conftest = (case / "tests" / "conftest.py").read_bytes()
     with Validator(case, ["tests"], jobs=1, sources=["calc.py"]) as validator:
         results = validator.validate_many(
             [
                 Request({"calc.py": source.replace(b"a - b", b"a + b")}, failing),
                 Request({"calc.py": source}, failing),
+                # A candidate in a conftest runs a fresh pytest in its child.
+                Request(
+                    {"tests/conftest.py": conftest.replace(b"calc.add", b"lambda a, b: a + b")},
+                    failing,
+                ),
+                Request({}, failing),
             ]
         )
-        assert [worker.mode for worker in validator._workers] == ["main"]
-    assert [result.all_passed for result in results] == [True, False]
+        assert [worker.mode for worker in validator._workers] == ["session"]
+    assert [result.all_passed for result in results] == [True, False, True, False]
+    assert all(result.status == "finished" for result in results)
 
 
 def test_prepared_session_when_the_configuration_leaves_the_code_alone(validator):
     assert {worker.mode for worker in validator._workers} == {"session"}
+
+
+# --- the candidate's code is what the tests see -------------------------------------------
+
+REFRESH = CASE.parent / "refresh"
+PRICES = (REFRESH / "shop" / "prices.py").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def refresher():
+    with Validator(REFRESH, ["tests"], jobs=1, per_test_timeout=0.5, candidate_timeout=5.0) as v:
+        yield v
+
+
+def prices(old: bytes, new: bytes, **options) -> Request:
+    assert old in PRICES
+    options.setdefault("max_failures", None)
+    return Request({"shop/prices.py": PRICES.replace(old, new)}, (), **options)
+
+
+def verdicts(result) -> dict[str, str]:
+    return {nodeid.split("::", 1)[1]: outcome for nodeid, (outcome, _) in result.outcomes.items()}
+
+
+def failed(result) -> set[str]:
+    return {name for name, outcome in verdicts(result).items() if outcome == "failed"}
+
+
+def test_from_imports_see_the_candidate(refresher):
+    unchanged = refresher.validate(Request({}, (), max_failures=None))
+    assert unchanged.all_passed and unchanged.collected == 9
+    # `from shop.prices import price, total, cost` in the test module.
+    apple = refresher.validate(prices(b'"apple": 3', b'"apple": 30'))
+    assert apple.complete and failed(apple) == {"test_price", "test_total", "test_cost"}
+    # `import shop.prices as m; m.price`, `from shop.prices import *`, and a total.
+    pear = refresher.validate(prices(b'"pear": 4', b'"pear": 5'))
+    assert failed(pear) == {"test_total", "test_module_attribute", "test_star"}
+    # `ZERO = Money(0)` at import is the candidate's Money, and the test class still holds the
+    # module's own `Box` (test_cost, TestBox::test_kind pass above and below).
+    assert verdicts(pear)["test_cost"] == verdicts(pear)["TestBox::test_kind"] == "passed"
+    assert refresher.validate(Request({}, (), max_failures=None)).all_passed
+
+
+def test_parametrize_built_from_the_code_is_collected_again(refresher):
+    # `from shop import WORDS` (re-exported by the package), then parametrize(WORDS).
+    plum = refresher.validate(prices(b'("apple", "pear")', b'("apple", "plum")'))
+    assert plum.complete and plum.collected == 9
+    assert failed(plum) == {"test_known[plum]"}
+    assert "test_known[pear]" not in verdicts(plum)
+    again = refresher.validate(Request({}, (), max_failures=None))
+    assert again.all_passed and "test_known[pear]" in verdicts(again)
+
+
+def test_a_candidate_that_breaks_the_import_is_a_collection_error(refresher):
+    broken = refresher.validate(prices(b'("apple", "pear")', b'("apple", "pear") + MISSING'))
+    assert not broken.outcomes and not broken.all_passed
+    # Also the module that only did `import shop.prices` (test_module.py).
+    assert len(broken.collection_errors) == 3
+    assert all("NameError" in error for error in broken.collection_errors)
+    assert refresher.validate(Request({}, (), max_failures=None)).all_passed
+
+
+def test_one_worker_goes_on_after_a_loop_and_an_exit(refresher):
+    first = ("tests/test_prices.py::test_price",)
+    body = b"def price(item):\n    return TABLE.get(item, 0)"
+    loop = prices(body, b"def price(item):\n    while True:\n        pass", max_failures=0)
+    exits = prices(body, b"def price(item):\n    import os\n    os._exit(3)", max_failures=0)
+    looped, exited, fine = refresher.validate_many(
+        [
+            Request(loop.files, first, max_failures=0),
+            Request(exits.files, first, max_failures=0),
+            Request({}, first, max_failures=None),
+        ]
+    )
+    assert looped.outcomes[first[0]][0] == "timeout" and not looped.complete
+    assert exited.status.startswith("crashed") and not exited.outcomes
+    assert fine.all_passed and list(fine.outcomes)[0] == first[0]

@@ -1,0 +1,1 @@
+from .prices import WORDS, price  # re-exported: tests importing from here must see a candidate's
