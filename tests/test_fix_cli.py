@@ -171,6 +171,9 @@ def repair_process(root: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=root.parent,
+        # As from a terminal: a suite started in the background (`cmd &`) ignores SIGINT, and
+        # Python then never turns Ctrl-C into KeyboardInterrupt in the child.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
