@@ -32,12 +32,12 @@ from repair.project import check_paths_exist, find_project_root, list_source_fil
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, timed_out
 from repair.source import check_parses, parse, tokens
-from repair.testrun import SuiteRun, run_suite
+from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.validate import Request, Validator
 
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
 MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast it was before
-TEST_TIMEOUT_FACTOR = 20.0  # ... else this many times the slowest passing test
+TEST_TIMEOUT_FACTOR = SLOW_FACTOR  # ... else this many times the slowest passing test
 TIMEOUT_AFTER_TIMEOUT = 1.0  # first run: seconds a test may take once one has timed out (a loop)
 MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
 

@@ -358,7 +358,7 @@ def _classify(result: Validation, failing_before: int) -> str:
         return "timeout"
     if result.collection_errors:
         return "collection error"
-    if any(outcome == "timeout" for outcome, _ in result.outcomes.values()):
+    if timed_out(result):
         return "test timeout"
     if result.all_passed:
         return "passed"
