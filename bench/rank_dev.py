@@ -10,11 +10,18 @@ and reports the position of the exact fix under each ordering policy: the model'
 suspiciousness alone (the baseline), and interleavings of the two. The position is the number of
 candidates a search would validate before the fix, if it is found in the first round. Choosing the
 product's policy here keeps the benchmark held out.
+
+    python bench/rank_dev.py --repair [--model-turns 2 4 0] [--timeout 30]
+
+runs `repair fix` itself on each seeded bug, once per ranking policy (model turns per
+suspiciousness turn; 0: the model's order alone), and reports plausible and exact fixes, candidates
+and test runs per fix, and time: policies of the search, chosen on the same held-out-free split.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import random
 import statistics
 import sys
@@ -22,8 +29,8 @@ import tempfile
 from pathlib import Path
 
 from repair.executor import Executor
-from repair.fix import RepairConfig, _load_scorer, _ranked
-from repair.rank import interleave
+from repair.fix import FIXED, RepairConfig, _load_scorer, _ranked, fix
+from repair.rank import MODEL_TURNS, interleave
 from repair.search import State
 from repair.source import Edit, apply_edits, candidates, repair_targets, tokens
 from repair.testrun import run_suite
@@ -68,11 +75,17 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="")
+    parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
+    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
     args = parser.parse_args()
     splits = load_splits(preset("default"))
     humaneval = [p for p in splits.validation if p.origin == "humaneval"]
     synthetic = [p for p in splits.validation if p.origin != "humaneval"]
     programs = (humaneval + synthetic)[: args.programs]
+    if args.repair:
+        repair_policies(programs, args)
+        return
     config = RepairConfig(model_path=args.model)
     scorer, model_name = _load_scorer(config)
     rng = random.Random(args.seed)
@@ -80,7 +93,8 @@ def main() -> None:
         "model": [],
         "suspiciousness": [],
         "interleave 1:1": [],
-        "interleave 2:1 (repair fix)": [],
+        "interleave 2:1": [],
+        f"interleave {MODEL_TURNS}:1 (repair fix)": [],
     }
     with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
         for number, program in enumerate(programs):
@@ -101,7 +115,10 @@ def main() -> None:
                 "model": by_model,
                 "suspiciousness": by_suspicion,
                 "interleave 1:1": interleave(by_model, by_suspicion, 1),
-                "interleave 2:1 (repair fix)": _ranked(state, run, originals, config, scorer, 0),
+                "interleave 2:1": interleave(by_model, by_suspicion, 2),
+                f"interleave {MODEL_TURNS}:1 (repair fix)": _ranked(
+                    state, run, originals, config, scorer, 0
+                ),
             }
             found = {name: position(order, fix) for name, order in orders.items()}
             for name, rank in found.items():
@@ -123,6 +140,84 @@ def main() -> None:
             f"| {name} | {len(ranks)} | {len(hit)} | {show(median)} | {show(p90)} "
             f"| {sum(r <= 10 for r in hit)} | {sum(r <= 50 for r in hit)} |"
         )
+
+
+def repair_policies(programs, args) -> None:
+    rows: dict[str, list[dict]] = {}
+    with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
+        rng = random.Random(args.seed)
+        for number, program in enumerate(programs):
+            seeded = seeded_bug(program, rng, executor)
+            if seeded is None:
+                continue
+            buggy, fix_edit = seeded
+            expected = apply_edits(buggy, [fix_edit])
+            line = f"{program.name:40s}"
+            for turns in args.model_turns:
+                root = Path(tmp) / f"p{number}-{turns}"
+                write_project(root, buggy, program.tests)
+                config = RepairConfig(
+                    model_path=args.model or None,
+                    timeout=args.timeout,
+                    test_timeout=1.0,
+                    model_turns=turns or None,
+                )
+                result = fix([root / "solution.py"], [root / "tests"], config)
+                fixed = result.status == FIXED
+                after = (root / "solution.py").read_bytes()
+                row = {
+                    "fixed": fixed,
+                    "exact": fixed and _diff_lines(result.diff) == _changed_lines(buggy, expected),
+                    "candidates": result.candidates_tried,
+                    "test_runs": result.test_runs,
+                    "seconds": result.seconds,
+                }
+                assert after == buggy  # fix() without apply writes nothing
+                rows.setdefault(_policy(turns), []).append(row)
+                line += (
+                    f"  {_policy(turns)}: {'exact' if row['exact'] else fixed and 'plausible' or '-'}"
+                    f" {row['candidates']}/{row['test_runs']}"
+                )
+            print(line)
+            sys.stdout.flush()
+    print(f"\nsplit: validation programs of the default preset; seed {args.seed}")
+    print(
+        "| policy | bugs | plausible | exact | median candidates / fix | median test runs / fix "
+        "| median s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, found in rows.items():
+        fixed = [r for r in found if r["fixed"]]
+        print(
+            f"| {name} | {len(found)} | {len(fixed)} | {sum(r['exact'] for r in found)} "
+            f"| {_median([r['candidates'] for r in fixed])} "
+            f"| {_median([r['test_runs'] for r in fixed])} "
+            f"| {_median([r['seconds'] for r in found]):.1f} |"
+        )
+
+
+def _policy(turns: int) -> str:
+    return "model only" if not turns else f"interleave {turns}:1"
+
+
+def _median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def _changed_lines(before: bytes, after: bytes) -> list[str]:
+    """The -/+ lines of a diff, sorted, as `bench/repair_bench.py` compares patches."""
+    diff = difflib.unified_diff(
+        before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True)
+    )
+    return sorted(line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def _diff_lines(diff: str) -> list[str]:
+    return sorted(
+        line + "\n"
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
 
 
 if __name__ == "__main__":

@@ -276,6 +276,8 @@ def _conditions(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
 def _insert_not(condition: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
     if condition.type == "not_operator":
         return  # removing it is the other operation
+    if _negated_by_replacement(condition, source):
+        return  # `not a < b` is `a >= b`: the token replacement says it plainly
     text = _text(condition, source)
     if "\n" in text:
         return
@@ -290,6 +292,18 @@ def _insert_not(condition: tree_sitter.Node, source: bytes) -> Iterator[EditOper
         _span(condition),
         _line(condition),
     )
+
+
+# Comparisons whose negation is one same-class operator replacement (`repair.source`'s
+# comparison class): `not a != b` is `a == b`.
+_NEGATED_BY_REPLACEMENT = frozenset({"<", "<=", ">", ">=", "==", "!="})
+
+
+def _negated_by_replacement(condition: tree_sitter.Node, source: bytes) -> bool:
+    if condition.type != "comparison_operator":
+        return False
+    operators = [child for child in condition.children if not child.is_named]
+    return len(operators) == 1 and _text(operators[0], source) in _NEGATED_BY_REPLACEMENT
 
 
 def _remove_not(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
@@ -363,8 +377,8 @@ def _calls(node: tree_sitter.Node, names: frozenset[str]) -> bool:
 
 def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
     text = _text(expression, source)
-    if "\n" in text or _offset_of(expression, source) is not None:
-        return  # `x + 1` already: removing it, or replacing the 1, are the edits to try
+    if "\n" in text or _offset_of(expression, source, any_integer=True) is not None:
+        return  # `x + 1` or `x - 2` already: removing the 1, or replacing the number, say it
     if expression.type == "binary_operator":
         operator = expression.child_by_field_name("operator")
         if operator is None or _text(operator, source) not in _TIGHTER_THAN_PLUS:
@@ -381,8 +395,9 @@ def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOpe
         )
 
 
-def _offset_of(node: tree_sitter.Node, source: bytes) -> tuple | None:
-    """(left, operator, right) when `node` reads `E + 1` or `E - 1`."""
+def _offset_of(node: tree_sitter.Node, source: bytes, any_integer: bool = False) -> tuple | None:
+    """(left, operator, right) when `node` reads `E + 1` or `E - 1` (any integer literal for
+    `any_integer`: a number's replacements include its neighbours, `repair.source.candidates`)."""
     if node.type != "binary_operator":
         return None
     operator = node.child_by_field_name("operator")
@@ -392,7 +407,7 @@ def _offset_of(node: tree_sitter.Node, source: bytes) -> tuple | None:
         return None
     if _text(operator, source) not in ("+", "-") or right.type != "integer":
         return None
-    if _text(right, source) != "1":
+    if _text(right, source) != "1" and not any_integer:
         return None
     return left, operator, right
 

@@ -29,7 +29,13 @@ from repair.errors import BadInput, CheckpointError, TestSuiteBroken
 from repair.localize import formula_named, line_scores, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.project import check_paths_exist, find_project_root, list_source_files
-from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
+from repair.rank import (
+    MODEL_TURNS,
+    FileView,
+    import_signal,
+    rank_candidates,
+    suspicious_regions,
+)
 from repair.search import Budget, Search, SearchOutcome, State, timed_out
 from repair.source import check_parses, parse, tokens
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
@@ -65,6 +71,9 @@ class RepairConfig:
     # fixed 9; fresh coverage needed a median of 57 test runs per fix against 130, in 9.7 s
     # against 9.0 s (one coverage run costs a pytest process).
     fresh_coverage: bool = True
+    # Candidates from the model's order per candidate from the suspiciousness order (None: the
+    # model's order alone); `repair.rank.MODEL_TURNS` says how it was chosen.
+    model_turns: int | None = MODEL_TURNS
     apply: bool = False  # write the verified patch into the user's files
 
 
@@ -357,7 +366,7 @@ def _ranked(
         iteration=iteration,
         max_options=config.max_options,
         seed=config.seed,
-        **options,
+        **{"model_turns": config.model_turns, **options},
     )
 
 

@@ -40,10 +40,13 @@ if TYPE_CHECKING:  # the model-free baseline never imports torch
 # token's likeliest replacements and before its unlikely ones. Untuned; the benchmark may adjust.
 OPERATION_PRIOR = 0.2
 # Candidates from the model's order per candidate from the suspiciousness order. Chosen on the
-# bundled model's validation programs (`bench/rank_dev.py`), not on the repair benchmark: against
-# the model's order alone, the exact fix's median position 7.0 vs 5.5, 90th percentile 26 vs 31,
-# worst 73 vs 164 (a bug the model misjudges costs a bounded factor).
-MODEL_TURNS = 2
+# bundled model's validation programs, not on the repair benchmark: `bench/rank_dev.py --repair
+# --model-turns 2 4 0` (40 seeded bugs, `repair fix` on each) needed a mean of 8.05 / 7.3 / 6.3
+# candidates per fix (90th percentile 30 / 28 / 22) at 2:1 / 4:1 / the model alone, all 40 fixed.
+# 4:1 rather than the model alone: a bug the model misjudges then costs at most 5x the
+# suspiciousness order's position (in the ranking alone, `bench/rank_dev.py`, one such bug sat at
+# 164 by the model and 4 by suspiciousness).
+MODEL_TURNS = 4
 SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
 MAX_STATEMENT_LINES = 20  # ... each at most this long

@@ -92,6 +92,13 @@ class SearchOutcome:
     log: list[str] = field(default_factory=list)
 
 
+# When a candidate passes every test, up to this many untried candidates of the same state that the
+# model finds likelier (a higher model probability) are validated too, and the likeliest passing
+# one is kept: weak tests pass several edits, and the one the model finds most natural is most
+# often the intended fix (`x <= y` rather than `x < y + 1`). One batch at two jobs; 0 turns it off;
+# without a model there is no such order and nothing changes.
+NATURAL_ALTERNATIVES = 2
+
 # After a round's first partial fix with fewer failing tests, this many more candidates are tried
 # before the round ends and the partial fixes are expanded (their untried siblings stay queued).
 ROUND_PATIENCE = 16
@@ -239,16 +246,18 @@ class Search:
                 if child is None:
                     continue
                 if not child.failing:
-                    outcome.test_runs += 1
-                    if self.verify(child):
-                        outcome.fixed = child
-                        outcome.best = child
-                        self._report(
-                            f"fixed after {outcome.candidates_tried} candidates: {_describe(child)}",
-                            force=True,
-                        )
-                        return partial
-                    outcome.rejected_by_verification += 1
+                    for passing in self._likeliest_passing(state, candidate, child):
+                        outcome.test_runs += 1
+                        if self.verify(passing):
+                            outcome.fixed = passing
+                            outcome.best = passing
+                            self._report(
+                                f"fixed after {outcome.candidates_tried} candidates: "
+                                f"{_describe(passing)}",
+                                force=True,
+                            )
+                            return partial
+                        outcome.rejected_by_verification += 1
                     continue
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
@@ -267,6 +276,56 @@ class Search:
             ):
                 break  # better states to expand: go on from them
         return partial
+
+    def _likeliest_passing(self, state: State, found: Candidate, child: State) -> list[State]:
+        """`child` (all tests pass) and the passing ones among up to `NATURAL_ALTERNATIVES`
+        untried candidates of `state` with a higher model probability, likeliest first."""
+        if NATURAL_ALTERNATIVES <= 0 or found.model_probability <= 0:
+            return [child]
+        likelier = sorted(
+            (
+                (-candidate.model_probability, order, candidate)
+                for pool in (self.fresh, self.older)
+                for _, _, order, parent, candidate in pool
+                if parent is state and candidate.model_probability > found.model_probability
+            ),
+            key=lambda item: item[:2],
+        )
+        batch = []
+        for _, _, candidate in likelier:
+            if len(batch) == NATURAL_ALTERNATIVES or self._out_of_budget():
+                break
+            files = self._apply(state, candidate)
+            if files is None or state_key(files) in self.seen:
+                continue
+            self.seen.add(state_key(files))
+            batch.append((candidate, files))
+        if not batch:
+            return [child]
+        requests = [
+            Request(
+                files=files,
+                first=state.first_tests(),
+                rest=True,
+                max_failures=0,
+                baseline=state.messages,
+            )
+            for _, files in batch
+        ]
+        results = self.validator.validate_many(requests)
+        self.outcome.candidates_tried += len(batch)
+        self.outcome.test_runs += len(batch)
+        passing = [(found.model_probability, child)]
+        for (candidate, files), result in zip(batch, results):
+            kind = _classify(result, len(state.failing))
+            self.outcome.outcomes[kind] = self.outcome.outcomes.get(kind, 0) + 1
+            alternative = self._child(state, candidate, files, result)
+            if alternative is not None and not alternative.failing:
+                passing.append((candidate.model_probability, alternative))
+        passing.sort(key=lambda item: -item[0])  # stable: the first found wins a tie
+        if len(passing) > 1:
+            self._report(f"a likelier edit also passes: {_describe(passing[0][1])}", force=True)
+        return [alternative for _, alternative in passing]
 
     def _select_beam(self, partial: Sequence[tuple[State, State]]) -> list[State]:
         """The states to expand next: those with fewer failing tests than the state they came

@@ -43,7 +43,11 @@ def test_swap_arguments():
 
 
 def test_insert_and_remove_not():
-    assert edits_of("if a < b:\n    pass\n", "insert_not") == ["if not a < b:\n    pass\n"]
+    assert edits_of("if a in b:\n    pass\n", "insert_not") == ["if not a in b:\n    pass\n"]
+    # `not a < b` is `a >= b`, a token replacement: no `not` in front of such a comparison
+    assert edits_of("if a < b:\n    pass\n", "insert_not") == []
+    assert edits_of("assert x != 0\n", "insert_not") == []
+    assert edits_of("if a < b < c:\n    pass\n", "insert_not") == ["if not a < b < c:\n    pass\n"]
     assert edits_of("while x or y:\n    pass\n", "insert_not") == [
         "while not x or y:\n    pass\n",
         "while not (x or y):\n    pass\n",
@@ -64,6 +68,10 @@ def test_off_by_one():
     assert edits_of("if i < n:\n    pass\n", "add_one") == ["if i < n + 1:\n    pass\n"]
     # `x + 1` gets no further `+ 1`: replacing or removing the 1 are the edits for it.
     assert edits_of("right = 2 * i + 1\n", "add_one") == []
+    # ... nor does `x + 0` or `x - 2`: the number's neighbours are replacements of it
+    assert edits_of("j = i + 0\n", "add_one") == []
+    assert edits_of("j = i - 2\n", "subtract_one") == []
+    assert edits_of("j = i * 2\n", "add_one") == ["j = i * 2 + 1\n"]
     # Containers are not numbers: `len(items) + 1`, but no `items + 1` or `range(n) + 1`.
     assert edits_of("n = len(items)\n", "add_one") == ["n = len(items) + 1\n"]
     assert edits_of("r = range(n)\n", "add_one") == ["r = range(n + 1)\n"]

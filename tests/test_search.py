@@ -214,3 +214,75 @@ def test_partial_fix_signals_can_reuse_the_first_runs_coverage():
     assert (after.failed, after.passed) == (["t::b"], ["t::a"])
     assert after.results[2].outcome == "skipped"
     assert after.line_coverage is run.line_coverage
+
+
+class _PassingValidator:
+    """Every candidate whose file contains one of `passing` passes its one test; others fail it."""
+
+    def __init__(self, passing: tuple[bytes, ...]):
+        self.passing = passing
+        self.seen: list[bytes] = []
+
+    def validate_many(self, requests):
+        from repair.validate import Validation
+
+        results = []
+        for request in requests:
+            code = request.files["m.py"]
+            self.seen.append(code)
+            outcome = "passed" if any(p in code for p in self.passing) else "failed"
+            results.append(Validation(outcomes={"t::a": (outcome, "")}, collected=1))
+        return results
+
+
+def _search_with(candidates, validator, verify=lambda state: True):
+    from repair.search import Budget, Search, State
+
+    start = State(files={}, edits=(), failing=("t::a",), messages={"t::a": "x"})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=1, beam=1, jobs=1)
+    originals = {"m.py": b"ok = a < b\n"}
+    return Search(start, originals, validator, lambda s, i: candidates, verify, budget).run()
+
+
+def _candidate(new: str, score: float, probability: float, start: int = 7, end: int = 8):
+    from repair.rank import REPLACE, Candidate
+    from repair.source import Edit
+
+    old = "ok = a < b\n"[start:end]
+    return Candidate("m.py", Edit(start, end, old, new), REPLACE, 1, score, 1.0, probability)
+
+
+def test_a_likelier_passing_edit_is_preferred():
+    # `a < b + 1` is tried first (ranked higher) and passes, but the model finds `<=` likelier
+    # and it passes too: `<=` is the fix. `>` is likelier still, and fails.
+    candidates = [
+        _candidate("b + 1", 0.9, 0.1, start=9, end=10),
+        _candidate("==", 0.8, 0.05),
+        _candidate("<=", 0.7, 0.3),
+        _candidate(">", 0.6, 0.4),
+    ]
+    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    outcome = _search_with(candidates, validator)
+    assert outcome.fixed is not None
+    assert outcome.fixed.files["m.py"] == b"ok = a <= b\n"
+    # the first passing candidate, then the two likelier ones (likeliest first); `==` never ran
+    assert validator.seen == [b"ok = a < b + 1\n", b"ok = a > b\n", b"ok = a <= b\n"]
+    assert outcome.candidates_tried == outcome.test_runs - 1 == 3
+
+
+def test_without_model_probabilities_the_first_passing_edit_stands():
+    candidates = [_candidate("b + 1", 0.9, 0.0, start=9, end=10), _candidate("<=", 0.7, 0.0)]
+    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    outcome = _search_with(candidates, validator)
+    assert outcome.fixed.files["m.py"] == b"ok = a < b + 1\n"
+    assert validator.seen == [b"ok = a < b + 1\n"]
+
+
+def test_a_likelier_edit_that_fails_verification_falls_back():
+    candidates = [_candidate("b + 1", 0.9, 0.1, start=9, end=10), _candidate("<=", 0.7, 0.3)]
+    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    outcome = _search_with(
+        candidates, validator, verify=lambda state: b"<=" not in state.files["m.py"]
+    )
+    assert outcome.fixed.files["m.py"] == b"ok = a < b + 1\n"
+    assert outcome.rejected_by_verification == 1
