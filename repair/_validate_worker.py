@@ -146,15 +146,19 @@ class Verdict:
             items[:] = self.order(items, config)
 
     def order(self, items, config):
-        """The `first` tests in their given order, then (with `rest`) the others as collected."""
+        """The `first` tests in their given order, then (with `rest`) the others as collected,
+        or only those of them named in `only`."""
         by_id = {item.nodeid: item for item in items}
         first = [by_id[nodeid] for nodeid in self.request["first"] if nodeid in by_id]
         chosen = {id(item) for item in first}
         rest = [item for item in items if id(item) not in chosen]
-        if not self.request["rest"]:
-            if rest:
-                config.hook.pytest_deselected(items=rest)
-            rest = []
+        only = self.request.get("only")
+        if not self.request["rest"] or only is not None:
+            keep = set(only or ()) if self.request["rest"] else set()
+            dropped = [item for item in rest if item.nodeid not in keep]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+            rest = [item for item in rest if item.nodeid in keep]
         self.first_left = len(first)
         self.emit(event="collected", count=len(first) + len(rest))
         return first + rest

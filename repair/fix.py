@@ -31,13 +31,14 @@ from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import (
     MODEL_TURNS,
+    Candidate,
     FileView,
     import_signal,
     rank_candidates,
     suspicious_regions,
 )
 from repair.search import Budget, Search, SearchOutcome, State, timed_out
-from repair.source import check_parses, parse, tokens
+from repair.source import check_parses, function_regions, parse, tokens
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.validate import Request, Validator
 
@@ -270,7 +271,9 @@ def _search(
                 total_timeout=max(1.0, min(per_candidate * 2, deadline - time.monotonic())),
                 files=state.files,
             )
-        return _ranked(state, state_run, originals, config, scorer, iteration)
+        # a partial fix ranked on the first run's coverage cannot say which tests its edits reach
+        exact = not state.files or config.fresh_coverage
+        return _ranked(state, state_run, originals, config, scorer, iteration, tests=exact)
 
     def verify(state: State) -> bool:
         say("verifying the fix with a fresh pytest run")
@@ -340,8 +343,11 @@ def _ranked(
     config: RepairConfig,
     scorer,
     iteration: int,
+    tests: bool = False,
     **options: Any,
 ):
+    """Candidates for `state` (whose test run is `run`), best first; with `tests`, each knows
+    the tests it can change (`run` must then be the state's own coverage run)."""
     scores = scores_by_file(line_scores(run, config.formula))
     views = {}
     for path in scores:
@@ -358,7 +364,7 @@ def _ranked(
         import_signal=import_signal(config.formula, len(run.failed), len(run.passed)),
         top=config.top_functions,
     )
-    return rank_candidates(
+    ranked = rank_candidates(
         views,
         regions,
         signals,
@@ -368,6 +374,39 @@ def _ranked(
         seed=config.seed,
         **{"model_turns": config.model_turns, **options},
     )
+    return _with_tests(ranked, run, views) if tests else ranked
+
+
+def _with_tests(ranked: list[Candidate], run: SuiteRun, views: dict[str, FileView]):
+    """Each candidate with the tests whose outcome its edit can change: a test that passed
+    without running the edited function runs the same code after the edit. Those are the tests
+    that ran any line of the innermost function around the edit, and every test that did not
+    pass (its coverage may stop early). An edit outside functions (run at import) can change
+    every test, as can any edit when the run did not finish. The final verification runs the
+    whole suite either way."""
+    if run.timed_out or run.crashed:
+        return ranked
+    unsure = frozenset(r.nodeid for r in run.results if r.outcome != "passed")
+    spans = {path: function_regions(view.tree) for path, view in views.items()}
+    found: dict[tuple[str, int, int], frozenset[str]] = {}
+    result = []
+    for candidate in ranked:
+        inner = None
+        for span in spans.get(candidate.path, ()):  # outermost first: the last match is inner
+            if span[2] <= candidate.line <= span[3]:
+                inner = span
+        if inner is None:
+            result.append(candidate)
+            continue
+        key = (candidate.path, inner[2], inner[3])
+        if key not in found:
+            lines = run.line_coverage.get(candidate.path, {})
+            ran = set(unsure)
+            for line in range(inner[2], inner[3] + 1):
+                ran.update(lines.get(line, ()))
+            found[key] = frozenset(ran)
+        result.append(replace(candidate, tests=found[key]))
+    return result
 
 
 def _line_changed(original: bytes, final: bytes | None, line: int) -> bool:

@@ -77,6 +77,9 @@ class Candidate:
     score: float  # higher is tried first
     suspiciousness: float  # of the edit's line, normalised to [0, 1]
     model_probability: float  # P(wrong) · P(option) or its operation analogue; 0 without a model
+    # the tests whose outcome the edit can change (those that ran its function, and those whose
+    # run says nothing complete about it); None: every test
+    tests: frozenset[str] | None = None
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}: {self.edit.old!r} -> {self.edit.new!r} ({self.kind})"

@@ -230,10 +230,11 @@ class Search:
                     files=files,
                     first=state.first_tests(),
                     rest=True,
+                    only=candidate.tests,
                     max_failures=len(state.failing),
                     baseline=state.messages,
                 )
-                for state, _, files in batch
+                for state, candidate, files in batch
             ]
             results = self.validator.validate_many(requests)
             tried += len(batch)
@@ -307,10 +308,11 @@ class Search:
                 files=files,
                 first=state.first_tests(),
                 rest=True,
+                only=candidate.tests,
                 max_failures=0,
                 baseline=state.messages,
             )
-            for _, files in batch
+            for candidate, files in batch
         ]
         results = self.validator.validate_many(requests)
         self.outcome.candidates_tried += len(batch)

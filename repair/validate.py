@@ -46,6 +46,8 @@ class Request:
     files: Mapping[str, bytes]  # path relative to the project root -> the candidate's full contents
     first: tuple[str, ...]  # node ids run first, in this order (the tests that fail now)
     rest: bool = True  # then the rest of the suite
+    # ... only these of the rest (None: all of it): the tests that ran the code a candidate changes
+    only: frozenset[str] | None = None
     max_failures: int | None = 0  # stop once more tests than this fail (None: run everything)
     baseline: Mapping[str, str] | None = None  # failing test -> message: stop if all unchanged
 
@@ -302,6 +304,7 @@ class Validator:
             "files": {path: data.decode("utf-8") for path, data in request.files.items()},
             "first": list(request.first),
             "rest": request.rest,
+            "only": sorted(request.only) if request.only is not None else None,
             "max_failures": request.max_failures,
             "baseline": dict(request.baseline) if request.baseline is not None else None,
             "per_test_timeout": self.per_test_timeout,

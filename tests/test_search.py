@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,35 @@ def test_a_likelier_edit_that_fails_verification_falls_back():
     )
     assert outcome.fixed.files["m.py"] == b"ok = a < b + 1\n"
     assert outcome.rejected_by_verification == 1
+
+
+def test_candidates_know_the_tests_their_edit_can_change():
+    from repair.fix import _with_tests
+    from repair.rank import FileView
+    from repair.source import parse, tokens
+    from repair.testrun import SuiteRun, TestResult
+
+    code = b"LIMIT = 3\n\n\ndef f(n):\n    return n + 1\n\n\ndef g(n):\n    return n * 2\n"
+    tree = parse(code)
+    views = {"m.py": FileView(code, tree, tokens(code, tree))}
+    results = [
+        TestResult("t::f_fails", "failed", 0.0, ""),
+        TestResult("t::f_passes", "passed", 0.0, ""),
+        TestResult("t::g_passes", "passed", 0.0, ""),
+        TestResult("t::loops", "timeout", 0.0, ""),
+    ]
+    coverage = {
+        "m.py": {5: frozenset({"t::f_fails", "t::f_passes"}), 9: frozenset({"t::g_passes"})}
+    }
+    run = SuiteRun(results, coverage, [], 1.0, False, False)
+    edits = [_candidate("2", 1.0, 0.1, 44, 45), _candidate("3", 0.9, 0.1, 74, 75)]
+    edits = [replace(edits[0], line=5), replace(edits[1], line=9)]
+    edits.append(replace(_candidate("4", 0.8, 0.1, 8, 9), line=1))  # import time: every test
+    in_f, in_g, at_import = _with_tests(edits, run, views)
+    # f's edit: the tests that ran f, and those that did not pass (their coverage may stop early)
+    assert in_f.tests == {"t::f_fails", "t::f_passes", "t::loops"}
+    assert in_g.tests == {"t::g_passes", "t::f_fails", "t::loops"}
+    assert at_import.tests is None
+    # a run that did not finish says nothing about the tests it did not reach
+    unfinished = SuiteRun(results, coverage, [], 1.0, False, True)
+    assert all(c.tests is None for c in _with_tests(edits, unfinished, views))

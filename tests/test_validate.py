@@ -53,6 +53,15 @@ def test_stops_early(validator):
     assert not worse.complete and len(worse.outcomes) == 1
 
 
+def test_only_the_named_tests_of_the_rest_run(validator):
+    others = validator.validate(Request({}, (), max_failures=None))
+    third = next(nodeid for nodeid in others.outcomes if nodeid not in FAILING)
+    fixed = validator.validate(candidate(FIXED, only=frozenset()))
+    assert fixed.all_passed and list(fixed.outcomes) == list(FAILING) and fixed.collected == 2
+    fixed = validator.validate(candidate(FIXED, only=frozenset({third})))
+    assert fixed.all_passed and list(fixed.outcomes) == [*FAILING, third]
+
+
 def test_same_length_edits_never_see_stale_bytecode(validator):
     # `i + 1` and `i - 1` differ in one byte and are written within the same second.
     results = [validator.validate(candidate(code)) for code in (FIXED, SOURCE, FIXED, SOURCE)]
