@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import itertools
 import random
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
+from repair import search
 from repair.executor import Executor
 from repair.fix import FIXED, RepairConfig, _load_scorer, _ranked, fix
 from repair.rank import MODEL_TURNS, interleave
@@ -40,8 +42,12 @@ from training.data import load_splits
 MISSING = 10**6  # the position of a fix that is not ranked at all
 
 
-def seeded_bug(program, rng: random.Random, executor: Executor) -> tuple[bytes, Edit] | None:
-    source = program.source.encode()
+def seeded_bug(
+    program, rng: random.Random, executor: Executor, source: bytes | None = None
+) -> tuple[bytes, Edit] | None:
+    """A same-class replacement in `program` (or in `source`, a version of it) that makes a test
+    fail, and the edit that undoes it."""
+    source = source if source is not None else program.source.encode()
     token_list = tokens(source)
     sites = [t for t in repair_targets(token_list) if candidates(t, token_list, False)]
     rng.shuffle(sites)
@@ -78,6 +84,11 @@ def main() -> None:
     parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
     parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
+    parser.add_argument("--tokens", type=int, choices=(1, 2), default=1, help="bugs per program")
+    parser.add_argument(
+        "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
+        help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
+    )  # fmt: skip
     args = parser.parse_args()
     splits = load_splits(preset("default"))
     humaneval = [p for p in splits.validation if p.origin == "humaneval"]
@@ -152,9 +163,15 @@ def repair_policies(programs, args) -> None:
                 continue
             buggy, fix_edit = seeded
             expected = apply_edits(buggy, [fix_edit])
+            if args.tokens == 2:  # a second bug elsewhere, one that fails a test on its own
+                second = _second_bug(program, rng, executor, buggy, fix_edit)
+                if second is None:
+                    continue
+                buggy, expected = second, program.source.encode()
             line = f"{program.name:40s}"
-            for turns in args.model_turns:
-                root = Path(tmp) / f"p{number}-{turns}"
+            for turns, older in itertools.product(args.model_turns, args.older_by_score):
+                search.OLDER_BY_SCORE = bool(older)
+                root = Path(tmp) / f"p{number}-{turns}-{older}"
                 write_project(root, buggy, program.tests)
                 config = RepairConfig(
                     model_path=args.model or None,
@@ -173,9 +190,10 @@ def repair_policies(programs, args) -> None:
                     "seconds": result.seconds,
                 }
                 assert after == buggy  # fix() without apply writes nothing
-                rows.setdefault(_policy(turns), []).append(row)
+                name = _policy(turns) + ("" if len(args.older_by_score) < 2 else f" older={older}")
+                rows.setdefault(name, []).append(row)
                 line += (
-                    f"  {_policy(turns)}: {'exact' if row['exact'] else fixed and 'plausible' or '-'}"
+                    f"  {name}: {'exact' if row['exact'] else fixed and 'plausible' or '-'}"
                     f" {row['candidates']}/{row['test_runs']}"
                 )
             print(line)
@@ -194,6 +212,26 @@ def repair_policies(programs, args) -> None:
             f"| {_median([r['test_runs'] for r in fixed])} "
             f"| {_median([r['seconds'] for r in found]):.1f} |"
         )
+
+
+def _second_bug(program, rng, executor, buggy: bytes, first: Edit) -> bytes | None:
+    """`buggy` with one more seeded bug at another token, which fails a test on its own."""
+    original = program.source.encode()
+    for _ in range(5):
+        seeded = seeded_bug(program, rng, executor)
+        if seeded is None:
+            return None
+        _, edit = seeded  # edit undoes the bug: its inverse makes it in the original
+        if edit.start == first.start:
+            continue
+        bug = edit.inverse()
+        old = original[bug.start : bug.end].decode()
+        shift = len(first.new.encode()) - len(first.old.encode())  # `first` undoes bug one
+        start = bug.start if bug.start < first.start else bug.start - shift
+        both = apply_edits(buggy, [Edit(start, start + len(old.encode()), old, bug.new)])
+        if executor.run(both.decode(), program.tests).failed_count:
+            return both
+    return None
 
 
 def _policy(turns: int) -> str:

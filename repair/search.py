@@ -99,6 +99,11 @@ class SearchOutcome:
 # without a model there is no such order and nothing changes.
 NATURAL_ALTERNATIVES = 2
 
+# Earlier rounds' untried candidates are taken by score alone, not fewest failing tests first: a
+# spurious partial fix (fewer failing tests by coincidence) would otherwise push the candidates of
+# the state that holds the real fix behind those of every state derived from it.
+OLDER_BY_SCORE = True
+
 # After a round's first partial fix with fewer failing tests, this many more candidates are tried
 # before the round ends and the partial fixes are expanded (their untried siblings stay queued).
 ROUND_PATIENCE = 16
@@ -155,7 +160,7 @@ class Search:
                 break
             outcome.rounds = round_index + 1
             for entry in self.fresh:
-                heapq.heappush(self.older, entry)
+                heapq.heappush(self.older, (0, *entry[1:]) if OLDER_BY_SCORE else entry)
             self.fresh = []
             for state in frontier:
                 self._expand(state, round_index)

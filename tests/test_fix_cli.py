@@ -150,16 +150,17 @@ def test_all_tests_pass():
 
 
 def test_apply_writes_the_fix(tmp_path: Path):
-    root = project_copy(FIXTURES / "rle_codec_not_operator", tmp_path)
-    os.chmod(root / "rle.py", 0o600)
+    root = project_copy(FIXTURES / "access_control_wrong_boolean", tmp_path)
+    code = root / "docshare" / "permissions.py"
+    os.chmod(code, 0o600)
     before = snapshot(root)
     result = invoke(root, "--tests", root / "tests", "--apply", *FAST)
     assert result.exit_code == ExitCode.FIXED, result.output
     assert "written to your files" in result.stdout
     after = snapshot(root)
     changed = {path for path in before if before[path] != after[path]}
-    assert changed == {"rle.py"} and set(after) == set(before)
-    assert (oct((root / "rle.py").stat().st_mode & 0o777)) == oct(0o600)
+    assert changed == {"docshare/permissions.py"} and set(after) == set(before)
+    assert (oct(code.stat().st_mode & 0o777)) == oct(0o600)
     again = invoke(root, "--tests", root / "tests", *FAST)
     assert again.exit_code == ExitCode.NOTHING_TO_FIX
 
