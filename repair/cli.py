@@ -12,6 +12,7 @@ import typer
 
 from repair.errors import BadInput, RepairError
 from repair.exit_codes import ExitCode
+from repair.fix import MAX_CANDIDATES
 from repair.localize import FORMULAS, Localization, localize
 
 app = typer.Typer(
@@ -205,7 +206,9 @@ def fix_command(
     apply: bool = typer.Option(False, "--apply", help="Write the verified fix into the files."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     timeout: float = typer.Option(120.0, min=1.0, help="Seconds for the whole repair."),
-    max_candidates: int = typer.Option(500, min=1, help="Candidate edits validated at most."),
+    max_candidates: int = typer.Option(
+        MAX_CANDIDATES, min=1, help="Candidate edits validated at most."
+    ),
     rounds: int = typer.Option(4, min=1, help="Refinement rounds (edits built on partial fixes)."),
     beam: int = typer.Option(4, min=1, help="Partial fixes kept per round."),
     jobs: int = typer.Option(0, min=0, help="Validation workers (0: one per core)."),

@@ -58,6 +58,8 @@ class State:
     score: float = 0.0  # of the candidate that led here
     round: int = 0  # the round that found it; its candidates come from round + 1
     timed_out: frozenset[str] = frozenset()  # failing tests that ran into their time limit
+    parent_key: str = ""  # state_key of the state it came from ("" for the start)
+    retest: frozenset[str] | None = None  # tests its last edit can change (None: any test)
 
     def first_tests(self) -> tuple[str, ...]:
         """The tests a candidate runs first: the failing ones, but at most
@@ -388,6 +390,8 @@ class Search:
             score=candidate.score,
             round=state.round + 1,
             timed_out=timed_out(result),
+            parent_key=state_key(state.files),
+            retest=candidate.tests,
         )
 
     # --- budget and progress ----------------------------------------------------------------

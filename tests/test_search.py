@@ -319,3 +319,30 @@ def test_candidates_know_the_tests_their_edit_can_change():
     # a run that did not finish says nothing about the tests it did not reach
     unfinished = SuiteRun(results, coverage, [], 1.0, False, True)
     assert all(c.tests is None for c in _with_tests(edits, unfinished, views))
+
+
+def test_a_partial_fixs_run_of_the_tests_it_can_change_merges_into_its_parents():
+    from repair.fix import _merged
+    from repair.testrun import SuiteRun, TestResult
+
+    parent = SuiteRun(
+        [
+            TestResult("t::a", "failed", 0.0, "boom"),
+            TestResult("t::b", "passed", 0.0, ""),
+            TestResult("t::c", "passed", 0.0, ""),
+        ],
+        {"m.py": {1: frozenset({"t::a", "t::b", "t::c"}), 2: frozenset({"t::a"}), 3: {"t::c"}}},
+        [], 1.0, False, False,
+    )  # fmt: skip
+    part = SuiteRun(
+        [TestResult("t::a", "passed", 0.0, ""), TestResult("t::b", "failed", 0.0, "new")],
+        {"m.py": {1: frozenset({"t::a", "t::b"}), 4: frozenset({"t::b"})}},
+        [], 0.5, False, False,
+    )  # fmt: skip
+    merged = _merged(parent, part, frozenset({"t::a", "t::b"}))
+    assert [(r.nodeid, r.outcome) for r in merged.results] == [
+        ("t::a", "passed"), ("t::b", "failed"), ("t::c", "passed"),
+    ]  # fmt: skip
+    # t::a no longer runs line 2; t::b now runs line 4; t::c's coverage is its parent's
+    assert merged.line_coverage == {"m.py": {1: {"t::a", "t::b", "t::c"}, 3: {"t::c"}, 4: {"t::b"}}}
+    assert merged.failed == ["t::b"] and not merged.timed_out
