@@ -3,8 +3,9 @@
 For each fixture, the model-free ranking of the initial state gives a realistic mix of candidates
 (most fail at the first test, some run the whole suite, a few loop or crash); the bench validates
 the first N of them the way the search does (failing tests first with their messages in the
-unchanged program, stop once worse or unchanged; `--no-baseline` leaves the messages out, as
-this bench did before it copied the search) and reports validations per second for each worker
+unchanged program, stop once worse or unchanged, then only the tests that ran the edited
+function; `--no-baseline` leaves the messages out, `--all-tests` runs every test after the
+failing ones, as this bench did before it copied the search) and reports validations per second for each worker
 count, with the machine's load, since a busy machine slows every number here.
 
 `--oss N` adds N bugs seeded in each default OSS project of the repair benchmark (inflection and
@@ -30,6 +31,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from repair.fix import _with_tests
 from repair.localize import line_scores, scores_by_file
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
 from repair.source import apply_edits, parse, tokens
@@ -90,6 +92,7 @@ def with_baseline(requests: list[Request], validator: Validator) -> list[Request
 
 
 _REQUESTS: dict[tuple[Project, int], tuple[list[Request], int]] = {}
+ALL_TESTS = False  # --all-tests
 
 
 def _candidate_requests(project: Project, count: int) -> tuple[list[Request], int]:
@@ -108,11 +111,19 @@ def _candidate_requests(project: Project, count: int) -> tuple[list[Request], in
     ranked = rank_candidates(
         views, regions, signals, scorer=None, iteration=0, max_options=10, seed=0
     )
+    ranked = _with_tests(ranked, run, views)  # as the search: only the tests an edit can change
     failing = tuple(run.failed)
     requests = []
     for candidate in ranked[:count]:
         changed = apply_edits(views[candidate.path].source, [candidate.edit])
-        requests.append(Request({candidate.path: changed}, failing, max_failures=len(failing)))
+        requests.append(
+            Request(
+                {candidate.path: changed},
+                failing,
+                only=candidate.tests,
+                max_failures=len(failing),
+            )
+        )
     return requests, len(run.results)
 
 
@@ -125,6 +136,8 @@ def bench_fixture(project: Project, jobs: int, count: int, baseline: bool) -> di
         v.validate_many([requests[0]] * jobs)  # wait until every worker is warm
         if baseline:
             requests = with_baseline(requests, v)
+        if ALL_TESTS:
+            requests = [replace(request, only=None) for request in requests]
         started = time.monotonic()
         results = v.validate_many(requests)
         seconds = time.monotonic() - started
@@ -161,8 +174,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="send no baseline messages (the bench before the search's early stop was copied)",
     )
+    parser.add_argument(
+        "--all-tests",
+        action="store_true",
+        help="run every test after the failing ones (the search before it ran only the tests "
+        "that ran the edited function)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    global ALL_TESTS
+    ALL_TESTS = args.all_tests
     cores = len(os.sched_getaffinity(0))
     jobs_list = args.jobs or sorted({1, 2, cores})
     names = args.fixtures
