@@ -233,14 +233,7 @@ class Search:
             if not batch:
                 break
             requests = [
-                Request(
-                    files=files,
-                    first=state.first_tests(),
-                    rest=True,
-                    only=candidate.tests,
-                    max_failures=len(state.failing),
-                    baseline=state.messages,
-                )
+                _request(state, candidate, files, max_failures=len(state.failing))
                 for state, candidate, files in batch
             ]
             results = self.validator.validate_many(requests)
@@ -310,17 +303,7 @@ class Search:
             batch.append((candidate, files))
         if not batch:
             return [child]
-        requests = [
-            Request(
-                files=files,
-                first=state.first_tests(),
-                rest=True,
-                only=candidate.tests,
-                max_failures=0,
-                baseline=state.messages,
-            )
-            for candidate, files in batch
-        ]
+        requests = [_request(state, candidate, files, max_failures=0) for candidate, files in batch]
         results = self.validator.validate_many(requests)
         self.outcome.candidates_tried += len(batch)
         self.outcome.test_runs += len(batch)
@@ -412,6 +395,19 @@ class Search:
             self.last_report = now
             self.outcome.log.append(message)
             self.progress(message)
+
+
+def _request(state: State, candidate: Candidate, files: dict[str, bytes], max_failures: int):
+    """How a candidate of `state` is validated: the state's failing tests first (stop once they
+    fail as before), then the tests its edit can change; stop after `max_failures` failures."""
+    return Request(
+        files=files,
+        first=state.first_tests(),
+        rest=True,
+        only=candidate.tests,
+        max_failures=max_failures,
+        baseline=state.messages,
+    )
 
 
 def timed_out(result: Validation) -> frozenset[str]:
