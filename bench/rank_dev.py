@@ -21,7 +21,6 @@ and test runs per fix, and time: policies of the search, chosen on the same held
 from __future__ import annotations
 
 import argparse
-import difflib
 import itertools
 import random
 import statistics
@@ -29,9 +28,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from repair_bench import changed_lines  # bench/: how the repair benchmark compares patches
+
 from repair import search
 from repair.executor import Executor
 from repair.fix import FIXED, RepairConfig, _load_scorer, _ranked, fix
+from repair.patch import unified_diff
 from repair.rank import MODEL_TURNS, interleave
 from repair.search import State
 from repair.source import Edit, apply_edits, candidates, repair_targets, tokens
@@ -42,12 +44,9 @@ from training.data import load_splits
 MISSING = 10**6  # the position of a fix that is not ranked at all
 
 
-def seeded_bug(
-    program, rng: random.Random, executor: Executor, source: bytes | None = None
-) -> tuple[bytes, Edit] | None:
-    """A same-class replacement in `program` (or in `source`, a version of it) that makes a test
-    fail, and the edit that undoes it."""
-    source = source if source is not None else program.source.encode()
+def seeded_bug(program, rng: random.Random, executor: Executor) -> tuple[bytes, Edit] | None:
+    """A same-class replacement in `program` that makes a test fail, and the edit that undoes it."""
+    source = program.source.encode()
     token_list = tokens(source)
     sites = [t for t in repair_targets(token_list) if candidates(t, token_list, False)]
     rng.shuffle(sites)
@@ -184,7 +183,11 @@ def repair_policies(programs, args) -> None:
                 after = (root / "solution.py").read_bytes()
                 row = {
                     "fixed": fixed,
-                    "exact": fixed and _diff_lines(result.diff) == _changed_lines(buggy, expected),
+                    "exact": fixed
+                    and changed_lines(result.diff)
+                    == changed_lines(
+                        unified_diff({"solution.py": buggy}, {"solution.py": expected})
+                    ),
                     "candidates": result.candidates_tried,
                     "test_runs": result.test_runs,
                     "seconds": result.seconds,
@@ -215,7 +218,8 @@ def repair_policies(programs, args) -> None:
 
 
 def _second_bug(program, rng, executor, buggy: bytes, first: Edit) -> bytes | None:
-    """`buggy` with one more seeded bug at another token, which fails a test on its own."""
+    """`buggy` with one more seeded bug (one that fails a test in the original) at another
+    token; the two together fail a test too."""
     original = program.source.encode()
     for _ in range(5):
         seeded = seeded_bug(program, rng, executor)
@@ -240,22 +244,6 @@ def _policy(turns: int) -> str:
 
 def _median(values):
     return statistics.median(values) if values else float("nan")
-
-
-def _changed_lines(before: bytes, after: bytes) -> list[str]:
-    """The -/+ lines of a diff, sorted, as `bench/repair_bench.py` compares patches."""
-    diff = difflib.unified_diff(
-        before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True)
-    )
-    return sorted(line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
-
-
-def _diff_lines(diff: str) -> list[str]:
-    return sorted(
-        line + "\n"
-        for line in diff.splitlines()
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    )
 
 
 if __name__ == "__main__":

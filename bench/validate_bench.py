@@ -92,7 +92,6 @@ def with_baseline(requests: list[Request], validator: Validator) -> list[Request
 
 
 _REQUESTS: dict[tuple[Project, int], tuple[list[Request], int]] = {}
-ALL_TESTS = False  # --all-tests
 
 
 def _candidate_requests(project: Project, count: int) -> tuple[list[Request], int]:
@@ -127,7 +126,9 @@ def _candidate_requests(project: Project, count: int) -> tuple[list[Request], in
     return requests, len(run.results)
 
 
-def bench_fixture(project: Project, jobs: int, count: int, baseline: bool) -> dict:
+def bench_fixture(
+    project: Project, jobs: int, count: int, baseline: bool, all_tests: bool = False
+) -> dict:
     requests, tests = candidate_requests(project, count)
     root = project.root
     with Validator(
@@ -136,7 +137,7 @@ def bench_fixture(project: Project, jobs: int, count: int, baseline: bool) -> di
         v.validate_many([requests[0]] * jobs)  # wait until every worker is warm
         if baseline:
             requests = with_baseline(requests, v)
-        if ALL_TESTS:
+        if all_tests:
             requests = [replace(request, only=None) for request in requests]
         started = time.monotonic()
         results = v.validate_many(requests)
@@ -182,8 +183,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    global ALL_TESTS
-    ALL_TESTS = args.all_tests
     cores = len(os.sched_getaffinity(0))
     jobs_list = args.jobs or sorted({1, 2, cores})
     names = args.fixtures
@@ -196,7 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for jobs in jobs_list:
         for project in projects:
-            row = bench_fixture(project, jobs, args.candidates, not args.no_baseline)
+            row = bench_fixture(
+                project, jobs, args.candidates, not args.no_baseline, args.all_tests
+            )
             row["load_average"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             if not args.json:

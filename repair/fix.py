@@ -38,7 +38,7 @@ from repair.rank import (
     suspicious_regions,
 )
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
-from repair.source import check_parses, function_regions, parse, tokens
+from repair.source import check_parses, function_regions, innermost_function, parse, tokens
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.validate import Request, Validator
 
@@ -430,10 +430,7 @@ def _with_tests(ranked: list[Candidate], run: SuiteRun, views: dict[str, FileVie
     found: dict[tuple[str, int, int], frozenset[str]] = {}
     result = []
     for candidate in ranked:
-        inner = None
-        for span in spans.get(candidate.path, ()):  # outermost first: the last match is inner
-            if span[2] <= candidate.line <= span[3]:
-                inner = span
+        inner = innermost_function(spans.get(candidate.path, ()), candidate.line)
         if inner is None:
             result.append(candidate)
             continue

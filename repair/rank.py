@@ -30,6 +30,7 @@ from repair.source import (
     TokenClass,
     candidates,
     function_regions,
+    innermost_function,
     is_repair_target,
 )
 
@@ -144,13 +145,10 @@ def suspicious_regions(
 
 
 def _function_regions(path: str, view: FileView, scores: Mapping[int, float]) -> list[Region]:
-    spans = function_regions(view.tree)  # outermost first, so the last match is the innermost
+    spans = function_regions(view.tree)
     best: dict[tuple[int, int, int, int], float] = {}
     for line, score in scores.items():
-        inner = None
-        for span in spans:
-            if span[2] <= line <= span[3]:
-                inner = span
+        inner = innermost_function(spans, line)
         if inner is not None:
             best[inner] = max(best.get(inner, 0.0), score)
     return [Region(path, *span, suspiciousness=score) for span, score in best.items()]

@@ -13,8 +13,9 @@ feature advanced. Earlier states' untried candidates are kept: a round alternate
 states' candidates and those, so a spurious partial fix (fewer failing tests by coincidence)
 cannot starve the candidates of the state that holds the real one.
 
-Order is deterministic: within each of the two pools candidates are taken by (fewest failing tests
-of their state, score, discovery order); results of a batch are read in that order. Only the
+Order is deterministic: this round's candidates are taken by (fewest failing tests of their
+state, score, discovery order), earlier rounds' by (score, discovery order) (`OLDER_BY_SCORE`);
+results of a batch are read in that order. Only the
 wall-clock budget and timeouts of candidates can make two runs differ.
 """
 
@@ -222,27 +223,14 @@ class Search:
                 if picked is None:
                     break
                 state, candidate = picked
-                files = self._apply(state, candidate)
-                if files is None:
-                    continue
-                key = state_key(files)
-                if key in self.seen:
-                    continue
-                self.seen.add(key)
-                batch.append((state, candidate, files))
+                files = self._unseen(state, candidate)
+                if files is not None:
+                    batch.append((state, candidate, files))
             if not batch:
                 break
-            requests = [
-                _request(state, candidate, files, max_failures=len(state.failing))
-                for state, candidate, files in batch
-            ]
-            results = self.validator.validate_many(requests)
+            results = self._validate(batch, stop_after=None)
             tried += len(batch)
-            outcome.candidates_tried += len(batch)
-            outcome.test_runs += len(batch)
             for (state, candidate, files), result in zip(batch, results):
-                kind = _classify(result, len(state.failing))
-                outcome.outcomes[kind] = outcome.outcomes.get(kind, 0) + 1
                 child = self._child(state, candidate, files, result)
                 if child is None:
                     continue
@@ -296,21 +284,14 @@ class Search:
         for _, _, candidate in likelier:
             if len(batch) == NATURAL_ALTERNATIVES or self._out_of_budget():
                 break
-            files = self._apply(state, candidate)
-            if files is None or state_key(files) in self.seen:
-                continue
-            self.seen.add(state_key(files))
-            batch.append((candidate, files))
+            files = self._unseen(state, candidate)
+            if files is not None:
+                batch.append((state, candidate, files))
         if not batch:
             return [child]
-        requests = [_request(state, candidate, files, max_failures=0) for candidate, files in batch]
-        results = self.validator.validate_many(requests)
-        self.outcome.candidates_tried += len(batch)
-        self.outcome.test_runs += len(batch)
+        results = self._validate(batch, stop_after=0)  # only a pass matters
         passing = [(found.model_probability, child)]
-        for (candidate, files), result in zip(batch, results):
-            kind = _classify(result, len(state.failing))
-            self.outcome.outcomes[kind] = self.outcome.outcomes.get(kind, 0) + 1
+        for (_, candidate, files), result in zip(batch, results):
             alternative = self._child(state, candidate, files, result)
             if alternative is not None and not alternative.failing:
                 passing.append((candidate.model_probability, alternative))
@@ -332,7 +313,44 @@ class Search:
         )
         return [state for _, state in ranked[: self.budget.beam]]
 
+    def _validate(
+        self, batch: Sequence[tuple[State, Candidate, dict[str, bytes]]], stop_after: int | None
+    ) -> list[Validation]:
+        """Validate a batch (each candidate stops after `stop_after` failures, None: once worse
+        than its state) and count it: candidates, test runs, how each validation ended."""
+        requests = [
+            Request(
+                files=files,
+                first=state.first_tests(),
+                rest=True,
+                only=candidate.tests,
+                max_failures=len(state.failing) if stop_after is None else stop_after,
+                baseline=state.messages,
+            )
+            for state, candidate, files in batch
+        ]
+        results = self.validator.validate_many(requests)
+        outcome = self.outcome
+        outcome.candidates_tried += len(batch)
+        outcome.test_runs += len(batch)
+        for (state, _, _), result in zip(batch, results):
+            kind = _classify(result, len(state.failing))
+            outcome.outcomes[kind] = outcome.outcomes.get(kind, 0) + 1
+        return results
+
     # --- states -----------------------------------------------------------------------------
+
+    def _unseen(self, state: State, candidate: Candidate) -> dict[str, bytes] | None:
+        """The files of `candidate` applied to `state`, or None if it does not apply or leads
+        to a program already validated (it is then marked as seen)."""
+        files = self._apply(state, candidate)
+        if files is None:
+            return None
+        key = state_key(files)
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        return files
 
     def _apply(self, state: State, candidate: Candidate) -> dict[str, bytes] | None:
         current = state.files.get(candidate.path, self.originals.get(candidate.path))
@@ -395,19 +413,6 @@ class Search:
             self.last_report = now
             self.outcome.log.append(message)
             self.progress(message)
-
-
-def _request(state: State, candidate: Candidate, files: dict[str, bytes], max_failures: int):
-    """How a candidate of `state` is validated: the state's failing tests first (stop once they
-    fail as before), then the tests its edit can change; stop after `max_failures` failures."""
-    return Request(
-        files=files,
-        first=state.first_tests(),
-        rest=True,
-        only=candidate.tests,
-        max_failures=max_failures,
-        baseline=state.messages,
-    )
 
 
 def timed_out(result: Validation) -> frozenset[str]:

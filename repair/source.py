@@ -345,3 +345,14 @@ def function_regions(tree: tree_sitter.Tree) -> list[tuple[int, int, int, int]]:
             )
         stack.extend(reversed(node.children))
     return regions
+
+
+def innermost_function(
+    spans: Sequence[tuple[int, int, int, int]], line: int
+) -> tuple[int, int, int, int] | None:
+    """The innermost of `function_regions`' spans that holds `line`, or None."""
+    inner = None
+    for span in spans:  # outermost first: the last match is the innermost
+        if span[2] <= line <= span[3]:
+            inner = span
+    return inner
