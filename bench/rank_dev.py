@@ -16,6 +16,13 @@ product's policy here keeps the benchmark held out.
 runs `repair fix` itself on each seeded bug, once per ranking policy (model turns per
 suspiciousness turn; 0: the model's order alone), and reports plausible and exact fixes, candidates
 and test runs per fix, and time: policies of the search, chosen on the same held-out-free split.
+
+    python bench/rank_dev.py --oss tabulate,six [--oss-bugs 20] [--model models/default.pt]
+
+ranks the candidates of single-token bugs (and argument swaps) seeded in real projects that the
+default repair benchmark leaves out (`repair_bench.OSS_PROJECTS` entries not run by default,
+fetched the same way), with bug keys of their own: the development split of real code, larger
+than the validation programs, where a model or a policy is chosen before the benchmark runs.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from repair_bench import changed_lines  # bench/: how the repair benchmark compa
 
 from repair import search
 from repair.executor import Executor
-from repair.fix import FIXED, RepairConfig, _load_scorer, _ranked, fix
+from repair.fix import FIXED, RepairConfig, _check_inputs, _load_scorer, _ranked, fix
 from repair.patch import unified_diff
 from repair.rank import MODEL_TURNS, interleave
 from repair.search import State
@@ -75,67 +82,35 @@ def position(order, fix: Edit) -> int | None:
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--programs", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", default="")
-    parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
-    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
-    parser.add_argument("--tokens", type=int, choices=(1, 2), default=1, help="bugs per program")
-    parser.add_argument(
-        "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
-        help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
-    )  # fmt: skip
-    args = parser.parse_args()
-    splits = load_splits(preset("default"))
-    humaneval = [p for p in splits.validation if p.origin == "humaneval"]
-    synthetic = [p for p in splits.validation if p.origin != "humaneval"]
-    programs = (humaneval + synthetic)[: args.programs]
-    if args.repair:
-        repair_policies(programs, args)
-        return
-    config = RepairConfig(model_path=args.model)
-    scorer, model_name = _load_scorer(config)
-    rng = random.Random(args.seed)
-    policies = {
-        "model": [],
-        "suspiciousness": [],
-        "interleave 1:1": [],
-        "interleave 2:1": [],
-        f"interleave {MODEL_TURNS}:1 (repair fix)": [],
+def position_of_original(order, buggy: dict[str, bytes], original: dict[str, bytes]):
+    """The rank of the first candidate that turns `buggy` back into `original` (one file)."""
+    for index, candidate in enumerate(order):
+        if candidate.path in buggy:
+            try:
+                if apply_edits(buggy[candidate.path], [candidate.edit]) == original[candidate.path]:
+                    return index + 1
+            except ValueError:
+                continue
+    return None
+
+
+def orders(state, run, originals, config, scorer) -> dict[str, list]:
+    """The first round's candidates under each ordering policy."""
+    by_model = _ranked(state, run, originals, config, scorer, 0, model_turns=None)
+    by_suspicion = _ranked(state, run, originals, config, None, 0)
+    return {
+        "model": by_model,
+        "suspiciousness": by_suspicion,
+        "interleave 1:1": interleave(by_model, by_suspicion, 1),
+        "interleave 2:1": interleave(by_model, by_suspicion, 2),
+        f"interleave {MODEL_TURNS}:1 (repair fix)": _ranked(
+            state, run, originals, config, scorer, 0
+        ),
     }
-    with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
-        for number, program in enumerate(programs):
-            seeded = seeded_bug(program, rng, executor)
-            if seeded is None:
-                continue
-            buggy, fix = seeded
-            root = Path(tmp) / f"p{number}"
-            write_project(root, buggy, program.tests)
-            run = run_suite(root, [root / "tests"], [root], total_timeout=60)
-            if not run.failed:
-                continue
-            originals = {"solution.py": buggy}
-            state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
-            by_model = _ranked(state, run, originals, config, scorer, 0, model_turns=None)
-            by_suspicion = _ranked(state, run, originals, config, None, 0)
-            orders = {
-                "model": by_model,
-                "suspiciousness": by_suspicion,
-                "interleave 1:1": interleave(by_model, by_suspicion, 1),
-                "interleave 2:1": interleave(by_model, by_suspicion, 2),
-                f"interleave {MODEL_TURNS}:1 (repair fix)": _ranked(
-                    state, run, originals, config, scorer, 0
-                ),
-            }
-            found = {name: position(order, fix) for name, order in orders.items()}
-            for name, rank in found.items():
-                policies[name].append(rank)
-            print(f"{program.name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
-            sys.stdout.flush()
-    print(f"\nsplit: validation programs of the default preset ({model_name}); seed {args.seed}")
+
+
+def print_positions(policies: dict[str, list], split: str) -> None:
+    print(f"\nsplit: {split}")
     print(
         "| policy | bugs | exact fix ranked | median position | 90th percentile | top 10 | top 50 |"
     )
@@ -150,6 +125,98 @@ def main() -> None:
             f"| {name} | {len(ranks)} | {len(hit)} | {show(median)} | {show(p90)} "
             f"| {sum(r <= 10 for r in hit)} | {sum(r <= 50 for r in hit)} |"
         )
+
+
+def oss_positions(args) -> None:
+    """`--oss`: where the exact fix lands, by policy, on bugs seeded in the dev projects."""
+    from repair_bench import DEFAULT_CACHE, OSS_PROJECTS, _Project, fetch_sdist
+
+    known = {project.name: project for project in OSS_PROJECTS if not project.default}
+    wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
+    if any(name not in known for name in wanted):
+        sys.exit(f"--oss: development projects are {sorted(known)} (the others are benchmark)")
+    config = RepairConfig(model_path=args.model or None)
+    scorer, model_name = _load_scorer(config)
+    policies: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for project in (known[name] for name in wanted):
+            clean = _Project(fetch_sdist(project, DEFAULT_CACHE), project.sources, project.tests)
+            seeded_bugs = clean.seed((1,) * args.oss_bugs, f"dev:{project.name}", args.seed)
+            for number, seeded in enumerate(seeded_bugs):
+                name = f"{project.name}-{number:02d}-{seeded.bug_class.replace(' ', '_')}"
+                case = clean.case(name, "dev", seeded, Path(tmp) / name)
+                root, originals = _check_inputs(case.sources, case.tests, config)
+                run = run_suite(root, case.tests, case.sources, total_timeout=600)
+                if not run.failed:
+                    continue
+                state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
+                found = {
+                    policy: position_of_original(order, case.buggy, case.original)
+                    for policy, order in orders(state, run, originals, config, scorer).items()
+                }
+                for policy, rank in found.items():
+                    policies.setdefault(policy, []).append(rank)
+                print(f"{name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
+                sys.stdout.flush()
+    print_positions(
+        policies, f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--programs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="")
+    parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
+    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
+    parser.add_argument("--oss", default="", help="dev projects: rank seeded bugs in them")
+    parser.add_argument("--oss-bugs", type=int, default=20, help="bugs seeded per --oss project")
+    parser.add_argument("--tokens", type=int, choices=(1, 2), default=1, help="bugs per program")
+    parser.add_argument(
+        "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
+        help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    if args.oss:
+        oss_positions(args)
+        return
+    splits = load_splits(preset("default"))
+    humaneval = [p for p in splits.validation if p.origin == "humaneval"]
+    synthetic = [p for p in splits.validation if p.origin != "humaneval"]
+    programs = (humaneval + synthetic)[: args.programs]
+    if args.repair:
+        repair_policies(programs, args)
+        return
+    config = RepairConfig(model_path=args.model)
+    scorer, model_name = _load_scorer(config)
+    rng = random.Random(args.seed)
+    policies: dict[str, list] = {}
+    with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
+        for number, program in enumerate(programs):
+            seeded = seeded_bug(program, rng, executor)
+            if seeded is None:
+                continue
+            buggy, fix = seeded
+            root = Path(tmp) / f"p{number}"
+            write_project(root, buggy, program.tests)
+            run = run_suite(root, [root / "tests"], [root], total_timeout=60)
+            if not run.failed:
+                continue
+            originals = {"solution.py": buggy}
+            state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
+            found = {
+                name: position(order, fix)
+                for name, order in orders(state, run, originals, config, scorer).items()
+            }
+            for name, rank in found.items():
+                policies.setdefault(name, []).append(rank)
+            print(f"{program.name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
+            sys.stdout.flush()
+    print_positions(
+        policies, f"validation programs of the default preset ({model_name}); seed {args.seed}"
+    )
 
 
 def repair_policies(programs, args) -> None:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from repair.rank import Candidate
+from repair.rank import REPLACE, Candidate
 from repair.source import apply_edits
 from repair.validate import Request, Validation, Validator
 
@@ -101,6 +101,10 @@ class SearchOutcome:
 # often the intended fix (`x <= y` rather than `x < y + 1`). One batch at two jobs; 0 turns it off;
 # without a model there is no such order and nothing changes.
 NATURAL_ALTERNATIVES = 2
+# Edits that add tokens. When one passes, the token replacements on its line are among those
+# alternatives (ahead of the likelier ones), and a passing replacement is kept over it: the smaller
+# change, and the usual fix (`x <= y` rather than `x < y + 1`, `a >= b` rather than `not a < b`).
+INSERTIONS = frozenset({"insert_not", "add_one", "subtract_one", "insert_slice_bound"})
 
 # Earlier rounds' untried candidates are taken by score alone, not fewest failing tests first: a
 # spurious partial fix (fewer failing tests by coincidence) would otherwise push the candidates of
@@ -268,20 +272,32 @@ class Search:
 
     def _likeliest_passing(self, state: State, found: Candidate, child: State) -> list[State]:
         """`child` (all tests pass) and the passing ones among up to `NATURAL_ALTERNATIVES`
-        untried candidates of `state` with a higher model probability, likeliest first."""
+        untried candidates of `state`: those with a higher model probability and, when `found`
+        inserts tokens (`INSERTIONS`), the token replacements on its line first. Best first: a
+        passing replacement before a passing insertion (the smaller change), then likeliest."""
         if NATURAL_ALTERNATIVES <= 0 or found.model_probability <= 0:
             return [child]
-        likelier = sorted(
+        inserted = found.kind in INSERTIONS
+
+        def smaller(candidate: Candidate) -> bool:
+            return (
+                inserted
+                and candidate.kind == REPLACE
+                and (candidate.path, candidate.line) == (found.path, found.line)
+            )
+
+        others = sorted(
             (
-                (-candidate.model_probability, order, candidate)
+                (not smaller(candidate), -candidate.model_probability, order, candidate)
                 for pool in (self.fresh, self.older)
                 for _, _, order, parent, candidate in pool
-                if parent is state and candidate.model_probability > found.model_probability
+                if parent is state
+                and (smaller(candidate) or candidate.model_probability > found.model_probability)
             ),
-            key=lambda item: item[:2],
+            key=lambda item: item[:3],
         )
         batch = []
-        for _, _, candidate in likelier:
+        for *_, candidate in others:
             if len(batch) == NATURAL_ALTERNATIVES or self._out_of_budget():
                 break
             files = self._unseen(state, candidate)
@@ -290,15 +306,17 @@ class Search:
         if not batch:
             return [child]
         results = self._validate(batch, stop_after=0)  # only a pass matters
-        passing = [(found.model_probability, child)]
+        passing = [(inserted, -found.model_probability, child)]
         for (_, candidate, files), result in zip(batch, results):
             alternative = self._child(state, candidate, files, result)
             if alternative is not None and not alternative.failing:
-                passing.append((candidate.model_probability, alternative))
-        passing.sort(key=lambda item: -item[0])  # stable: the first found wins a tie
+                passing.append(
+                    (candidate.kind in INSERTIONS, -candidate.model_probability, alternative)
+                )
+        passing.sort(key=lambda item: item[:2])  # stable: the first found wins a tie
         if len(passing) > 1:
-            self._report(f"a likelier edit also passes: {_describe(passing[0][1])}", force=True)
-        return [alternative for _, alternative in passing]
+            self._report(f"another edit also passes: {_describe(passing[0][2])}", force=True)
+        return [alternative for *_, alternative in passing]
 
     def _select_beam(self, partial: Sequence[tuple[State, State]]) -> list[State]:
         """The states to expand next: those with fewer failing tests than the state they came

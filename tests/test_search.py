@@ -245,12 +245,15 @@ def _search_with(candidates, validator, verify=lambda state: True):
     return Search(start, originals, validator, lambda s, i: candidates, verify, budget).run()
 
 
-def _candidate(new: str, score: float, probability: float, start: int = 7, end: int = 8):
+def _candidate(
+    new: str, score: float, probability: float, start: int = 7, end: int = 8, kind: str = ""
+):
     from repair.rank import REPLACE, Candidate
     from repair.source import Edit
 
     old = "ok = a < b\n"[start:end]
-    return Candidate("m.py", Edit(start, end, old, new), REPLACE, 1, score, 1.0, probability)
+    edit = Edit(start, end, old, new)
+    return Candidate("m.py", edit, kind or REPLACE, 1, score, 1.0, probability)
 
 
 def test_a_likelier_passing_edit_is_preferred():
@@ -269,6 +272,22 @@ def test_a_likelier_passing_edit_is_preferred():
     # the first passing candidate, then the two likelier ones (likeliest first); `==` never ran
     assert validator.seen == [b"ok = a < b + 1\n", b"ok = a > b\n", b"ok = a <= b\n"]
     assert outcome.candidates_tried == outcome.test_runs - 1 == 3
+
+
+def test_a_passing_replacement_on_the_line_beats_a_passing_insertion():
+    # `+ 1` (an insertion) passes first and the model likes it best; the line's replacements are
+    # unlikelier, but `<=` passes too and is the smaller change. `b` -> `c` is on the line too.
+    candidates = [
+        _candidate(" + 1", 0.9, 0.5, start=10, end=10, kind="add_one"),
+        _candidate("==", 0.8, 0.05),
+        _candidate("<=", 0.7, 0.03),
+        _candidate("c", 0.6, 0.02, start=9, end=10),
+    ]
+    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    outcome = _search_with(candidates, validator)
+    assert outcome.fixed.files["m.py"] == b"ok = a <= b\n"
+    # after the insertion, the line's two likeliest replacements; `c` never ran
+    assert validator.seen == [b"ok = a < b + 1\n", b"ok = a == b\n", b"ok = a <= b\n"]
 
 
 def test_without_model_probabilities_the_first_passing_edit_stands():
