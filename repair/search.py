@@ -102,8 +102,9 @@ class SearchOutcome:
 # without a model there is no such order and nothing changes.
 NATURAL_ALTERNATIVES = 2
 # Edits that add tokens. When one passes, the token replacements on its line are among those
-# alternatives (ahead of the likelier ones), and a passing replacement is kept over it: the smaller
-# change, and the usual fix (`x <= y` rather than `x < y + 1`, `a >= b` rather than `not a < b`).
+# alternatives (ahead of the likelier ones; first of all the comparison operator that says the same,
+# `<=` for `x < y + 1`), and a passing replacement is kept over it: the smaller change, and the
+# usual fix (`x <= y` rather than `x < y + 1`).
 INSERTIONS = frozenset({"insert_not", "add_one", "subtract_one", "insert_slice_bound"})
 
 # Earlier rounds' untried candidates are taken by score alone, not fewest failing tests first: a
@@ -273,8 +274,9 @@ class Search:
     def _likeliest_passing(self, state: State, found: Candidate, child: State) -> list[State]:
         """`child` (all tests pass) and the passing ones among up to `NATURAL_ALTERNATIVES`
         untried candidates of `state`: those with a higher model probability and, when `found`
-        inserts tokens (`INSERTIONS`), the token replacements on its line first. Best first: a
-        passing replacement before a passing insertion (the smaller change), then likeliest."""
+        inserts tokens (`INSERTIONS`), the token replacements on its line first (the comparison
+        that says the same as `found` first of all). Best first: a passing replacement before a
+        passing insertion (the smaller change), then likeliest."""
         if NATURAL_ALTERNATIVES <= 0 or found.model_probability <= 0:
             return [child]
         inserted = found.kind in INSERTIONS
@@ -286,15 +288,28 @@ class Search:
                 and (candidate.path, candidate.line) == (found.path, found.line)
             )
 
+        untried = [
+            (order, candidate)
+            for pool in (self.fresh, self.older)
+            for _, _, order, parent, candidate in pool
+            if parent is state
+        ]
+        same = _same_comparison(
+            found, [candidate for _, candidate in untried if smaller(candidate)]
+        )
         others = sorted(
             (
-                (not smaller(candidate), -candidate.model_probability, order, candidate)
-                for pool in (self.fresh, self.older)
-                for _, _, order, parent, candidate in pool
-                if parent is state
-                and (smaller(candidate) or candidate.model_probability > found.model_probability)
+                (
+                    candidate is not same,
+                    not smaller(candidate),
+                    -candidate.model_probability,
+                    order,
+                    candidate,
+                )
+                for order, candidate in untried
+                if smaller(candidate) or candidate.model_probability > found.model_probability
             ),
-            key=lambda item: item[:3],
+            key=lambda item: item[:4],
         )
         batch = []
         for *_, candidate in others:
@@ -431,6 +446,46 @@ class Search:
             self.last_report = now
             self.outcome.log.append(message)
             self.progress(message)
+
+
+# (comparison operator, the side `+ 1` / `- 1` is on, edit kind) -> the operator that says the
+# same over integers: `a < b + 1` is `a <= b`, `a - 1 < b` is `a <= b`, ...
+_SAME_COMPARISON = {
+    ("<", "right", "add_one"): "<=",
+    ("<=", "right", "subtract_one"): "<",
+    (">", "right", "subtract_one"): ">=",
+    (">=", "right", "add_one"): ">",
+    (">", "left", "add_one"): ">=",
+    ("<", "left", "subtract_one"): "<=",
+    ("<=", "left", "add_one"): "<",
+    (">=", "left", "subtract_one"): ">",
+}
+
+
+def _same_comparison(found: Candidate, replacements: Sequence[Candidate]) -> Candidate | None:
+    """Among `replacements` (of `found`'s line), the operator replacement that says what `found`
+    (`+ 1` / `- 1` on an operand of the nearest comparison) says, over integers; else None."""
+    edit = found.edit
+    before = [c for c in replacements if c.edit.end <= edit.start and c.edit.old in _COMPARISONS]
+    after = [c for c in replacements if c.edit.start >= edit.end and c.edit.old in _COMPARISONS]
+    nearest = [
+        ("right", max(before, key=lambda c: c.edit.start)) if before else None,
+        ("left", min(after, key=lambda c: c.edit.start)) if after else None,
+    ]
+    for side, operator in filter(None, nearest):
+        target = _SAME_COMPARISON.get((operator.edit.old, side, found.kind))
+        same = [
+            c
+            for c in replacements
+            if (c.edit.start, c.edit.old, c.edit.new)
+            == (operator.edit.start, operator.edit.old, target)
+        ]
+        if same:
+            return same[0]
+    return None
+
+
+_COMPARISONS = frozenset({"<", "<=", ">", ">="})
 
 
 def timed_out(result: Validation) -> frozenset[str]:

@@ -275,19 +275,34 @@ def test_a_likelier_passing_edit_is_preferred():
 
 
 def test_a_passing_replacement_on_the_line_beats_a_passing_insertion():
-    # `+ 1` (an insertion) passes first and the model likes it best; the line's replacements are
+    # `- 1` (an insertion) passes first and the model likes it best; the line's replacements are
     # unlikelier, but `<=` passes too and is the smaller change. `b` -> `c` is on the line too.
     candidates = [
-        _candidate(" + 1", 0.9, 0.5, start=10, end=10, kind="add_one"),
+        _candidate(" - 1", 0.9, 0.5, start=10, end=10, kind="subtract_one"),
         _candidate("==", 0.8, 0.05),
         _candidate("<=", 0.7, 0.03),
         _candidate("c", 0.6, 0.02, start=9, end=10),
     ]
-    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    validator = _PassingValidator((b"a <= b", b"b - 1"))
     outcome = _search_with(candidates, validator)
     assert outcome.fixed.files["m.py"] == b"ok = a <= b\n"
     # after the insertion, the line's two likeliest replacements; `c` never ran
-    assert validator.seen == [b"ok = a < b + 1\n", b"ok = a == b\n", b"ok = a <= b\n"]
+    assert validator.seen == [b"ok = a < b - 1\n", b"ok = a == b\n", b"ok = a <= b\n"]
+
+
+def test_the_comparison_a_passing_plus_one_amounts_to_is_tried_first():
+    # `a < b + 1` is `a <= b` over integers: that replacement runs first although the model
+    # finds it the unlikeliest of the line.
+    candidates = [
+        _candidate(" + 1", 0.9, 0.5, start=10, end=10, kind="add_one"),
+        _candidate("==", 0.8, 0.05),
+        _candidate("c", 0.7, 0.02, start=9, end=10),
+        _candidate("<=", 0.6, 0.001),
+    ]
+    validator = _PassingValidator((b"a <= b", b"b + 1"))
+    outcome = _search_with(candidates, validator)
+    assert outcome.fixed.files["m.py"] == b"ok = a <= b\n"
+    assert validator.seen == [b"ok = a < b + 1\n", b"ok = a <= b\n", b"ok = a == b\n"]
 
 
 def test_without_model_probabilities_the_first_passing_edit_stands():
