@@ -2,8 +2,9 @@
 pre-training on standard-library functions, then trajectories with real test signals.
 
 Not the recipe of the bundled `models/default.pt`, which is the full Exp 4 run: this one ran all 40
-epochs once (held-out one-shot 51.6 / 43.4 / 44.7 %, `training/ablations/default-stdlib-40-epochs/`)
-but its checkpoint was not kept (models/MODEL_CARD.md says how the bundled model was chosen)."""
+epochs twice (held-out one-shot 51.6 / 43.4 / 44.7 % and 48.4 / 42.8 / 41.9 %; the second run is
+`models/default_preset.pt`) and ranked exact fixes later than Exp 4 on development bugs
+(models/MODEL_CARD.md says how the bundled model was chosen)."""
 
 from training.presets.exp4 import OVERRIDES as EXP4
 
