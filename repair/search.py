@@ -9,7 +9,7 @@ or changes nothing the failing tests see. A candidate that passes everything is 
 (a callback: a fresh pytest run under the user's configuration) and ends the search. Otherwise the
 round's complete runs that are no worse than their state become partial states; the best `beam`
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
-feature advanced. Earlier states' untried candidates are kept: a round alternates between the new
+feature advanced. A round without any goes on from the least worse complete runs instead. Earlier states' untried candidates are kept: a round alternates between the new
 states' candidates and those, so a spurious partial fix (fewer failing tests by coincidence)
 cannot starve the candidates of the state that holds the real one.
 
@@ -112,6 +112,12 @@ INSERTIONS = frozenset({"insert_not", "add_one", "subtract_one", "insert_slice_b
 # the state that holds the real fix behind those of every state derived from it.
 OLDER_BY_SCORE = True
 
+# A round that finds no partial fix goes on from the least worse of its candidates whose runs
+# finished (fewest failing tests, then score): a two-token bug can hide behind a test that passes
+# only by coincidence (`a[i] + a[i * 1]` is right for `[11, 11]`), and each half of its fix then
+# fails one more test than the bug does.
+WORSE_FALLBACK = True
+
 # After a round's first partial fix with fewer failing tests, this many more candidates are tried
 # before the round ends and the partial fixes are expanded (their untried siblings stay queued).
 ROUND_PATIENCE = 16
@@ -180,11 +186,11 @@ class Search:
             rounds_left = self.budget.rounds - round_index
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / rounds_left)
-            partial = self._validate_round(quota)
+            partial, worse = self._validate_round(quota)
             if outcome.fixed is not None:
                 outcome.stop_reason = "fixed"
                 return outcome
-            frontier = self._select_beam(partial)
+            frontier = self._select_beam(partial) or self._select_beam(worse)
             if not frontier and not (self.fresh or self.older):
                 outcome.stop_reason = "no candidates left"
                 break
@@ -213,10 +219,14 @@ class Search:
                 return state, candidate
         return None
 
-    def _validate_round(self, quota: int) -> list[tuple[State, State]]:
-        """Validate up to `quota` candidates; returns (parent, child) for each partial fix."""
+    def _validate_round(
+        self, quota: int
+    ) -> tuple[list[tuple[State, State]], list[tuple[State, State]]]:
+        """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
+        for each complete run that was worse than its state (`WORSE_FALLBACK`)."""
         outcome = self.outcome
         partial: list[tuple[State, State]] = []
+        worse: list[tuple[State, State]] = []
         improving = 0
         tried = 0
         first_improvement_at: int | None = None
@@ -238,6 +248,10 @@ class Search:
             for (state, candidate, files), result in zip(batch, results):
                 child = self._child(state, candidate, files, result)
                 if child is None:
+                    if WORSE_FALLBACK and not timed_out(result):
+                        fallback = self._child(state, candidate, files, result, worse_ok=True)
+                        if fallback is not None:
+                            worse.append((state, fallback))
                     continue
                 if not child.failing:
                     for passing in self._likeliest_passing(state, candidate, child):
@@ -250,7 +264,7 @@ class Search:
                                 f"{_describe(passing)}",
                                 force=True,
                             )
-                            return partial
+                            return partial, worse
                         outcome.rejected_by_verification += 1
                     continue
                 partial.append((state, child))
@@ -269,7 +283,7 @@ class Search:
                 first_improvement_at is not None and tried - first_improvement_at >= ROUND_PATIENCE
             ):
                 break  # better states to expand: go on from them
-        return partial
+        return partial, worse
 
     def _likeliest_passing(self, state: State, found: Candidate, child: State) -> list[State]:
         """`child` (all tests pass) and the passing ones among up to `NATURAL_ALTERNATIVES`
@@ -401,13 +415,19 @@ class Search:
         return files
 
     def _child(
-        self, state: State, candidate: Candidate, files: dict[str, bytes], result: Validation
+        self,
+        state: State,
+        candidate: Candidate,
+        files: dict[str, bytes],
+        result: Validation,
+        worse_ok: bool = False,
     ) -> State | None:
-        """The state a validated candidate leads to, or None if it is worse or changes nothing."""
+        """The state a validated candidate leads to, or None if it is worse (unless `worse_ok`)
+        or changes nothing, or its run did not finish."""
         if not result.complete or result.collection_errors:
             return None
         failing = result.failed
-        if len(failing) > len(state.failing):
+        if len(failing) > len(state.failing) and not worse_ok:
             return None
         edit = candidate.edit
         applied = AppliedEdit(

@@ -323,6 +323,59 @@ def test_a_likelier_edit_that_fails_verification_falls_back():
     assert outcome.rejected_by_verification == 1
 
 
+class _TableValidator:
+    """Outcomes of three tests looked up by the program's text; unknown programs fail all."""
+
+    def __init__(self, table: dict[bytes, set[str]]):
+        self.table = table
+        self.seen: list[bytes] = []
+
+    def validate_many(self, requests):
+        from repair.validate import Validation
+
+        results = []
+        for request in requests:
+            code = request.files.get("m.py", b"x = p + q * 1\n")
+            self.seen.append(code)
+            failing = self.table.get(code, {"t::a", "t::b", "t::c"})
+            outcomes = {
+                t: ("failed" if t in failing else "passed", t) for t in ("t::a", "t::b", "t::c")
+            }
+            results.append(Validation(outcomes=outcomes, collected=3))
+        return results
+
+
+def test_a_round_without_partial_fixes_goes_on_from_the_least_worse():
+    # `p + q * 1` is wrong twice; t::c passes by coincidence, and each half of the fix breaks it,
+    # so neither is a partial fix: round two goes on from them and finds `p * q - 1`.
+    from repair.rank import REPLACE, Candidate
+    from repair.search import Budget, Search, State
+    from repair.source import Edit
+
+    source = "x = p + q * 1\n"
+
+    def candidate(start: int, new: str, score: float) -> Candidate:
+        edit = Edit(start, start + 1, source[start], new)
+        return Candidate("m.py", edit, REPLACE, 1, score, 1.0, 0.0)
+
+    candidates = [candidate(6, "*", 0.9), candidate(10, "-", 0.8), candidate(4, "q", 0.7)]
+    validator = _TableValidator(
+        {
+            b"x = p * q * 1\n": {"t::a", "t::b", "t::c"},
+            b"x = p + q - 1\n": {"t::a", "t::b", "t::c"},
+            b"x = p * q - 1\n": set(),
+        }
+    )
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    originals = {"m.py": source.encode()}
+    search = Search(start, originals, validator, lambda s, i: candidates, lambda s: True, budget)
+    outcome = search.run()
+    assert outcome.fixed is not None
+    assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
+    assert outcome.rounds == 2
+
+
 def test_candidates_know_the_tests_their_edit_can_change():
     from repair.fix import _with_tests
     from repair.rank import FileView
