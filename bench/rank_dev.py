@@ -109,6 +109,20 @@ def orders(state, run, originals, config, scorer) -> dict[str, list]:
     }
 
 
+def record(policies, name, run, originals, config, scorer, locate) -> None:
+    """Each policy's first-round order for the failing state of `run`: where `locate` finds the
+    fix in it, appended to `policies` and printed as one row."""
+    state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
+    found = {
+        policy: locate(order)
+        for policy, order in orders(state, run, originals, config, scorer).items()
+    }
+    for policy, rank in found.items():
+        policies.setdefault(policy, []).append(rank)
+    print(f"{name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
+    sys.stdout.flush()
+
+
 def print_positions(policies: dict[str, list], split: str) -> None:
     print(f"\nsplit: {split}")
     print(
@@ -149,15 +163,10 @@ def oss_positions(args) -> None:
                 run = run_suite(root, case.tests, case.sources, total_timeout=600)
                 if not run.failed:
                     continue
-                state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
-                found = {
-                    policy: position_of_original(order, case.buggy, case.original)
-                    for policy, order in orders(state, run, originals, config, scorer).items()
-                }
-                for policy, rank in found.items():
-                    policies.setdefault(policy, []).append(rank)
-                print(f"{name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
-                sys.stdout.flush()
+                record(
+                    policies, name, run, originals, config, scorer,
+                    lambda order, case=case: position_of_original(order, case.buggy, case.original),
+                )  # fmt: skip
     print_positions(
         policies, f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
     )
@@ -205,15 +214,10 @@ def main() -> None:
             if not run.failed:
                 continue
             originals = {"solution.py": buggy}
-            state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
-            found = {
-                name: position(order, fix)
-                for name, order in orders(state, run, originals, config, scorer).items()
-            }
-            for name, rank in found.items():
-                policies.setdefault(name, []).append(rank)
-            print(f"{program.name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
-            sys.stdout.flush()
+            record(
+                policies, program.name, run, originals, config, scorer,
+                lambda order, fix=fix: position(order, fix),
+            )  # fmt: skip
     print_positions(
         policies, f"validation programs of the default preset ({model_name}); seed {args.seed}"
     )
