@@ -9,9 +9,10 @@ or changes nothing the failing tests see. A candidate that passes everything is 
 (a callback: a fresh pytest run under the user's configuration) and ends the search. Otherwise the
 round's complete runs that are no worse than their state become partial states; the best `beam`
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
-feature advanced. A round without any goes on from the least worse complete runs instead. Earlier states' untried candidates are kept: a round alternates between the new
-states' candidates and those, so a spurious partial fix (fewer failing tests by coincidence)
-cannot starve the candidates of the state that holds the real one.
+feature advanced; a round without any goes on from the least worse complete runs instead.
+Earlier states' untried candidates are kept: a round alternates between the new states'
+candidates and those, so a spurious partial fix (fewer failing tests by coincidence) cannot
+starve the candidates of the state that holds the real one.
 
 Order is deterministic: this round's candidates are taken by (fewest failing tests of their
 state, score, discovery order), earlier rounds' by (score, discovery order) (`OLDER_BY_SCORE`);
@@ -248,10 +249,10 @@ class Search:
             for (state, candidate, files), result in zip(batch, results):
                 child = self._child(state, candidate, files, result)
                 if child is None:
-                    if WORSE_FALLBACK and not timed_out(result):
-                        fallback = self._child(state, candidate, files, result, worse_ok=True)
-                        if fallback is not None:
-                            worse.append((state, fallback))
+                    continue
+                if len(child.failing) > len(state.failing):
+                    if WORSE_FALLBACK and not child.timed_out:
+                        worse.append((state, child))
                     continue
                 if not child.failing:
                     for passing in self._likeliest_passing(state, candidate, child):
@@ -415,20 +416,13 @@ class Search:
         return files
 
     def _child(
-        self,
-        state: State,
-        candidate: Candidate,
-        files: dict[str, bytes],
-        result: Validation,
-        worse_ok: bool = False,
+        self, state: State, candidate: Candidate, files: dict[str, bytes], result: Validation
     ) -> State | None:
-        """The state a validated candidate leads to, or None if it is worse (unless `worse_ok`)
-        or changes nothing, or its run did not finish."""
+        """The state a validated candidate leads to (it may fail more tests than `state`), or
+        None if its run did not finish (it was worse early, or changed nothing)."""
         if not result.complete or result.collection_errors:
             return None
         failing = result.failed
-        if len(failing) > len(state.failing) and not worse_ok:
-            return None
         edit = candidate.edit
         applied = AppliedEdit(
             candidate.path, candidate.line, candidate.kind, edit.start, edit.end, edit.old, edit.new
@@ -468,6 +462,7 @@ class Search:
             self.progress(message)
 
 
+_COMPARISONS = frozenset({"<", "<=", ">", ">="})
 # (comparison operator, the side `+ 1` / `- 1` is on, edit kind) -> the operator that says the
 # same over integers: `a < b + 1` is `a <= b`, `a - 1 < b` is `a <= b`, ...
 _SAME_COMPARISON = {
@@ -503,9 +498,6 @@ def _same_comparison(found: Candidate, replacements: Sequence[Candidate]) -> Can
         if same:
             return same[0]
     return None
-
-
-_COMPARISONS = frozenset({"<", "<=", ">", ">="})
 
 
 def timed_out(result: Validation) -> frozenset[str]:
