@@ -6,9 +6,10 @@ import, inside no test, so coverage cannot score them; like training (`training.
 they count as run by every test. The regions of one program state become graphs with the test
 signal as a node feature; the model says per token how likely it is wrong and what it should be.
 
-Candidates: same-class token replacements (score P(wrong) · P(option)) and the structural edits of
-`repair.edits` (score OPERATION_PRIOR · the highest P(wrong) among the tokens they touch), each
-times (SUSPICIOUSNESS_FLOOR + the line's suspiciousness). Without a model (the baseline), the
+Candidates: same-class token replacements (score P(wrong) · P(option), P(option) smoothed,
+`repair.predict.OPTION_SMOOTHING`) and the structural edits of `repair.edits` (score
+OPERATION_PRIOR · the highest P(wrong) among the tokens they touch), each times
+(SUSPICIOUSNESS_FLOOR + the line's suspiciousness), and times STATEMENT_PRIOR in a statement. Without a model (the baseline), the
 score is the suspiciousness alone. Ties are broken by a seeded shuffle, so a seed fixes the order.
 """
 
@@ -48,6 +49,13 @@ OPERATION_PRIOR = 0.2
 # suspiciousness order's position (in the ranking alone, `bench/rank_dev.py`, one such bug sat at
 # 164 by the model and 4 by suspiciousness).
 MODEL_TURNS = 4
+# The model's P(wrong) in a statement run at import is scaled by this: such a region is a graph of
+# a few tokens, and the model, trained on whole functions that each hold a bug, is sure of some token
+# in almost any of them (`_moved_attributes = [...]` in six: 0.99, at the top for every six bug).
+# Development split (`bench/rank_dev.py --oss six`, with `repair.predict.OPTION_SMOOTHING` 0.3): the
+# exact fix's median position at 4:1 is 66.5 at 0.3, 63.5 at 0.1 and 0.03; 0.1 keeps statements
+# in reach of the model's order. The validation programs have no such statements.
+STATEMENT_PRIOR = 0.1
 SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
 MAX_STATEMENT_LINES = 20  # ... each at most this long
@@ -67,6 +75,7 @@ class Region:
     first_line: int
     last_line: int
     suspiciousness: float  # highest line score inside
+    statement: bool = False  # a statement run at import, not a function
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ def suspicious_regions(
             if region[3] - region[2] + 1 > MAX_STATEMENT_LINES:
                 continue  # a data table: many nodes for the model, rarely the bug
             statements[path].append(
-                Region(path, region[0], region[1], region[2], region[3], import_signal)
+                Region(path, region[0], region[1], region[2], region[3], import_signal, True)
             )
             for line in range(region[2], region[3] + 1):
                 signal.setdefault(line, import_signal)
@@ -245,6 +254,7 @@ def _rank(
             return signal.get(line, 0.0) / scale
 
         wrong_of, options_of = model_views[index] if model_views else ({}, {})
+        prior = STATEMENT_PRIOR if region.statement else 1.0
         region_tokens = parts.tokens[index]
         for token in region_tokens:
             if not is_repair_target(token):
@@ -266,7 +276,7 @@ def _rank(
                         edit,
                         REPLACE,
                         token.line,
-                        wrong * probability,
+                        prior * wrong * probability,
                         suspiciousness(token.line),
                         model_views is not None,
                     ),
@@ -288,7 +298,7 @@ def _rank(
                     operation.edit,
                     operation.kind,
                     operation.line,
-                    OPERATION_PRIOR * wrong,
+                    prior * OPERATION_PRIOR * wrong,
                     suspiciousness(operation.line),
                     model_views is not None,
                 ),

@@ -24,10 +24,16 @@ class Vocabulary:
         self.stoi = {token: index for index, token in enumerate(self.itos)}
 
     @classmethod
-    def build(cls, corpus: Iterable[str], max_size: int = 5000, min_count: int = 2) -> Vocabulary:
-        """Most frequent tokens first; node-type markers are always included."""
+    def build(
+        cls,
+        corpus: Iterable[str],
+        max_size: int = 5000,
+        min_count: int = 2,
+        always: Iterable[str] = (),
+    ) -> Vocabulary:
+        """Most frequent tokens first; node-type markers and the `always` tokens are included."""
         counts = Counter(token for token in corpus if len(token) <= MAX_TOKEN_LENGTH)
-        for marker in node_type_markers():
+        for marker in (*node_type_markers(), *always):
             counts[marker] += min_count  # every inner node type gets an id, even if unseen
         ranked = sorted(
             (

@@ -56,6 +56,7 @@ def test_decode_matches_propose(copy: bool) -> None:
         vocabulary,
         ident_index=batch.ident_index,
         include_builtins=False,
+        smoothing=0.0,
     )
     compared = 0
     for mine, theirs, observation in zip(decoded, proposals, observations):
@@ -84,3 +85,38 @@ def test_cached_corruption_space_gives_the_same_corruption() -> None:
         plain = corrupt(source, 0.5, random.Random(seed))
         cached = corrupt(source, 0.5, random.Random(seed), space=space)
         assert plain == cached
+
+
+def test_smoothing_gives_options_the_vocabulary_lacks_a_probability() -> None:
+    observations, vocabulary = _observations(3)
+    config = apply_overrides(preset("exp4"), ["hidden=32", "depth=2", "copy=False"])
+    torch.manual_seed(0)
+    model = build_model(config.model_config(len(vocabulary))).eval()
+    batch = collate(observations, torch.device("cpu"))
+    with torch.no_grad():
+        output = model(batch)
+
+    def options(smoothing: float) -> dict[tuple[int, int], dict[str, float]]:
+        proposals = propose(
+            output, batch.ptr, [o.nodes for o in observations],
+            [o.token_list for o in observations], vocabulary,
+            ident_index=batch.ident_index, smoothing=smoothing,
+        )  # fmt: skip
+        return {
+            (graph, p.token.index): dict(p.options)
+            for graph, found in enumerate(proposals)
+            for p in found
+        }
+
+    plain, smoothed = options(0.0), options(0.2)
+    unknown = 0
+    for key, probabilities in plain.items():
+        count = len(probabilities)
+        known = any(text in vocabulary for text in probabilities)
+        for text, p in probabilities.items():
+            assert smoothed[key][text] == pytest.approx(0.8 * p + 0.2 / count, abs=1e-6)
+            if known and text not in vocabulary:
+                assert p == 0.0
+                unknown += 1
+        assert sum(smoothed[key].values()) == pytest.approx(1.0, abs=1e-5)
+    assert unknown > 10

@@ -66,3 +66,13 @@ def test_batching_offsets_identifier_groups() -> None:
     assert batch.ident_group.max().item() == len(n1.ident_names) + len(n2.ident_names) - 1
     assert batch.iteration.tolist() == [0, 0]
     assert torch.all(batch.x[:, 2] < len(node_types()))
+
+
+def test_training_vocabulary_has_every_operator_even_unseen() -> None:
+    from repair.source import OPERATOR_CLASSES
+    from training.data import build_vocabulary
+
+    vocabulary = build_vocabulary(["def f(a, b):\n    return a is b\n"] * 2, max_size=500)
+    assert "is" in vocabulary and "f" in vocabulary  # seen twice
+    for operators in OPERATOR_CLASSES.values():
+        assert all(op in vocabulary for op in operators)  # `is not`, `**=`, ... never seen

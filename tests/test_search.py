@@ -433,3 +433,44 @@ def test_a_partial_fixs_run_of_the_tests_it_can_change_merges_into_its_parents()
     # t::a no longer runs line 2; t::b now runs line 4; t::c's coverage is its parent's
     assert merged.line_coverage == {"m.py": {1: {"t::a", "t::b", "t::c"}, 3: {"t::c"}, 4: {"t::b"}}}
     assert merged.failed == ["t::b"] and not merged.timed_out
+
+
+class _FlatScorer:
+    """A stand-in model: every token of a region P(wrong) 0.5, its first two options 0.5 each."""
+
+    def score(self, files, regions, signals, iteration):
+        from repair.source import candidates, is_repair_target
+
+        found = []
+        for region in regions:
+            view = files[region.path]
+            inside = [t for t in view.tokens if region.start <= t.start and t.end <= region.end]
+            wrong = {t.index: 0.5 for t in inside}
+            options = {
+                t.index: [(text, 0.5) for text in candidates(t, view.tokens)[:2]]
+                for t in inside
+                if is_repair_target(t)
+            }
+            found.append((wrong, options))
+        return found
+
+
+def test_the_model_weighs_statements_run_at_import_less():
+    from repair import rank
+    from repair.source import parse, tokens
+
+    code = b"LIMIT = 3\n\n\ndef f(n):\n    return n > LIMIT\n"
+    tree = parse(code)
+    views = {"m.py": rank.FileView(code, tree, tokens(code, tree))}
+    regions, signals = rank.suspicious_regions(views, {"m.py": {5: 1.0}}, import_signal=0.5, top=5)
+    assert [r.statement for r in regions] == [False, True]
+    ranked = rank.rank_candidates(
+        views, regions, signals, scorer=_FlatScorer(), iteration=0, max_options=10, seed=0,
+        model_turns=None,
+    )  # fmt: skip
+    replaced = [c for c in ranked if c.kind == rank.REPLACE]
+    at_import = {c.model_probability for c in replaced if c.line == 1}
+    in_function = {c.model_probability for c in replaced if c.line == 5}
+    assert rank.STATEMENT_PRIOR < 1
+    assert in_function == {0.25} and len(at_import) == 1
+    assert at_import.pop() == pytest.approx(0.25 * rank.STATEMENT_PRIOR)

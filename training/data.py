@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from repair.source import parse, tokens
+from repair.source import OPERATOR_CLASSES, parse, tokens
 from repair.vocabulary import Vocabulary
 from training.config import TrainConfig
 from training.programs import Program, dedupe, humaneval_programs, split_programs
@@ -119,4 +119,7 @@ def build_vocabulary(sources: list[str], max_size: int) -> Vocabulary:
     for source in sources:
         data = source.encode()
         corpus.extend(token.text for token in tokens(data, parse(data)))
-    return Vocabulary.build(corpus, max_size=max_size, min_count=2)
+    # Every operator of a closed class gets an id: a replacement the vocabulary lacks has no
+    # probability at all (`is not` was rare enough in the corpus of the bundled models to miss).
+    operators = [op for ops in OPERATOR_CLASSES.values() for op in ops]
+    return Vocabulary.build(corpus, max_size=max_size, min_count=2, always=operators)

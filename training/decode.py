@@ -4,7 +4,8 @@
 suits `repair fix` (one program, every option ranked). Training decodes thousands of program states
 a second and only needs, per token, P(wrong) and the best option. Here the options are listed once
 per state in the graph-building workers (`option_table`), and the model's outputs are gathered for
-all of them at once on the model's device; the result equals `propose(..., include_builtins=False)`.
+all of them at once on the model's device; the result equals
+`propose(..., include_builtins=False, smoothing=0)`: training decodes without smoothing.
 """
 
 from __future__ import annotations
