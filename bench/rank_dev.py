@@ -11,6 +11,10 @@ suspiciousness alone (the baseline), and interleavings of the two. The position 
 candidates a search would validate before the fix, if it is found in the first round. Choosing the
 product's policy here keeps the benchmark held out.
 
+    python bench/rank_dev.py --model models/exp4.pt --also-model models/default_preset.pt
+
+ranks the same bugs with more checkpoints too (policies named after the file).
+
     python bench/rank_dev.py --repair [--model-turns 2 4 0] [--timeout 30]
 
 runs `repair fix` itself on each seeded bug, once per ranking policy (model turns per
@@ -94,11 +98,12 @@ def position_of_original(order, buggy: dict[str, bytes], original: dict[str, byt
     return None
 
 
-def orders(state, run, originals, config, scorer) -> dict[str, list]:
-    """The first round's candidates under each ordering policy."""
+def orders(state, run, originals, config, scorer, others=()) -> dict[str, list]:
+    """The first round's candidates under each ordering policy; `others`: (label, scorer) of
+    more models, each ranked by itself and at the repair's interleaving."""
     by_model = _ranked(state, run, originals, config, scorer, 0, model_turns=None)
     by_suspicion = _ranked(state, run, originals, config, None, 0)
-    return {
+    found = {
         "model": by_model,
         "suspiciousness": by_suspicion,
         "interleave 1:1": interleave(by_model, by_suspicion, 1),
@@ -107,15 +112,21 @@ def orders(state, run, originals, config, scorer) -> dict[str, list]:
             state, run, originals, config, scorer, 0
         ),
     }
+    for label, other in others:
+        found[f"model {label}"] = _ranked(state, run, originals, config, other, 0, model_turns=None)
+        found[f"interleave {MODEL_TURNS}:1 {label}"] = _ranked(
+            state, run, originals, config, other, 0
+        )
+    return found
 
 
-def record(policies, name, run, originals, config, scorer, locate) -> None:
+def record(policies, name, run, originals, config, scorer, locate, others=()) -> None:
     """Each policy's first-round order for the failing state of `run`: where `locate` finds the
     fix in it, appended to `policies` and printed as one row."""
     state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
     found = {
         policy: locate(order)
-        for policy, order in orders(state, run, originals, config, scorer).items()
+        for policy, order in orders(state, run, originals, config, scorer, others).items()
     }
     for policy, rank in found.items():
         policies.setdefault(policy, []).append(rank)
@@ -151,6 +162,7 @@ def oss_positions(args) -> None:
         sys.exit(f"--oss: development projects are {sorted(known)} (the others are benchmark)")
     config = RepairConfig(model_path=args.model or None)
     scorer, model_name = _load_scorer(config)
+    others = _other_scorers(args)
     policies: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for project in (known[name] for name in wanted):
@@ -166,6 +178,7 @@ def oss_positions(args) -> None:
                 record(
                     policies, name, run, originals, config, scorer,
                     lambda order, case=case: position_of_original(order, case.buggy, case.original),
+                    others,
                 )  # fmt: skip
     print_positions(
         policies, f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
@@ -177,6 +190,9 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="")
+    parser.add_argument(
+        "--also-model", nargs="*", default=[], help="more checkpoints ranked on the same bugs"
+    )
     parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
     parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
@@ -200,6 +216,7 @@ def main() -> None:
         return
     config = RepairConfig(model_path=args.model)
     scorer, model_name = _load_scorer(config)
+    others = _other_scorers(args)
     rng = random.Random(args.seed)
     policies: dict[str, list] = {}
     with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
@@ -216,7 +233,7 @@ def main() -> None:
             originals = {"solution.py": buggy}
             record(
                 policies, program.name, run, originals, config, scorer,
-                lambda order, fix=fix: position(order, fix),
+                lambda order, fix=fix: position(order, fix), others,
             )  # fmt: skip
     print_positions(
         policies, f"validation programs of the default preset ({model_name}); seed {args.seed}"
@@ -307,6 +324,14 @@ def _second_bug(program, rng, executor, buggy: bytes, first: Edit) -> bytes | No
         if executor.run(both.decode(), program.tests).failed_count:
             return both
     return None
+
+
+def _other_scorers(args) -> list[tuple[str, object]]:
+    """`--also-model` checkpoints, each (its file name, its scorer)."""
+    return [
+        (Path(path).stem, _load_scorer(RepairConfig(model_path=path))[0])
+        for path in args.also_model
+    ]
 
 
 def _policy(turns: int) -> str:
