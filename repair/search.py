@@ -118,6 +118,10 @@ OLDER_BY_SCORE = True
 # only by coincidence (`a[i] + a[i * 1]` is right for `[11, 11]`), and each half of its fix then
 # fails one more test than the bug does.
 WORSE_FALLBACK = True
+# The beam keeps one state per behaviour (its failing tests and their messages): `x if hexdigest`
+# with `hexdigest` replaced by six different names that all happen to be truthy fails the same test
+# the same way six times, and filled the beam of four.
+DISTINCT_BEAM = True
 
 # After a round's first partial fix with fewer failing tests, this many more candidates are tried
 # before the round ends and the partial fixes are expanded (their untried siblings stay queued).
@@ -228,7 +232,7 @@ class Search:
         outcome = self.outcome
         partial: list[tuple[State, State]] = []
         worse: list[tuple[State, State]] = []
-        improving = 0
+        improving: set = set()  # behaviours of the states that made progress
         tried = 0
         first_improvement_at: int | None = None
         best_before = len(outcome.best.failing)
@@ -270,7 +274,7 @@ class Search:
                     continue
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
-                    improving += 1
+                    improving.add(_behaviour(child) if DISTINCT_BEAM else len(improving))
                     if first_improvement_at is None:
                         first_improvement_at = tried
                 if len(child.failing) < len(outcome.best.failing):
@@ -280,7 +284,7 @@ class Search:
                 f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
                 f"best so far: {len(outcome.best.failing)} failing"
             )
-            if improving >= self.budget.beam or (
+            if len(improving) >= self.budget.beam or (
                 first_improvement_at is not None and tried - first_improvement_at >= ROUND_PATIENCE
             ):
                 break  # better states to expand: go on from them
@@ -359,7 +363,17 @@ class Search:
             enumerate(child for _, child in chosen),
             key=lambda item: (len(item[1].failing), -item[1].score, item[0]),
         )
-        return [state for _, state in ranked[: self.budget.beam]]
+        beam: list[State] = []
+        seen: set = set()
+        for _, state in ranked:
+            behaviour = _behaviour(state)
+            if DISTINCT_BEAM and behaviour in seen:
+                continue  # the tests cannot tell it from a likelier state already in the beam
+            seen.add(behaviour)
+            beam.append(state)
+            if len(beam) == self.budget.beam:
+                break
+        return beam
 
     def _validate(
         self, batch: Sequence[tuple[State, Candidate, dict[str, bytes]]], stop_after: int | None
@@ -521,6 +535,11 @@ def _classify(result: Validation, failing_before: int) -> str:
     if not result.complete:
         return "worse" if len(result.failed) > failing_before else "unchanged"
     return "failed"
+
+
+def _behaviour(state: State) -> tuple:
+    """What the tests see of a state: each failing test and its message."""
+    return tuple(sorted(state.messages.items()))
 
 
 def _describe(state: State) -> str:

@@ -474,3 +474,25 @@ def test_the_model_weighs_statements_run_at_import_less():
     assert rank.STATEMENT_PRIOR < 1
     assert in_function == {0.25} and len(at_import) == 1
     assert at_import.pop() == pytest.approx(0.25 * rank.STATEMENT_PRIOR)
+
+
+def test_the_beam_keeps_one_state_per_behaviour():
+    # Three partial fixes fail the same test; two of them fail it the same way (`x if name` with
+    # two truthy names), so only the likelier of those two takes a place in a beam of two.
+    from repair.search import Budget, Search, State
+
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    search = Search(start, {"m.py": b""}, None, lambda s, i: [], lambda s: True, budget)
+
+    def child(name: str, message: str, score: float) -> State:
+        return State(
+            files={"m.py": name.encode()}, edits=(), failing=("t::b",),
+            messages={"t::b": message}, score=score,
+        )  # fmt: skip
+
+    hashlib = child("hashlib", "assert 'd41d8' == None", 0.9)
+    abs_ = child("abs", "assert 'd41d8' == None", 0.8)
+    text = child("text", "assert True == None", 0.7)
+    beam = search._select_beam([(start, hashlib), (start, abs_), (start, text)])
+    assert beam == [hashlib, text]
