@@ -274,7 +274,7 @@ class Search:
                     continue
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
-                    improving.add(_behaviour(child) if DISTINCT_BEAM else len(improving))
+                    improving.add(_behaviour(child))
                     if first_improvement_at is None:
                         first_improvement_at = tried
                 if len(child.failing) < len(outcome.best.failing):
@@ -367,7 +367,7 @@ class Search:
         seen: set = set()
         for _, state in ranked:
             behaviour = _behaviour(state)
-            if DISTINCT_BEAM and behaviour in seen:
+            if behaviour in seen:
                 continue  # the tests cannot tell it from a likelier state already in the beam
             seen.add(behaviour)
             beam.append(state)
@@ -537,9 +537,10 @@ def _classify(result: Validation, failing_before: int) -> str:
     return "failed"
 
 
-def _behaviour(state: State) -> tuple:
-    """What the tests see of a state: each failing test and its message."""
-    return tuple(sorted(state.messages.items()))
+def _behaviour(state: State) -> object:
+    """What the tests see of a state: each failing test and its message (`DISTINCT_BEAM`), else
+    the state itself, so that no two states count as one."""
+    return tuple(sorted(state.messages.items())) if DISTINCT_BEAM else id(state)
 
 
 def _describe(state: State) -> str:
