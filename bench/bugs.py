@@ -12,8 +12,9 @@ fails on it; up to `ATTEMPTS` draws are made per bug.
 Blind search (`blind_search`) is the issue's yardstick: try every same-class replacement of every
 repair target in file order (the files that hold the bug, sorted by path; each token's candidates
 in `repair.source.candidates` order, in-scope names, no builtins) and count the test runs until
-the true fix. A swap of call arguments counts among the argument swaps of `repair.edits`, in file
-order. A two-token bug is counted two ways: *greedy*, the position of the later of its two true
+the true fix. A swapped-arguments bug is no same-class replacement: its blind search walks every
+replacement and every argument swap of `repair.edits` together, in file order (it does not know
+the bug is a swap); its position among the swaps alone is kept too (`Blind.swaps_only`). A two-token bug is counted two ways: *greedy*, the position of the later of its two true
 edits in the same single-edit walk (a blind search that somehow keeps a half-fix and walks on: a
 generous count: partial progress is rarely visible), and *pairs*, the position of the true pair
 among all pairs of edits on two different tokens in lexicographic file order (what exhaustive
@@ -324,6 +325,7 @@ class Blind:
     greedy: int | None = None  # two tokens: the later true edit's position in the single walk
     pairs: int | None = None  # two tokens: the true pair's position among all pairs
     candidates: int = 0  # single edits in the walk, in all
+    swaps_only: int | None = None  # a swap bug: its position among the swaps alone
 
 
 def blind_search(
@@ -379,7 +381,11 @@ def _innermost(tree, byte: int) -> tuple[int, int]:
 def _blind_swap(
     buggy: Mapping[str, bytes], original: Mapping[str, bytes], in_function: bool
 ) -> Blind | None:
-    count = 0
+    """A swap bug: one walk over every same-class replacement and every argument swap, in file
+    order (a swap at the place of its first argument, after that token's replacements): blind
+    search does not know the bug is a swap. `swaps_only`: the walk over the swaps alone."""
+    runs = swaps_only = None
+    count = swaps = 0
     for path in sorted(buggy):
         if buggy[path] == original[path]:
             continue
@@ -388,11 +394,22 @@ def _blind_swap(
             op for op in edit_operations(buggy[path], tree) if op.kind == "swap_arguments"
         ]
         true = [op for op in operations if apply_edits(buggy[path], [op.edit]) == original[path]]
-        if in_function and true:
-            a, b = _innermost(tree, true[0].edit.start)
-            operations = [op for op in operations if a <= op.edit.start < b]
-        for operation in operations:
+        low, high = (
+            _innermost(tree, true[0].edit.start) if in_function and true else (0, len(buggy[path]))
+        )
+        options_of = Options(_tokens(buggy[path]))
+        walk = [
+            ((token.start, 0), None)
+            for token in repair_targets(_tokens(buggy[path]))
+            if low <= token.start < high
+            for _ in options_of(token)
+        ] + [((op.edit.start, 1), op) for op in operations if low <= op.edit.start < high]
+        walk.sort(key=lambda entry: entry[0])  # stable: each token's options, then the swaps
+        for _, operation in walk:
             count += 1
-            if true and operation == true[0]:
-                return Blind(count, candidates=count)
-    return Blind(None, candidates=count)
+            swaps += operation is not None
+            if runs is None and true and operation == true[0]:
+                runs, swaps_only = count, swaps
+    if runs is None:
+        return Blind(None, candidates=count)
+    return Blind(runs, candidates=count, swaps_only=swaps_only)

@@ -624,6 +624,11 @@ def _targets(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list
             ("single-token", "file order", lambda c: c.blind.runs if c.blind else None),
             (
                 "single-token",
+                "file order, a swap among the swaps alone",
+                lambda c: (c.blind.swaps_only or c.blind.runs) if c.blind else None,
+            ),
+            (
+                "single-token",
                 "the bug's function only",
                 lambda c: c.blind_function.runs if c.blind_function else None,
             ),
@@ -860,6 +865,7 @@ def _case_json(case: Case) -> dict:
         "blind_greedy": blind.greedy if blind else None,
         "blind_pairs": blind.pairs if blind else None,
         "blind_in_function": (case.blind_function.runs if case.blind_function else None),
+        "blind_swaps_only": blind.swaps_only if blind else None,
         "patch": case.expected_patch,
     }
 

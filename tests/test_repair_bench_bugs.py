@@ -87,12 +87,14 @@ def test_blind_search_two_tokens_counts_greedy_and_pairs():
 
 
 def test_blind_search_swap_unreachable_and_not_a_replacement():
+    # One walk over replacements and swaps: `g` -> f, a, b, then `b` -> f, a, g (6 runs), then
+    # the swap that starts at `b`: the 7th run; it is the first of the swaps alone.
     swap = bugs.blind_search(
         {"m.py": b"def f(a, b):\n    return g(b, a)\n"},
         {"m.py": b"def f(a, b):\n    return g(a, b)\n"},
         swap=True,
     )
-    assert swap.runs == 1
+    assert (swap.runs, swap.swaps_only, swap.candidates) == (7, 1, 10)
     # `len` appears nowhere in the buggy file and builtins are not walked: unreachable.
     gone = bugs.blind_search(
         {"m.py": b"def f(a):\n    return a(a)\n"}, {"m.py": b"def f(a):\n    return len(a)\n"}
