@@ -42,6 +42,7 @@ from pathlib import Path
 from repair_bench import changed_lines  # bench/: how the repair benchmark compares patches
 
 from repair import search
+from repair.edits import edit_operations
 from repair.executor import Executor
 from repair.fix import FIXED, RepairConfig, _check_inputs, _load_scorer, _ranked, fix
 from repair.patch import unified_diff
@@ -66,6 +67,19 @@ def seeded_bug(program, rng: random.Random, executor: Executor) -> tuple[bytes, 
         buggy = apply_edits(source, [Edit(token.start, token.end, token.text, new)])
         if executor.run(buggy.decode(), program.tests).failed_count:
             return buggy, Edit(token.start, token.start + len(new), new, token.text)
+    return None
+
+
+def seeded_swap(program, rng: random.Random, executor: Executor) -> bytes | None:
+    """`program` with two call arguments swapped (`repair.edits`' swaps), one that makes a test
+    fail; None if no swap does."""
+    source = program.source.encode()
+    swaps = [op for op in edit_operations(source) if op.kind == "swap_arguments"]
+    rng.shuffle(swaps)
+    for operation in swaps[:25]:
+        buggy = apply_edits(source, [operation.edit])
+        if executor.run(buggy.decode(), program.tests).failed_count:
+            return buggy
     return None
 
 
@@ -200,6 +214,9 @@ def main() -> None:
     parser.add_argument("--oss-bugs", type=int, default=20, help="bugs seeded per --oss project")
     parser.add_argument("--tokens", type=int, choices=(1, 2), default=1, help="bugs per program")
     parser.add_argument(
+        "--swaps", action="store_true", help="seed swapped call arguments, not token bugs"
+    )
+    parser.add_argument(
         "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
         help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
     )  # fmt: skip
@@ -221,22 +238,29 @@ def main() -> None:
     policies: dict[str, list] = {}
     with Executor(workers=1) as executor, tempfile.TemporaryDirectory() as tmp:
         for number, program in enumerate(programs):
-            seeded = seeded_bug(program, rng, executor)
-            if seeded is None:
-                continue
-            buggy, fix = seeded
+            if args.swaps:
+                buggy = seeded_swap(program, rng, executor)
+                if buggy is None:
+                    continue
+                files = ({"solution.py": buggy}, {"solution.py": program.source.encode()})
+                locate = lambda order, files=files: position_of_original(order, *files)  # noqa: E731
+            else:
+                seeded = seeded_bug(program, rng, executor)
+                if seeded is None:
+                    continue
+                buggy, fix = seeded
+                locate = lambda order, fix=fix: position(order, fix)  # noqa: E731
             root = Path(tmp) / f"p{number}"
             write_project(root, buggy, program.tests)
             run = run_suite(root, [root / "tests"], [root], total_timeout=60)
             if not run.failed:
                 continue
             originals = {"solution.py": buggy}
-            record(
-                policies, program.name, run, originals, config, scorer,
-                lambda order, fix=fix: position(order, fix), others,
-            )  # fmt: skip
+            record(policies, program.name, run, originals, config, scorer, locate, others)
+    kind = "swapped arguments" if args.swaps else "single-token bugs"
     print_positions(
-        policies, f"validation programs of the default preset ({model_name}); seed {args.seed}"
+        policies,
+        f"{kind} in validation programs of the default preset ({model_name}); seed {args.seed}",
     )
 
 

@@ -16,6 +16,7 @@ score is the suspiciousness alone. Ties are broken by a seeded shuffle, so a see
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +57,12 @@ MODEL_TURNS = 4
 # exact fix's median position at 4:1 is 66.5 at 0.3, 63.5 at 0.1 and 0.03; 0.1 keeps statements
 # in reach of the model's order. The validation programs have no such statements.
 STATEMENT_PRIOR = 0.1
+# A swap of two call arguments that are one token each (`f(b, a)` for `f(a, b)`) is the two
+# replacements a -> b and b -> a: scored by the model as their geometric mean, P(wrong) · P(option)
+# of each (in the units of one token replacement), when that beats the operation prior. The model
+# learned no swaps, but its token head says where each name belongs.
+SWAP_BY_REPLACEMENTS = True
+SWAP_PRIOR = OPERATION_PRIOR
 SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
 MAX_STATEMENT_LINES = 20  # ... each at most this long
@@ -283,14 +290,19 @@ def _rank(
                 )
         for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
-            wrong = max(
-                (
-                    wrong_of.get(token.index, 0.0)
-                    for token in region_tokens
-                    if focus_start <= token.start and token.end <= focus_end
-                ),
-                default=0.0,
-            )
+            focus = [
+                token
+                for token in region_tokens
+                if focus_start <= token.start and token.end <= focus_end
+            ]
+            wrong = max((wrong_of.get(token.index, 0.0) for token in focus), default=0.0)
+            swap = operation.kind == "swap_arguments"
+            probability = (SWAP_PRIOR if swap else OPERATION_PRIOR) * wrong
+            if SWAP_BY_REPLACEMENTS and swap and focus:
+                probability = max(
+                    probability,
+                    _swap_probability(operation, focus, model_views and (wrong_of, options_of)),
+                )
             _keep(
                 found,
                 _candidate(
@@ -298,7 +310,7 @@ def _rank(
                     operation.edit,
                     operation.kind,
                     operation.line,
-                    prior * OPERATION_PRIOR * wrong,
+                    prior * probability,
                     suspiciousness(operation.line),
                     model_views is not None,
                 ),
@@ -307,6 +319,26 @@ def _rank(
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
     return sorted(ordered, key=lambda candidate: (-candidate.score, tiebreak[id(candidate)]))
+
+
+def _swap_probability(operation, focus: Sequence[Token], view) -> float:
+    """A swap of two one-token arguments as its two replacements: the geometric mean of their
+    P(wrong) · P(option); 0 without a model or for longer arguments."""
+    if not view:
+        return 0.0
+    wrong_of, options_of = view
+    first, last = focus[0], focus[-1]
+    old, new = operation.edit.old, operation.edit.new
+    if first is last or not (is_repair_target(first) and is_repair_target(last)):
+        return 0.0
+    middle = old[len(first.text) : len(old) - len(last.text)]
+    if not (old.startswith(first.text) and old.endswith(last.text)):
+        return 0.0
+    if new != last.text + middle + first.text:
+        return 0.0  # an argument is more than its first or last token
+    there = dict(options_of.get(first.index, ())).get(last.text, 0.0)
+    back = dict(options_of.get(last.index, ())).get(first.text, 0.0)
+    return math.sqrt(wrong_of.get(first.index, 0.0) * there * wrong_of.get(last.index, 0.0) * back)
 
 
 def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool:
