@@ -8,15 +8,15 @@ signal as a node feature; the model says per token how likely it is wrong and wh
 
 Candidates: same-class token replacements (score P(wrong) · P(option), P(option) smoothed,
 `repair.predict.OPTION_SMOOTHING`) and the structural edits of `repair.edits` (score
-OPERATION_PRIOR · the highest P(wrong) among the tokens they touch), each times
-(SUSPICIOUSNESS_FLOOR + the line's suspiciousness), and times STATEMENT_PRIOR in a statement. Without a model (the baseline), the
-score is the suspiciousness alone. Ties are broken by a seeded shuffle, so a seed fixes the order.
+OPERATION_PRIOR, or SWAP_PRIOR for an argument swap, · the highest P(wrong) among the tokens they
+touch), each times (SUSPICIOUSNESS_FLOOR + the line's suspiciousness), and times STATEMENT_PRIOR
+in a statement. Without a model (the baseline), the score is the suspiciousness alone. Ties are
+broken by a seeded shuffle, so a seed fixes the order.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -57,19 +57,16 @@ MODEL_TURNS = 4
 # exact fix's median position at 4:1 is 66.5 at 0.3, 63.5 at 0.1 and 0.03; 0.1 keeps statements
 # in reach of the model's order. The validation programs have no such statements.
 STATEMENT_PRIOR = 0.1
-# A swap of two call arguments that are one token each (`f(b, a)` for `f(a, b)`) is the two
-# replacements a -> b and b -> a: scored by the model as their geometric mean, P(wrong) · P(option)
-# of each (in the units of one token replacement), when that beats the operation prior. The model
-# learned no swaps, but its token head says where each name belongs.
-SWAP_BY_REPLACEMENTS = True
-# A swap of call arguments otherwise: this prior times the highest P(wrong) among its tokens. The
-# model cannot say that two arguments trade places, only that their tokens look wrong, so a swap
-# needs more weight than the other structural edits to come before unlikely replacements. Chosen on
-# development splits (`bench/rank_dev.py`), exact fix's position at 4:1, at 0.2 / 0.4 / 0.8 / 2:
-# 55 swaps in the validation programs (`--swaps`), mean 17.1 / 8.1 / 3.0 / 1.7; the 40 token bugs
-# there, mean 7.33 / 7.38 / 7.45 / 7.53 (median 2 throughout); six 1.17.0 (`--oss six`, 20 bugs,
-# 5 of them swaps), median 63.5 / - / 50 / 50: its swaps from 44, 24, 73, 19, 5 to 1, 1, 4, 1, 2
-# at 0.8, and of its token bugs four moved (1 -> 8, 9 -> 11, 76 -> 78, 45 -> 40); at 2, five later.
+# A swap of call arguments: this prior (not OPERATION_PRIOR) times the highest P(wrong) among its
+# tokens. The model cannot say that two arguments trade places, only that their tokens look wrong,
+# so a swap needs more weight than the other structural edits to come before unlikely replacements.
+# Chosen on development splits (`bench/rank_dev.py`, `bench/results/rank_dev.txt`), the exact fix's
+# position at 4:1 for 0.2 (before) / 0.4 / 0.8 / 2: 55 swaps seeded in the validation programs
+# (`--swaps`), mean 18.5 / 8.1 / 3.0 / 1.7; the 40 token bugs there, mean 7.33 / 7.38 / 7.45 / 7.53
+# (median 2 throughout); six 1.17.0 (`--oss six`, 20 bugs, 5 of them swaps), median 63.5 / - / 50
+# / 50: its swaps from 44, 24, 73, 19, 5 (0.2 with a swap's replacements scored too, since dropped)
+# to 1, 1, 4, 1, 2, and of its token bugs four moved (1 -> 8, 9 -> 11, 76 -> 78, 45 -> 40); at 2,
+# five later.
 SWAP_PRIOR = 0.8
 SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
 MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
@@ -298,19 +295,16 @@ def _rank(
                 )
         for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
-            focus = [
-                token
-                for token in region_tokens
-                if focus_start <= token.start and token.end <= focus_end
-            ]
-            wrong = max((wrong_of.get(token.index, 0.0) for token in focus), default=0.0)
+            wrong = max(
+                (
+                    wrong_of.get(token.index, 0.0)
+                    for token in region_tokens
+                    if focus_start <= token.start and token.end <= focus_end
+                ),
+                default=0.0,
+            )
             swap = operation.kind == "swap_arguments"
             probability = (SWAP_PRIOR if swap else OPERATION_PRIOR) * wrong
-            if SWAP_BY_REPLACEMENTS and swap and focus:
-                probability = max(
-                    probability,
-                    _swap_probability(operation, focus, model_views and (wrong_of, options_of)),
-                )
             _keep(
                 found,
                 _candidate(
@@ -327,26 +321,6 @@ def _rank(
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
     return sorted(ordered, key=lambda candidate: (-candidate.score, tiebreak[id(candidate)]))
-
-
-def _swap_probability(operation, focus: Sequence[Token], view) -> float:
-    """A swap of two one-token arguments as its two replacements: the geometric mean of their
-    P(wrong) · P(option); 0 without a model or for longer arguments."""
-    if not view:
-        return 0.0
-    wrong_of, options_of = view
-    first, last = focus[0], focus[-1]
-    old, new = operation.edit.old, operation.edit.new
-    if first is last or not (is_repair_target(first) and is_repair_target(last)):
-        return 0.0
-    middle = old[len(first.text) : len(old) - len(last.text)]
-    if not (old.startswith(first.text) and old.endswith(last.text)):
-        return 0.0
-    if new != last.text + middle + first.text:
-        return 0.0  # an argument is more than its first or last token
-    there = dict(options_of.get(first.index, ())).get(last.text, 0.0)
-    back = dict(options_of.get(last.index, ())).get(first.text, 0.0)
-    return math.sqrt(wrong_of.get(first.index, 0.0) * there * wrong_of.get(last.index, 0.0) * back)
 
 
 def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool:

@@ -498,41 +498,19 @@ def test_the_beam_keeps_one_state_per_behaviour():
     assert beam == [hashlib, text]
 
 
-class _SwapScorer:
-    """A stand-in model that wants `a` where `b` is and `b` where `a` is (P 0.8), P(wrong) 0.5."""
-
-    def score(self, files, regions, signals, iteration):
-        found = []
-        for region in regions:
-            view = files[region.path]
-            inside = [t for t in view.tokens if region.start <= t.start and t.end <= region.end]
-            wanted = {"a": "b", "b": "a"}
-            options = {
-                t.index: [(wanted[t.text], 0.8), ("g", 0.2)] for t in inside if t.text in wanted
-            }
-            found.append(({t.index: 0.5 for t in inside}, options))
-        return found
-
-
-def test_a_swap_of_one_token_arguments_is_scored_as_its_two_replacements():
+def test_argument_swaps_weigh_more_than_other_structural_edits():
     from repair import rank
     from repair.source import parse, tokens
 
-    def swap_probabilities(code: bytes) -> list[float]:
-        tree = parse(code)
-        views = {"m.py": rank.FileView(code, tree, tokens(code, tree))}
-        regions, signals = rank.suspicious_regions(
-            views, {"m.py": {2: 1.0}}, import_signal=0.5, top=5
-        )
-        ranked = rank.rank_candidates(
-            views, regions, signals, scorer=_SwapScorer(), iteration=0, max_options=10, seed=0,
-            model_turns=None,
-        )  # fmt: skip
-        return [c.model_probability for c in ranked if c.kind == "swap_arguments"]
-
-    # sqrt(0.5 * 0.8 * 0.5 * 0.8): the geometric mean of b -> a and a -> b
-    assert swap_probabilities(b"def f(a, b):\n    return g(b, a)\n") == [pytest.approx(0.4)]
-    # `a + 1` is more than one token: the operation prior times the highest P(wrong)
-    assert swap_probabilities(b"def f(a, b):\n    return g(b, a + 1)\n") == [
-        pytest.approx(rank.SWAP_PRIOR * 0.5)
-    ]
+    code = b"def f(a, b):\n    return g(b, a) - 1\n"
+    tree = parse(code)
+    views = {"m.py": rank.FileView(code, tree, tokens(code, tree))}
+    regions, signals = rank.suspicious_regions(views, {"m.py": {2: 1.0}}, import_signal=0.5, top=5)
+    ranked = rank.rank_candidates(
+        views, regions, signals, scorer=_FlatScorer(), iteration=0, max_options=10, seed=0,
+        model_turns=None,
+    )  # fmt: skip
+    by_kind = {c.kind: c.model_probability for c in ranked}
+    assert rank.SWAP_PRIOR > rank.OPERATION_PRIOR
+    assert by_kind["swap_arguments"] == pytest.approx(rank.SWAP_PRIOR * 0.5)
+    assert by_kind["remove_offset"] == pytest.approx(rank.OPERATION_PRIOR * 0.5)
