@@ -15,6 +15,11 @@ product's policy here keeps the benchmark held out.
 
 ranks the same bugs with more checkpoints too (policies named after the file).
 
+    python bench/rank_dev.py --programs 176 --swaps
+
+seeds swapped call arguments (`repair.edits`' swaps) instead of token bugs, one per program that
+has such a swap that fails a test.
+
     python bench/rank_dev.py --repair [--model-turns 2 4 0] [--timeout 30]
 
 runs `repair fix` itself on each seeded bug, once per ranking policy (model turns per
