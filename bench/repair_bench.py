@@ -629,6 +629,11 @@ def _targets(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list
             ),
             (
                 "single-token",
+                "file order, swapped-arguments bugs left out",
+                lambda c: c.blind.runs if c.blind and not c.swap else None,
+            ),
+            (
+                "single-token",
                 "the bug's function only",
                 lambda c: c.blind_function.runs if c.blind_function else None,
             ),
