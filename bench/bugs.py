@@ -14,7 +14,8 @@ repair target in file order (the files that hold the bug, sorted by path; each t
 in `repair.source.candidates` order, in-scope names, no builtins) and count the test runs until
 the true fix. A swapped-arguments bug is no same-class replacement: its blind search walks every
 replacement and every argument swap of `repair.edits` together, in file order (it does not know
-the bug is a swap); its position among the swaps alone is kept too (`Blind.swaps_only`). A two-token bug is counted two ways: *greedy*, the position of the later of its two true
+the bug is a swap); its position among the swaps alone is kept too (`Blind.swaps_only`). A
+two-token bug is counted two ways: *greedy*, the position of the later of its two true
 edits in the same single-edit walk (a blind search that somehow keeps a half-fix and walks on: a
 generous count: partial progress is rarely visible), and *pairs*, the position of the true pair
 among all pairs of edits on two different tokens in lexicographic file order (what exhaustive
