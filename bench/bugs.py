@@ -348,14 +348,11 @@ def blind_search(
         if buggy[path] == original[path]:
             continue
         tree = parse(buggy[path])
-        token_list = _tokens(buggy[path])
         spans = [_innermost(tree, fix.token.start) for fix in fixes if fix.path == path]
-        options_of = Options(token_list)
-        for token in repair_targets(token_list):
-            if in_function and not any(a <= token.start < b for a, b in spans):
-                continue
-            for option in options_of(token):
-                walk.append((path, token.index, option))
+        walk += [
+            (path, token.index, option)
+            for token, option in _replacements(buggy[path], spans if in_function else None)
+        ]
     position = {entry: number for number, entry in enumerate(walk)}
     wanted = [position.get((fix.path, fix.token.index, fix.original)) for fix in fixes]
     if any(number is None for number in wanted):
@@ -371,6 +368,21 @@ def blind_search(
     later = [len(walk) - block_end[(path, index)] for path, index, _ in walk]
     before = sum(later[:first]) + (second - block_end[walk[first][:2]])
     return Blind(min(second + 1, before + 1), second + 1, before + 1, len(walk))
+
+
+def _replacements(
+    source: bytes, spans: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[Token, str]]:
+    """Every same-class replacement of the repair targets of `source` (of those that start in
+    one of the byte `spans`, if given), in file order, each token's options in `candidates` order."""
+    token_list = _tokens(source)
+    options_of = Options(token_list)
+    return [
+        (token, option)
+        for token in repair_targets(token_list)
+        if spans is None or any(a <= token.start < b for a, b in spans)
+        for option in options_of(token)
+    ]
 
 
 def _innermost(tree, byte: int) -> tuple[int, int]:
@@ -398,12 +410,8 @@ def _blind_swap(
         low, high = (
             _innermost(tree, true[0].edit.start) if in_function and true else (0, len(buggy[path]))
         )
-        options_of = Options(_tokens(buggy[path]))
         walk = [
-            ((token.start, 0), None)
-            for token in repair_targets(_tokens(buggy[path]))
-            if low <= token.start < high
-            for _ in options_of(token)
+            ((token.start, 0), None) for token, _ in _replacements(buggy[path], [(low, high)])
         ] + [((op.edit.start, 1), op) for op in operations if low <= op.edit.start < high]
         walk.sort(key=lambda entry: entry[0])  # stable: each token's options, then the swaps
         for _, operation in walk:
