@@ -126,6 +126,11 @@ DISTINCT_BEAM = True
 # After a round's first partial fix with fewer failing tests, this many more candidates are tried
 # before the round ends and the partial fixes are expanded (their untried siblings stay queued).
 ROUND_PATIENCE = 16
+# ... but with a model, the round ends sooner: once no untried candidate of this round is at least
+# this fraction as likely (model probability) as the edit that made the first partial fix. The
+# patience is there to find a likelier half of the fix than the first one found, and a candidate
+# the model finds far less likely seldom is. 0 turns it off; the model-free search keeps the count.
+PATIENCE_PROBABILITY = 0.25
 
 Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
 Verify = Callable[[State], bool]
@@ -235,6 +240,7 @@ class Search:
         improving: set = set()  # behaviours of the states that made progress
         tried = 0
         first_improvement_at: int | None = None
+        likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
         best_before = len(outcome.best.failing)
         while tried < quota and not self._out_of_budget():
             batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
@@ -277,6 +283,7 @@ class Search:
                     improving.add(_behaviour(child))
                     if first_improvement_at is None:
                         first_improvement_at = tried
+                        likely_floor = PATIENCE_PROBABILITY * candidate.model_probability
                 if len(child.failing) < len(outcome.best.failing):
                     outcome.best = child
                     self._report(f"best so far: {_describe(child)}", force=True)
@@ -285,10 +292,18 @@ class Search:
                 f"best so far: {len(outcome.best.failing)} failing"
             )
             if len(improving) >= self.budget.beam or (
-                first_improvement_at is not None and tried - first_improvement_at >= ROUND_PATIENCE
+                first_improvement_at is not None
+                and (
+                    tried - first_improvement_at >= ROUND_PATIENCE
+                    or (likely_floor > 0 and not self._any_fresh_as_likely(likely_floor))
+                )
             ):
                 break  # better states to expand: go on from them
         return partial, worse
+
+    def _any_fresh_as_likely(self, probability: float) -> bool:
+        """Whether an untried candidate of this round has at least this model probability."""
+        return any(entry[4].model_probability >= probability for entry in self.fresh)
 
     def _likeliest_passing(self, state: State, found: Candidate, child: State) -> list[State]:
         """`child` (all tests pass) and the passing ones among up to `NATURAL_ALTERNATIVES`

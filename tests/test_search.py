@@ -514,3 +514,45 @@ def test_argument_swaps_weigh_more_than_other_structural_edits():
     assert rank.SWAP_PRIOR > rank.OPERATION_PRIOR
     assert by_kind["swap_arguments"] == pytest.approx(rank.SWAP_PRIOR * 0.5)
     assert by_kind["remove_offset"] == pytest.approx(rank.OPERATION_PRIOR * 0.5)
+
+
+@pytest.mark.parametrize("fraction", [0.25, 0.0])
+def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
+    fraction, monkeypatch
+):
+    # `+ -> *` fixes t::a (a partial fix, P 0.8). The round's eight other candidates are far less
+    # likely (P 0.1 < 0.25 * 0.8), so at 0.25 round two starts at once from the partial fix and
+    # finds the rest of the fix after at most two of them (round two alternates with what round
+    # one left). Off (0), the round's patience tries all eight first.
+    from repair import search as search_module
+    from repair.rank import REPLACE, Candidate
+    from repair.search import Budget, Search, State
+    from repair.source import Edit
+
+    monkeypatch.setattr(search_module, "PATIENCE_PROBABILITY", fraction)
+    source = "x = p + q * 1\n"
+
+    def candidate(start: int, new: str, score: float, probability: float) -> Candidate:
+        edit = Edit(start, start + 1, source[start], new)
+        return Candidate("m.py", edit, REPLACE, 1, score, 1.0, probability)
+
+    candidates = [
+        candidate(6, "*", 0.9, 0.8),
+        candidate(10, "-", 0.85, 0.1),
+        candidate(4, "q", 0.8, 0.1),
+        *(candidate(12, str(n), 0.7 - n / 100, 0.1) for n in range(2, 8)),
+    ]
+    validator = _TableValidator({b"x = p * q * 1\n": {"t::b"}, b"x = p * q - 1\n": set()})
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    originals = {"m.py": source.encode()}
+    search = Search(start, originals, validator, lambda s, i: candidates, lambda s: True, budget)
+    outcome = search.run()
+    assert outcome.fixed is not None
+    assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
+    assert validator.seen[0] == b"x = p * q * 1\n"
+    others_of_the_start = [code for code in validator.seen[1:] if code[6:7] == b"+"]
+    if fraction:
+        assert len(others_of_the_start) <= 2
+    else:
+        assert len(others_of_the_start) == 8
