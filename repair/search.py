@@ -131,6 +131,13 @@ ROUND_PATIENCE = 16
 # patience is there to find a likelier half of the fix than the first one found, and a candidate
 # the model finds far less likely seldom is. 0 turns it off; the model-free search keeps the count.
 PATIENCE_PROBABILITY = 0.25
+# With a model, a round that has found no partial fix (fewer failing tests) ends after this many
+# candidates if one of them changed the failing tests' messages without failing more: a two-token
+# bug's halves often fail the same tests as the bug does, each alone, and the model ranks them
+# first; the rest of the round is not lost (its candidates alternate with the next round's, and
+# the last round has no such limit). 0 turns it off; the model-free search, whose first candidates
+# mean nothing, goes on.
+STALL_PATIENCE = 32
 
 Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
 Verify = Callable[[State], bool]
@@ -196,7 +203,7 @@ class Search:
             rounds_left = self.budget.rounds - round_index
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / rounds_left)
-            partial, worse = self._validate_round(quota)
+            partial, worse = self._validate_round(quota, last=rounds_left == 1)
             if outcome.fixed is not None:
                 outcome.stop_reason = "fixed"
                 return outcome
@@ -230,10 +237,11 @@ class Search:
         return None
 
     def _validate_round(
-        self, quota: int
+        self, quota: int, last: bool = False
     ) -> tuple[list[tuple[State, State]], list[tuple[State, State]]]:
-        """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
-        for each complete run that was worse than its state (`WORSE_FALLBACK`)."""
+        """Validate up to `quota` candidates (the `last` round: no `STALL_PATIENCE`); returns
+        (parent, child) for each partial fix, and for each complete run that was worse than its
+        state (`WORSE_FALLBACK`)."""
         outcome = self.outcome
         partial: list[tuple[State, State]] = []
         worse: list[tuple[State, State]] = []
@@ -241,6 +249,7 @@ class Search:
         tried = 0
         first_improvement_at: int | None = None
         likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
+        guided = False  # a candidate of the round has a model probability
         best_before = len(outcome.best.failing)
         while tried < quota and not self._out_of_budget():
             batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
@@ -257,6 +266,7 @@ class Search:
             results = self._validate(batch, stop_after=None)
             tried += len(batch)
             for (state, candidate, files), result in zip(batch, results):
+                guided = guided or candidate.model_probability > 0
                 child = self._child(state, candidate, files, result)
                 if child is None:
                     continue
@@ -299,6 +309,15 @@ class Search:
                 )
             ):
                 break  # better states to expand: go on from them
+            if (
+                STALL_PATIENCE
+                and not last
+                and guided
+                and first_improvement_at is None
+                and partial
+                and tried >= STALL_PATIENCE
+            ):
+                break  # no progress, but states that differ: go on from the likeliest of them
         return partial, worse
 
     def _any_fresh_as_likely(self, probability: float) -> bool:

@@ -556,3 +556,48 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
         assert len(others_of_the_start) <= 2
     else:
         assert len(others_of_the_start) == 8
+
+
+@pytest.mark.parametrize("stall", [4, 0])
+def test_a_round_without_progress_ends_early_when_its_likeliest_edits_change_something(
+    stall, monkeypatch
+):
+    # `p + q * 1` is wrong twice, and each half of the fix alone fails both tests as the bug does
+    # (differently: a no-worse state). With STALL_PATIENCE 4 the round ends after four candidates
+    # and round two, from the halves, finds `p * q - 1` after a few more of round one's eight
+    # others; off (0), round one tries all of them first.
+    from repair import search as search_module
+    from repair.rank import REPLACE, Candidate
+    from repair.search import Budget, Search, State
+    from repair.source import Edit
+
+    monkeypatch.setattr(search_module, "STALL_PATIENCE", stall)
+    source = "x = p + q * 1\n"
+
+    def candidate(start: int, new: str, score: float, probability: float) -> Candidate:
+        edit = Edit(start, start + 1, source[start], new)
+        return Candidate("m.py", edit, REPLACE, 1, score, 1.0, probability)
+
+    candidates = [
+        candidate(6, "*", 0.9, 0.7),
+        candidate(10, "-", 0.85, 0.6),
+        *(candidate(12, str(n), 0.7 - n / 100, 0.01) for n in range(2, 10)),
+    ]
+    both_fail = {"t::a", "t::b"}
+    validator = _TableValidator(
+        {b"x = p * q * 1\n": both_fail, b"x = p + q - 1\n": both_fail, b"x = p * q - 1\n": set()}
+    )
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    originals = {"m.py": source.encode()}
+    search = Search(start, originals, validator, lambda s, i: candidates, lambda s: True, budget)
+    outcome = search.run()
+    assert outcome.fixed is not None
+    assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
+    fillers_tried = sum(b"p + q * " in code for code in validator.seen)
+    assert fillers_tried == 8 if not stall else fillers_tried <= 4
+    # the last round has no such limit: with one round, every candidate is tried
+    one_round = Budget(time.monotonic() + 60, max_candidates=50, rounds=1, beam=2, jobs=1)
+    expand = lambda s, i: candidates  # noqa: E731
+    alone = Search(start, originals, validator, expand, lambda s: True, one_round).run()
+    assert alone.candidates_tried == len(candidates)
