@@ -9,7 +9,10 @@ or changes nothing the failing tests see. A candidate that passes everything is 
 (a callback: a fresh pytest run under the user's configuration) and ends the search. Otherwise the
 round's complete runs that are no worse than their state become partial states; the best `beam`
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
-feature advanced; a round without any goes on from the least worse complete runs instead.
+feature advanced; a round without any goes on from the least worse complete runs instead. A round
+ends soon after its first partial fix (`ROUND_PATIENCE`; with a model, sooner once nothing left in
+it is nearly as likely, `PATIENCE_PROBABILITY`); with a model, a round without one ends once its
+likeliest candidates have changed what the failing tests see (`STALL_PATIENCE`).
 Earlier states' untried candidates are kept: a round alternates between the new states'
 candidates and those, so a spurious partial fix (fewer failing tests by coincidence) cannot
 starve the candidates of the state that holds the real one.
