@@ -11,8 +11,7 @@ round's complete runs that are no worse than their state become partial states; 
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
 feature advanced; a round without any goes on from the least worse complete runs instead. A round
 ends soon after its first partial fix (`ROUND_PATIENCE`; with a model, sooner once nothing left in
-it is nearly as likely, `PATIENCE_PROBABILITY`); with a model, a round without one ends once its
-likeliest candidates have changed what the failing tests see (`STALL_PATIENCE`).
+it is nearly as likely, `PATIENCE_PROBABILITY`).
 Earlier states' untried candidates are kept: a round alternates between the new states'
 candidates and those, so a spurious partial fix (fewer failing tests by coincidence) cannot
 starve the candidates of the state that holds the real one.
@@ -134,13 +133,6 @@ ROUND_PATIENCE = 16
 # patience is there to find a likelier half of the fix than the first one found, and a candidate
 # the model finds far less likely seldom is. 0 turns it off; the model-free search keeps the count.
 PATIENCE_PROBABILITY = 0.25
-# With a model, a round that has found no partial fix (fewer failing tests) ends after this many
-# candidates if one of them changed the failing tests' messages without failing more: a two-token
-# bug's halves often fail the same tests as the bug does, each alone, and the model ranks them
-# first; the rest of the round is not lost (its candidates alternate with the next round's, and
-# the last round has no such limit). 0 turns it off; the model-free search, whose first candidates
-# mean nothing, goes on.
-STALL_PATIENCE = 32
 
 Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
 Verify = Callable[[State], bool]
@@ -206,7 +198,7 @@ class Search:
             rounds_left = self.budget.rounds - round_index
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / rounds_left)
-            partial, worse = self._validate_round(quota, last=rounds_left == 1)
+            partial, worse = self._validate_round(quota)
             if outcome.fixed is not None:
                 outcome.stop_reason = "fixed"
                 return outcome
@@ -240,11 +232,10 @@ class Search:
         return None
 
     def _validate_round(
-        self, quota: int, last: bool = False
+        self, quota: int
     ) -> tuple[list[tuple[State, State]], list[tuple[State, State]]]:
-        """Validate up to `quota` candidates (the `last` round: no `STALL_PATIENCE`); returns
-        (parent, child) for each partial fix, and for each complete run that was worse than its
-        state (`WORSE_FALLBACK`)."""
+        """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
+        for each complete run that was worse than its state (`WORSE_FALLBACK`)."""
         outcome = self.outcome
         partial: list[tuple[State, State]] = []
         worse: list[tuple[State, State]] = []
@@ -252,7 +243,6 @@ class Search:
         tried = 0
         first_improvement_at: int | None = None
         likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
-        guided = False  # a candidate of the round has a model probability
         best_before = len(outcome.best.failing)
         while tried < quota and not self._out_of_budget():
             batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
@@ -269,7 +259,6 @@ class Search:
             results = self._validate(batch, stop_after=None)
             tried += len(batch)
             for (state, candidate, files), result in zip(batch, results):
-                guided = guided or candidate.model_probability > 0
                 child = self._child(state, candidate, files, result)
                 if child is None:
                     continue
@@ -312,15 +301,6 @@ class Search:
                 )
             ):
                 break  # better states to expand: go on from them
-            if (
-                STALL_PATIENCE
-                and not last
-                and guided
-                and first_improvement_at is None
-                and partial
-                and tried >= STALL_PATIENCE
-            ):
-                break  # no progress, but states that differ: go on from the likeliest of them
         return partial, worse
 
     def _any_fresh_as_likely(self, probability: float) -> bool:
