@@ -345,20 +345,37 @@ class _TableValidator:
         return results
 
 
+def _replacement(source: str, start: int, new: str, score: float, probability: float):
+    """A one-character token replacement in `m.py`."""
+    from repair.rank import REPLACE, Candidate
+    from repair.source import Edit
+
+    edit = Edit(start, start + 1, source[start], new)
+    return Candidate("m.py", edit, REPLACE, 1, score, 1.0, probability)
+
+
+def _two_rounds(source: str, candidates, validator):
+    """A search of two rounds (beam 2) from `source` failing t::a and t::b; every state is
+    expanded into `candidates`."""
+    from repair.search import Budget, Search, State
+
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    originals = {"m.py": source.encode()}
+    return Search(
+        start, originals, validator, lambda s, i: candidates, lambda s: True, budget
+    ).run()
+
+
 def test_a_round_without_partial_fixes_goes_on_from_the_least_worse():
     # `p + q * 1` is wrong twice; t::c passes by coincidence, and each half of the fix breaks it,
     # so neither is a partial fix: round two goes on from them and finds `p * q - 1`.
-    from repair.rank import REPLACE, Candidate
-    from repair.search import Budget, Search, State
-    from repair.source import Edit
-
     source = "x = p + q * 1\n"
-
-    def candidate(start: int, new: str, score: float) -> Candidate:
-        edit = Edit(start, start + 1, source[start], new)
-        return Candidate("m.py", edit, REPLACE, 1, score, 1.0, 0.0)
-
-    candidates = [candidate(6, "*", 0.9), candidate(10, "-", 0.8), candidate(4, "q", 0.7)]
+    candidates = [
+        _replacement(source, 6, "*", 0.9, 0.0),
+        _replacement(source, 10, "-", 0.8, 0.0),
+        _replacement(source, 4, "q", 0.7, 0.0),
+    ]
     validator = _TableValidator(
         {
             b"x = p * q * 1\n": {"t::a", "t::b", "t::c"},
@@ -366,11 +383,7 @@ def test_a_round_without_partial_fixes_goes_on_from_the_least_worse():
             b"x = p * q - 1\n": set(),
         }
     )
-    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
-    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
-    originals = {"m.py": source.encode()}
-    search = Search(start, originals, validator, lambda s, i: candidates, lambda s: True, budget)
-    outcome = search.run()
+    outcome = _two_rounds(source, candidates, validator)
     assert outcome.fixed is not None
     assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
     assert outcome.rounds == 2
@@ -525,29 +538,17 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
     # finds the rest of the fix after at most two of them (round two alternates with what round
     # one left). Off (0), the round's patience tries all eight first.
     from repair import search as search_module
-    from repair.rank import REPLACE, Candidate
-    from repair.search import Budget, Search, State
-    from repair.source import Edit
 
     monkeypatch.setattr(search_module, "PATIENCE_PROBABILITY", fraction)
     source = "x = p + q * 1\n"
-
-    def candidate(start: int, new: str, score: float, probability: float) -> Candidate:
-        edit = Edit(start, start + 1, source[start], new)
-        return Candidate("m.py", edit, REPLACE, 1, score, 1.0, probability)
-
     candidates = [
-        candidate(6, "*", 0.9, 0.8),
-        candidate(10, "-", 0.85, 0.1),
-        candidate(4, "q", 0.8, 0.1),
-        *(candidate(12, str(n), 0.7 - n / 100, 0.1) for n in range(2, 8)),
+        _replacement(source, 6, "*", 0.9, 0.8),
+        _replacement(source, 10, "-", 0.85, 0.1),
+        _replacement(source, 4, "q", 0.8, 0.1),
+        *(_replacement(source, 12, str(n), 0.7 - n / 100, 0.1) for n in range(2, 8)),
     ]
     validator = _TableValidator({b"x = p * q * 1\n": {"t::b"}, b"x = p * q - 1\n": set()})
-    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
-    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
-    originals = {"m.py": source.encode()}
-    search = Search(start, originals, validator, lambda s, i: candidates, lambda s: True, budget)
-    outcome = search.run()
+    outcome = _two_rounds(source, candidates, validator)
     assert outcome.fixed is not None
     assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
     assert validator.seen[0] == b"x = p * q * 1\n"
