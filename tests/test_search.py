@@ -557,3 +557,42 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
         assert len(others_of_the_start) <= 2
     else:
         assert len(others_of_the_start) == 8
+
+
+@pytest.mark.parametrize("peek_after", [4, 0])
+def test_a_round_without_progress_peeks_at_its_likeliest_no_worse_state(peek_after, monkeypatch):
+    # `+ -> *` (P 0.8) is half of the fix: it fails what the bug fails (t::a, t::b), so it is no
+    # partial fix, and twenty unlikely candidates follow it in round one. After four candidates the
+    # round expands that state early and finds the other half, `* -> -`, in round one. Off (0),
+    # round one tries all twenty first, and round two finds the fix.
+    from repair import search as search_module
+    from repair.search import Budget, Search, State
+
+    monkeypatch.setattr(search_module, "PEEK_AFTER", peek_after)
+    source = "x = p + q * 1\n"
+    half = _replacement(source, 6, "*", 0.9, 0.8)
+    other_half = _replacement(source, 10, "-", 0.9, 0.7)
+    unlikely = [_replacement(source, 12, str(n), 0.5 - n / 100, 0.05) for n in range(2, 10)]
+    unlikely += [
+        _replacement(source, 4, name, 0.4 - i / 100, 0.05) for i, name in enumerate("abcdefghijkl")
+    ]
+
+    def expand(state, iteration):
+        if state.edits:
+            return [other_half, *unlikely]
+        return [half, *unlikely, replace(other_half, score=0.1, model_probability=0.01)]
+
+    validator = _TableValidator({b"x = p * q * 1\n": {"t::a", "t::b"}, b"x = p * q - 1\n": set()})
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    outcome = Search(
+        start, {"m.py": source.encode()}, validator, expand, lambda s: True, budget
+    ).run()
+    assert outcome.fixed is not None
+    assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
+    if peek_after:
+        assert outcome.rounds == 1
+        assert len(validator.seen) == 5  # the half, three unlikely ones, the fix
+    else:
+        assert outcome.rounds == 2
+        assert len(validator.seen) > 20
