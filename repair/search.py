@@ -11,10 +11,7 @@ round's complete runs that are no worse than their state become partial states; 
 of them (fewest failing tests, then score) are expanded for the next round, with the iteration
 feature advanced; a round without any goes on from the least worse complete runs instead. A round
 ends soon after its first partial fix (`ROUND_PATIENCE`; with a model, sooner once nothing left in
-it is nearly as likely, `PATIENCE_PROBABILITY`). With a model, a round that has not yet cut the
-failing tests peeks now and then: it expands its likeliest no worse state at once and tries that
-state's best few candidates (`PEEK_AFTER`): each half of a two-token fix often fails what the bug
-fails.
+it is nearly as likely, `PATIENCE_PROBABILITY`).
 Earlier states' untried candidates are kept: a round alternates between the new states'
 candidates and those, so a spurious partial fix (fewer failing tests by coincidence) cannot
 starve the candidates of the state that holds the real one.
@@ -137,16 +134,6 @@ ROUND_PATIENCE = 16
 # the model finds far less likely seldom is. 0 turns it off; the model-free search keeps the count.
 PATIENCE_PROBABILITY = 0.25
 
-# With a model, a round that has found no partial fix after this many candidates (and again after
-# twice as many, ...) expands its likeliest complete run that failed no more tests than its state
-# (other messages: it changed what the failing tests see) and validates that state's
-# `PEEK_CANDIDATES` best candidates at once. Each half of a two-token fix often fails what the bug
-# fails, the model ranks both halves high, and the round used to run through every other candidate
-# before expanding either. The peeked state's other candidates wait for the next round (as its
-# own candidates if the beam picks it). 0 turns it off; the model-free search never peeks.
-PEEK_AFTER = 16
-PEEK_CANDIDATES = 2
-
 Expand = Callable[[State, int], list[Candidate]]  # (state, iteration) -> ranked candidates
 Verify = Callable[[State], bool]
 Progress = Callable[[str], None]
@@ -185,8 +172,6 @@ class Search:
         self.fresh: list[tuple[int, float, int, State, Candidate]] = []
         self.older: list[tuple[int, float, int, State, Candidate]] = []
         self.take_fresh = True
-        # state_key -> the untried candidates of a state expanded early (`PEEK_AFTER`)
-        self.peeked: dict[str, list[tuple[int, float, int, State, Candidate]]] = {}
         self.order = itertools.count()
         self.seen = {state_key(start.files)}
         self.last_report = 0.0
@@ -201,29 +186,19 @@ class Search:
                 break
             outcome.rounds = round_index + 1
             for entry in self.fresh:
-                self._keep_for_later(entry)
+                heapq.heappush(self.older, (0, *entry[1:]) if OLDER_BY_SCORE else entry)
             self.fresh = []
             for state in frontier:
-                waiting = self.peeked.pop(state_key(state.files), None)
-                if waiting is not None:  # expanded early (a peek): its untried candidates
-                    for entry in waiting:
-                        heapq.heappush(self.fresh, entry)
-                    continue
-                for entry in self._expand(state, round_index):
-                    heapq.heappush(self.fresh, entry)
+                self._expand(state, round_index)
                 if self._out_of_budget():
                     break
-            for waiting in self.peeked.values():
-                for entry in waiting:
-                    self._keep_for_later(entry)
-            self.peeked = {}
             if not (self.fresh or self.older):
                 outcome.stop_reason = "no candidates left"
                 break
             rounds_left = self.budget.rounds - round_index
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / rounds_left)
-            partial, worse = self._validate_round(quota, round_index)
+            partial, worse = self._validate_round(quota)
             if outcome.fixed is not None:
                 outcome.stop_reason = "fixed"
                 return outcome
@@ -235,19 +210,16 @@ class Search:
             outcome.stop_reason = self._budget_reason() or "rounds exhausted"
         return outcome
 
-    def _keep_for_later(self, entry: tuple[int, float, int, State, Candidate]) -> None:
-        heapq.heappush(self.older, (0, *entry[1:]) if OLDER_BY_SCORE else entry)
-
-    def _expand(
-        self, state: State, iteration: int
-    ) -> list[tuple[int, float, int, State, Candidate]]:
+    def _expand(self, state: State, iteration: int) -> None:
         self._report(
             f"round {iteration + 1}: ranking edits of a state with {_describe(state)}", force=True
         )
-        return [
-            (len(state.failing), -candidate.score, next(self.order), state, candidate)
-            for candidate in self.expand_callback(state, iteration)
-        ]
+        candidates = self.expand_callback(state, iteration)
+        for candidate in candidates:
+            heapq.heappush(
+                self.fresh,
+                (len(state.failing), -candidate.score, next(self.order), state, candidate),
+            )
 
     def _next(self) -> tuple[State, Candidate] | None:
         """Alternate between this round's candidates and earlier rounds' leftovers."""
@@ -259,139 +231,77 @@ class Search:
                 return state, candidate
         return None
 
-    def _batch(
-        self, take: Callable[[], tuple[State, Candidate] | None], size: int
-    ) -> list[tuple[State, Candidate, dict[str, bytes]]]:
-        """Up to `size` candidates from `take` that lead to programs not validated yet."""
-        batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
-        while len(batch) < size:
-            picked = take()
-            if picked is None:
-                break
-            state, candidate = picked
-            files = self._unseen(state, candidate)
-            if files is not None:
-                batch.append((state, candidate, files))
-        return batch
-
     def _validate_round(
-        self, quota: int, round_index: int
+        self, quota: int
     ) -> tuple[list[tuple[State, State]], list[tuple[State, State]]]:
         """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
         for each complete run that was worse than its state (`WORSE_FALLBACK`)."""
-        found = _RoundFindings(best_before=len(self.outcome.best.failing))
+        outcome = self.outcome
+        partial: list[tuple[State, State]] = []
+        worse: list[tuple[State, State]] = []
+        improving: set = set()  # behaviours of the states that made progress
         tried = 0
-        peeks = 0
+        first_improvement_at: int | None = None
+        likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
+        best_before = len(outcome.best.failing)
         while tried < quota and not self._out_of_budget():
-            batch = self._batch(self._next, min(self.budget.jobs, quota - tried))
+            batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
+            while len(batch) < min(self.budget.jobs, quota - tried):
+                picked = self._next()
+                if picked is None:
+                    break
+                state, candidate = picked
+                files = self._unseen(state, candidate)
+                if files is not None:
+                    batch.append((state, candidate, files))
             if not batch:
                 break
+            results = self._validate(batch, stop_after=None)
             tried += len(batch)
-            if self._absorb(batch, found, tried):
-                return found.partial, found.worse
-            if (
-                PEEK_AFTER
-                and found.first_improvement_at is None
-                and tried >= PEEK_AFTER << peeks
-                and tried < quota
-            ):
-                peeks += 1
-                size = min(PEEK_CANDIDATES, quota - tried)
-                tried = self._peek(found, size, round_index, tried)
-                if self.outcome.fixed is not None:
-                    return found.partial, found.worse
+            for (state, candidate, files), result in zip(batch, results):
+                child = self._child(state, candidate, files, result)
+                if child is None:
+                    continue
+                if len(child.failing) > len(state.failing):
+                    if WORSE_FALLBACK and not child.timed_out:
+                        worse.append((state, child))
+                    continue
+                if not child.failing:
+                    for passing in self._likeliest_passing(state, candidate, child):
+                        outcome.test_runs += 1
+                        if self.verify(passing):
+                            outcome.fixed = passing
+                            outcome.best = passing
+                            self._report(
+                                f"fixed after {outcome.candidates_tried} candidates: "
+                                f"{_describe(passing)}",
+                                force=True,
+                            )
+                            return partial, worse
+                        outcome.rejected_by_verification += 1
+                    continue
+                partial.append((state, child))
+                if len(child.failing) < best_before:  # progress beyond every earlier state
+                    improving.add(_behaviour(child))
+                    if first_improvement_at is None:
+                        first_improvement_at = tried
+                        likely_floor = PATIENCE_PROBABILITY * candidate.model_probability
+                if len(child.failing) < len(outcome.best.failing):
+                    outcome.best = child
+                    self._report(f"best so far: {_describe(child)}", force=True)
             self._report(
-                f"{self.outcome.candidates_tried} candidates tried, {self.outcome.test_runs} test "
-                f"runs, best so far: {len(self.outcome.best.failing)} failing"
+                f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
+                f"best so far: {len(outcome.best.failing)} failing"
             )
-            if len(found.improving) >= self.budget.beam or (
-                found.first_improvement_at is not None
+            if len(improving) >= self.budget.beam or (
+                first_improvement_at is not None
                 and (
-                    tried - found.first_improvement_at >= ROUND_PATIENCE
-                    or (
-                        found.likely_floor > 0 and not self._any_fresh_as_likely(found.likely_floor)
-                    )
+                    tried - first_improvement_at >= ROUND_PATIENCE
+                    or (likely_floor > 0 and not self._any_fresh_as_likely(likely_floor))
                 )
             ):
                 break  # better states to expand: go on from them
-        return found.partial, found.worse
-
-    def _absorb(
-        self,
-        batch: Sequence[tuple[State, Candidate, dict[str, bytes]]],
-        found: _RoundFindings,
-        tried: int,
-    ) -> bool:
-        """Validate `batch` and record what it found; True once a fix is verified."""
-        outcome = self.outcome
-        results = self._validate(batch, stop_after=None)
-        for (state, candidate, files), result in zip(batch, results):
-            child = self._child(state, candidate, files, result)
-            if child is None:
-                continue
-            if len(child.failing) > len(state.failing):
-                if WORSE_FALLBACK and not child.timed_out:
-                    found.worse.append((state, child))
-                continue
-            if not child.failing:
-                for passing in self._likeliest_passing(state, candidate, child):
-                    outcome.test_runs += 1
-                    if self.verify(passing):
-                        outcome.fixed = passing
-                        outcome.best = passing
-                        self._report(
-                            f"fixed after {outcome.candidates_tried} candidates: "
-                            f"{_describe(passing)}",
-                            force=True,
-                        )
-                        return True
-                    outcome.rejected_by_verification += 1
-                continue
-            found.partial.append((state, child))
-            if len(child.failing) < found.best_before:  # progress beyond every earlier state
-                found.improving.add(_behaviour(child))
-                if found.first_improvement_at is None:
-                    found.first_improvement_at = tried
-                    found.likely_floor = PATIENCE_PROBABILITY * candidate.model_probability
-            elif candidate.model_probability > 0 and not child.timed_out:
-                heapq.heappush(
-                    found.peekable, (-candidate.model_probability, next(self.order), child)
-                )
-            if len(child.failing) < len(outcome.best.failing):
-                outcome.best = child
-                self._report(f"best so far: {_describe(child)}", force=True)
-        return False
-
-    def _peek(self, found: _RoundFindings, size: int, round_index: int, tried: int) -> int:
-        """Expand the likeliest state of this round that is no worse than its parent and not
-        expanded yet (`PEEK_AFTER`), and validate its `size` best candidates; returns how many
-        candidates were tried in the round then."""
-        while found.peekable:
-            _, _, state = heapq.heappop(found.peekable)
-            key = state_key(state.files)
-            if key not in self.peeked:
-                break
-        else:
-            return tried
-        entries = self._expand(state, round_index + 1)
-        heapq.heapify(entries)
-        self.peeked[key] = entries
-
-        def take() -> tuple[State, Candidate] | None:
-            if not entries:
-                return None
-            _, _, _, parent, candidate = heapq.heappop(entries)
-            return parent, candidate
-
-        end = tried + size
-        while tried < end and not self._out_of_budget():
-            batch = self._batch(take, min(self.budget.jobs, end - tried))
-            if not batch:
-                break
-            tried += len(batch)
-            if self._absorb(batch, found, tried):
-                break
-        return tried
+        return partial, worse
 
     def _any_fresh_as_likely(self, probability: float) -> bool:
         """Whether an untried candidate of this round has at least this model probability."""
@@ -416,7 +326,7 @@ class Search:
 
         untried = [
             (order, candidate)
-            for pool in (self.fresh, self.older, *self.peeked.values())
+            for pool in (self.fresh, self.older)
             for _, _, order, parent, candidate in pool
             if parent is state
         ]
@@ -619,21 +529,6 @@ def _same_comparison(found: Candidate, replacements: Sequence[Candidate]) -> Can
         if same:
             return same[0]
     return None
-
-
-@dataclass
-class _RoundFindings:
-    """What a round's validations found so far."""
-
-    best_before: int  # failing tests of the best state before the round
-    partial: list[tuple[State, State]] = field(default_factory=list)  # (parent, no worse child)
-    worse: list[tuple[State, State]] = field(default_factory=list)  # complete runs, worse
-    improving: set = field(default_factory=set)  # behaviours of the states that made progress
-    first_improvement_at: int | None = None  # candidates tried when the first one was found
-    likely_floor: float = 0.0  # model probability an untried candidate needs to keep going
-    # (-model probability, order, child): no worse children with as many failing tests as their
-    # parent, likeliest first, to peek at (`PEEK_AFTER`)
-    peekable: list[tuple[float, int, State]] = field(default_factory=list)
 
 
 def timed_out(result: Validation) -> frozenset[str]:
