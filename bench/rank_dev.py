@@ -32,6 +32,12 @@ ranks the candidates of single-token bugs (and argument swaps) seeded in real pr
 default repair benchmark leaves out (`repair_bench.OSS_PROJECTS` entries not run by default,
 fetched the same way), with bug keys of their own: the development split of real code, larger
 than the validation programs, where a model or a policy is chosen before the benchmark runs.
+
+    python bench/rank_dev.py --oss tabulate,six --repair [--tokens 2] [--oss-bugs 20] [--timeout 30]
+
+runs `repair fix` on those bugs instead, as the repair benchmark runs its cases: a search policy
+that adds coverage runs or model passes shows its cost here, where a coverage run takes seconds
+(the validation programs' take milliseconds).
 """
 
 from __future__ import annotations
@@ -173,7 +179,7 @@ def print_positions(policies: dict[str, list], split: str) -> None:
 
 def oss_positions(args) -> None:
     """`--oss`: where the exact fix lands, by policy, on bugs seeded in the dev projects."""
-    from repair_bench import DEFAULT_CACHE, OSS_PROJECTS, _Project, fetch_sdist
+    from repair_bench import DEFAULT_CACHE, OSS_PROJECTS, _Project, fetch_sdist, run_case
 
     known = {project.name: project for project in OSS_PROJECTS if not project.default}
     wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
@@ -183,13 +189,24 @@ def oss_positions(args) -> None:
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     policies: dict[str, list] = {}
+    repairs: dict[str, list[dict]] = {}
+    repair_config = RepairConfig(
+        model_path=args.model or None, timeout=args.timeout, test_timeout=1.0
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for project in (known[name] for name in wanted):
             clean = _Project(fetch_sdist(project, DEFAULT_CACHE), project.sources, project.tests)
-            seeded_bugs = clean.seed((1,) * args.oss_bugs, f"dev:{project.name}", args.seed)
+            sizes = (args.tokens,) * args.oss_bugs
+            seeded_bugs = clean.seed(sizes, f"dev:{project.name}", args.seed)
             for number, seeded in enumerate(seeded_bugs):
                 name = f"{project.name}-{number:02d}-{seeded.bug_class.replace(' ', '_')}"
                 case = clean.case(name, "dev", seeded, Path(tmp) / name)
+                if args.repair:
+                    row = run_case(case, repair_config)
+                    repairs.setdefault(_policy(MODEL_TURNS), []).append(row)
+                    print(f"{name:40s}  {_outcome(row)}")
+                    sys.stdout.flush()
+                    continue
                 root, originals = _check_inputs(case.sources, case.tests, config)
                 run = run_suite(root, case.tests, case.sources, total_timeout=600)
                 if not run.failed:
@@ -199,9 +216,11 @@ def oss_positions(args) -> None:
                     lambda order, case=case: position_of_original(order, case.buggy, case.original),
                     others,
                 )  # fmt: skip
-    print_positions(
-        policies, f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
-    )
+    split = f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
+    if args.repair:
+        print_repairs(repairs, split)
+    else:
+        print_positions(policies, split)
 
 
 def main() -> None:
@@ -312,13 +331,20 @@ def repair_policies(programs, args) -> None:
                 assert after == buggy  # fix() without apply writes nothing
                 name = _policy(turns) + ("" if len(args.older_by_score) < 2 else f" older={older}")
                 rows.setdefault(name, []).append(row)
-                line += (
-                    f"  {name}: {'exact' if row['exact'] else fixed and 'plausible' or '-'}"
-                    f" {row['candidates']}/{row['test_runs']}"
-                )
+                line += f"  {name}: {_outcome(row)}"
             print(line)
             sys.stdout.flush()
-    print(f"\nsplit: validation programs of the default preset; seed {args.seed}")
+    print_repairs(rows, f"validation programs of the default preset; seed {args.seed}")
+
+
+def _outcome(row: dict) -> str:
+    """exact / plausible / - and candidates / test runs, for a bug's line."""
+    found = "exact" if row["exact"] else row["fixed"] and "plausible" or "-"
+    return f"{found} {row['candidates']}/{row['test_runs']}"
+
+
+def print_repairs(rows: dict[str, list[dict]], split: str) -> None:
+    print(f"\nsplit: {split}")
     print(
         "| policy | bugs | plausible | exact | median candidates / fix | median test runs / fix "
         "| median s |"
