@@ -178,7 +178,8 @@ def print_positions(policies: dict[str, list], split: str) -> None:
 
 
 def oss_positions(args) -> None:
-    """`--oss`: where the exact fix lands, by policy, on bugs seeded in the dev projects."""
+    """`--oss`: where the exact fix lands, by policy, on bugs seeded in the dev projects; with
+    `--repair`, how `repair fix` does on them (as the repair benchmark runs its cases)."""
     from repair_bench import DEFAULT_CACHE, OSS_PROJECTS, _Project, fetch_sdist, run_case
 
     known = {project.name: project for project in OSS_PROJECTS if not project.default}
