@@ -11,9 +11,10 @@ suspiciousness alone (the baseline), and interleavings of the two. The position 
 candidates a search would validate before the fix, if it is found in the first round. Choosing the
 product's policy here keeps the benchmark held out.
 
-    python bench/rank_dev.py --model models/exp4.pt --also-model models/default_preset.pt
+    python bench/rank_dev.py --model models/exp4.pt --also-model models/exp4.pt+models/exp3d.pt
 
-ranks the same bugs with more checkpoints too (policies named after the file).
+ranks the same bugs with more checkpoints too (policies named after the file; A.pt+B.pt: the
+average of the two models, as `repair fix --model A.pt --model B.pt` ranks).
 
     python bench/rank_dev.py --programs 176 --swaps
 
@@ -186,13 +187,13 @@ def oss_positions(args) -> None:
     wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
     if any(name not in known for name in wanted):
         sys.exit(f"--oss: development projects are {sorted(known)} (the others are benchmark)")
-    config = RepairConfig(model_path=args.model or None)
+    config = RepairConfig(model_paths=_paths(args.model))
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     policies: dict[str, list] = {}
     repairs: dict[str, list[dict]] = {}
     repair_config = RepairConfig(
-        model_path=args.model or None, timeout=args.timeout, test_timeout=1.0
+        model_paths=_paths(args.model), timeout=args.timeout, test_timeout=1.0
     )
     with tempfile.TemporaryDirectory() as tmp:
         for project in (known[name] for name in wanted):
@@ -256,7 +257,7 @@ def main() -> None:
     if args.repair:
         repair_policies(programs, args)
         return
-    config = RepairConfig(model_path=args.model)
+    config = RepairConfig(model_paths=_paths(args.model))
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     rng = random.Random(args.seed)
@@ -310,7 +311,7 @@ def repair_policies(programs, args) -> None:
                 root = Path(tmp) / f"p{number}-{turns}-{older}"
                 write_project(root, buggy, program.tests)
                 config = RepairConfig(
-                    model_path=args.model or None,
+                    model_paths=_paths(args.model),
                     timeout=args.timeout,
                     test_timeout=1.0,
                     model_turns=turns or None,
@@ -383,11 +384,20 @@ def _second_bug(program, rng, executor, buggy: bytes, first: Edit) -> bytes | No
 
 
 def _other_scorers(args) -> list[tuple[str, object]]:
-    """`--also-model` checkpoints, each (its file name, its scorer)."""
+    """`--also-model` checkpoints, each (its file name, its scorer); A.pt+B.pt: their average."""
     return [
-        (Path(path).stem, _load_scorer(RepairConfig(model_path=path))[0])
-        for path in args.also_model
+        (
+            "+".join(path.stem for path in _paths(spec)),
+            _load_scorer(RepairConfig(model_paths=_paths(spec)))[0],
+        )
+        for spec in args.also_model
     ]
+
+
+def _paths(spec: str) -> tuple[Path, ...]:
+    """`--model` and `--also-model` values: A.pt, or A.pt+B.pt for the average of A and B;
+    "": the bundled models."""
+    return tuple(Path(part) for part in spec.split("+") if part)
 
 
 def _policy(turns: int) -> str:

@@ -685,10 +685,14 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> li
     import hashlib
     import platform
 
-    from repair.checkpoint import default_model_path
+    from repair.checkpoint import default_model_paths
 
-    model = Path(args.model) if args.model else default_model_path()
-    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12] if model.is_file() else "?"
+    models = [Path(path) for path in args.model] or default_model_paths()
+    model = " + ".join(
+        f"{path} (sha256 "
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else '?'})"
+        for path in models
+    )
     repo = Path(__file__).resolve().parent.parent
 
     def git(*command: str) -> str:
@@ -705,7 +709,7 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> li
         commit += " (+ uncommitted changes in repair/ or models/)"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return [
-        f"- model: {model} (sha256 {digest}); code at commit {commit}",
+        f"- model: {model}; code at commit {commit}",
         f"- {cores} CPU cores, Python {platform.python_version()}; validation jobs: "
         f"{args.jobs or 'one per core'}; {args.timeout:g} s per bug and mode; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after",
@@ -715,7 +719,9 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="default: the bundled model")
+    parser.add_argument(
+        "--model", type=Path, nargs="*", default=[], help="checkpoints (default: the bundled pair)"
+    )
     parser.add_argument("--jobs", type=int, default=0, help="validation workers (default: cores)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per bug and mode")
     parser.add_argument("--test-timeout", type=float, default=1.0)
@@ -835,7 +841,7 @@ def run_all(
                 continue
             config = RepairConfig(
                 use_model=use_model,
-                model_path=args.model,
+                model_paths=tuple(args.model),
                 timeout=args.timeout,
                 test_timeout=args.test_timeout,
             )

@@ -23,6 +23,9 @@ from repair.vocabulary import Vocabulary
 
 FORMAT = "repair-checkpoint-1"
 DEFAULT_MODEL_NAME = "default.pt"
+# The bundled models `repair fix` averages by default (`repair.score.EnsembleScorer`): the Exp 4
+# run (default.pt) and the Exp 3d run (exp3d.pt); models/MODEL_CARD.md says why these two.
+DEFAULT_MODEL_NAMES = (DEFAULT_MODEL_NAME, "exp3d.pt")
 
 
 @dataclass
@@ -109,12 +112,17 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     )
 
 
-def default_model_path() -> Path:
-    """The bundled model: inside an installed wheel (repair.bundled) or a checkout's models/."""
+def default_model_path(name: str = DEFAULT_MODEL_NAME) -> Path:
+    """A bundled model: inside an installed wheel (repair.bundled) or a checkout's models/."""
     try:
-        bundled = resources.files("repair.bundled") / DEFAULT_MODEL_NAME
+        bundled = resources.files("repair.bundled") / name
         if bundled.is_file():
             return Path(str(bundled))
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+    return Path(__file__).resolve().parent.parent / "models" / name
+
+
+def default_model_paths() -> tuple[Path, ...]:
+    """The models `repair fix` averages when no --model is given."""
+    return tuple(default_model_path(name) for name in DEFAULT_MODEL_NAMES)

@@ -162,7 +162,9 @@ def train_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    checkpoint: Path = typer.Argument(None, help="Checkpoint (default: the bundled model)."),
+    checkpoint: Path = typer.Argument(
+        None, help="Checkpoint (default: models/default.pt, the bundled Exp 4 model)."
+    ),
     levels: str = typer.Option("0.2,0.5,0.75", help="Corruption levels, comma-separated."),
     iterations: int = typer.Option(5, min=1, help="Rounds of predict → apply → run tests."),
     per_program: int = typer.Option(3, min=1, help="Corruptions per held-out program and level."),
@@ -213,7 +215,12 @@ def fix_command(
     beam: int = typer.Option(4, min=1, help="Partial fixes kept per round."),
     jobs: int = typer.Option(0, min=0, help="Validation workers (0: one per core)."),
     seed: int = typer.Option(0, help="Breaks ties between equally ranked candidates."),
-    model: Path = typer.Option(None, help="Checkpoint (default: the bundled model)."),
+    model: list[Path] = typer.Option(
+        None,
+        "--model",
+        metavar="PATH",
+        help="Checkpoint; repeat it to average several models (default: the bundled pair).",
+    ),
     no_model: bool = typer.Option(
         False, "--no-model", help="Rank candidates by suspiciousness only (the baseline)."
     ),
@@ -229,7 +236,7 @@ def fix_command(
         rounds=rounds,
         beam=beam,
         seed=seed,
-        model_path=model,
+        model_paths=tuple(model or ()),
         use_model=not no_model,
         formula=formula.value,
         test_timeout=test_timeout,

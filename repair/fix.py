@@ -67,7 +67,8 @@ class RepairConfig:
     beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
     jobs: int = field(default_factory=_default_jobs)  # validation workers (one per core)
     seed: int = 0  # breaks ties between equally ranked candidates
-    model_path: Path | None = None  # None: the bundled model (models/default.pt)
+    # checkpoints whose views are averaged; empty: the bundled pair (checkpoint.DEFAULT_MODEL_NAMES)
+    model_paths: tuple[Path, ...] = ()
     use_model: bool = True  # False: the model-free baseline, candidates by suspiciousness only
     formula: str = "tarantula"  # suspiciousness formula (repair.localize.FORMULAS)
     top_functions: int = 5  # most suspicious functions whose edits are considered
@@ -108,7 +109,7 @@ class RepairResult:
     seconds: float
     verified: bool  # a fresh pytest run under the user's configuration passed
     applied: bool
-    model: str  # the checkpoint used, or "none"
+    model: str  # the checkpoints used (joined by " + "), or "none"
     stop_reason: str = ""
     validation_outcomes: dict[str, int] = field(default_factory=dict)  # how candidates ended
 
@@ -198,8 +199,9 @@ def _check_inputs(
         raise BadInput("no test paths given (--tests)")
     check_paths_exist([*src, *tests])
     formula_named(config.formula)
-    if config.use_model and config.model_path and not Path(config.model_path).is_file():
-        raise CheckpointError(f"{config.model_path}: checkpoint not found")
+    for path in config.model_paths if config.use_model else ():
+        if not Path(path).is_file():
+            raise CheckpointError(f"{path}: checkpoint not found")
     root = find_project_root(src, tests)
     sources = list_source_files(src, root, exclude=tests)
     if not sources:
@@ -352,16 +354,20 @@ def _relative(path: Path, root: Path) -> str:
 def _load_scorer(config: RepairConfig):
     if not config.use_model:
         return None, "none"
-    from repair.checkpoint import default_model_path, load_checkpoint
-    from repair.score import ModelScorer
+    from repair.checkpoint import default_model_paths, load_checkpoint
+    from repair.score import EnsembleScorer, ModelScorer
 
-    path = Path(config.model_path) if config.model_path else default_model_path()
-    if not path.is_file():
-        raise CheckpointError(
-            f"{path}: checkpoint not found (pass --model PATH, or --no-model for the baseline)"
-        )
-    checkpoint = load_checkpoint(path)
-    return ModelScorer(checkpoint.model, checkpoint.vocabulary), str(path)
+    paths = [Path(path) for path in config.model_paths] or list(default_model_paths())
+    scorers = []
+    for path in paths:
+        if not path.is_file():
+            raise CheckpointError(
+                f"{path}: checkpoint not found (pass --model PATH, or --no-model for the baseline)"
+            )
+        checkpoint = load_checkpoint(path)
+        scorers.append(ModelScorer(checkpoint.model, checkpoint.vocabulary))
+    scorer = scorers[0] if len(scorers) == 1 else EnsembleScorer(scorers)
+    return scorer, " + ".join(map(str, paths))
 
 
 def _validation_timeouts(run: SuiteRun, config: RepairConfig) -> tuple[float, float]:

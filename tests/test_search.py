@@ -116,12 +116,74 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 def test_model_path_is_deterministic(tiny_checkpoint: Path):
     root = FIXTURES / "access_control_wrong_boolean"
-    config = baseline(use_model=True, model_path=tiny_checkpoint, seed=3)
+    config = baseline(use_model=True, model_paths=(tiny_checkpoint,), seed=3)
     first = repair_project(root, config)
     second = repair_project(root, config)
     assert first.status == FIXED and first.model == str(tiny_checkpoint)
     assert first.diff == (root / "fix.patch").read_text(encoding="utf-8")
     assert (first.diff, first.candidates_tried) == (second.diff, second.candidates_tried)
+
+
+def test_an_ensemble_averages_its_members(tiny_checkpoint: Path, tmp_path: Path):
+    # Two models that disagree (the tiny one, and the same architecture with other weights):
+    # the ensemble's P(wrong) and P(option) are their means, and its options best first.
+    import torch
+
+    from repair.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+    from repair.models import build_model
+    from repair.rank import FileView, suspicious_regions
+    from repair.score import EnsembleScorer, ModelScorer
+    from repair.source import parse, tokens
+
+    first = load_checkpoint(tiny_checkpoint)
+    torch.manual_seed(1)
+    other_path = tmp_path / "other.pt"
+    other_model = build_model(first.config)
+    save_checkpoint(other_path, Checkpoint(other_model, first.config, first.vocabulary))
+    second = load_checkpoint(other_path)
+    code = b"def f(a, b):\n    if a < b:\n        return a + b\n    return a - b\n"
+    tree = parse(code)
+    views = {"m.py": FileView(code, tree, tokens(code, tree))}
+    regions, signals = suspicious_regions(
+        views, {"m.py": {2: 1.0, 3: 0.5}}, import_signal=0.5, top=5
+    )
+    one, two = (
+        ModelScorer(c.model, c.vocabulary).score(views, regions, signals, 0)[0]
+        for c in (first, second)
+    )
+    wrong, options = EnsembleScorer(
+        [ModelScorer(c.model, c.vocabulary) for c in (first, second)]
+    ).score(views, regions, signals, 0)[0]
+    assert one[0] != pytest.approx(two[0])  # the members disagree
+    assert wrong == pytest.approx({t: (one[0][t] + two[0][t]) / 2 for t in one[0]})
+    assert set(options) == set(one[1]) and options
+    for token, ranked in options.items():
+        expected = {
+            text: (dict(one[1][token])[text] + dict(two[1][token])[text]) / 2
+            for text, _ in one[1][token]
+        }
+        assert dict(ranked) == pytest.approx(expected)
+        assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
+
+
+def test_fix_loads_every_model_given(tiny_checkpoint: Path, tmp_path: Path):
+    from repair.errors import CheckpointError
+    from repair.score import EnsembleScorer
+
+    root = FIXTURES / "access_control_wrong_boolean"
+    result = repair_project(
+        root, baseline(use_model=True, model_paths=(tiny_checkpoint, tiny_checkpoint), seed=3)
+    )
+    assert result.status == FIXED
+    assert result.model == f"{tiny_checkpoint} + {tiny_checkpoint}"
+    from repair.fix import _load_scorer
+
+    scorer, _ = _load_scorer(RepairConfig(model_paths=(tiny_checkpoint, tiny_checkpoint)))
+    assert isinstance(scorer, EnsembleScorer) and len(scorer.members) == 2
+    with pytest.raises(CheckpointError, match="missing.pt: checkpoint not found"):
+        repair_project(
+            root, baseline(use_model=True, model_paths=(tiny_checkpoint, tmp_path / "missing.pt"))
+        )
 
 
 def rank_snippet(code: bytes, scores: dict[int, float], seed: int = 0):
