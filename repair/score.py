@@ -18,6 +18,9 @@ from repair.predict import propose
 from repair.rank import FileView, Region
 from repair.vocabulary import Vocabulary
 
+# Per region: {token index: P(wrong)}, and {token index: [(replacement, P), ...] best first}.
+RegionScores = tuple[dict[int, float], dict[int, list[tuple[str, float]]]]
+
 
 class ModelScorer:
     """The model's view of a program state: P(wrong) per token, P(option) per replacement."""
@@ -41,7 +44,7 @@ class ModelScorer:
         regions: Sequence[Region],
         signals: Mapping[str, Mapping[int, float]],
         iteration: int,
-    ) -> list[tuple[dict[int, float], dict[int, list[tuple[str, float]]]]]:
+    ) -> list[RegionScores]:
         """Per region: {token index: P(wrong)} for every token in the graph, and
         {token index: [(replacement, P), ...] best first} for every repair target."""
         if not regions:
@@ -115,7 +118,7 @@ class EnsembleScorer:
         regions: Sequence[Region],
         signals: Mapping[str, Mapping[int, float]],
         iteration: int,
-    ) -> list[tuple[dict[int, float], dict[int, list[tuple[str, float]]]]]:
+    ) -> list[RegionScores]:
         """As `ModelScorer.score`, each probability the mean of the members' (0 where a member
         has none)."""
         views = [member.score(files, regions, signals, iteration) for member in self.members]
