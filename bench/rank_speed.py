@@ -2,7 +2,10 @@
 with one (repair's default, `ModelScorer.threads`) and with two PyTorch intra-op threads,
 interleaved in one process.
 
-    python bench/rank_speed.py PROJECT SRC TESTS [--runs 6]
+    python bench/rank_speed.py PROJECT SRC TESTS [--runs 6] [--models SPEC ...]
+
+`--models`: the scorers to time, each at both thread counts; a SPEC is a checkpoint, A.pt+B.pt for
+the average of two (as `repair fix --model A.pt --model B.pt`), or "" for the bundled default.
 
 For instance on a bug the repair benchmark seeds in toolz (`bench/repair_bench.py` unpacks it):
     python bench/rank_speed.py /tmp/cases/toolz-03-literal toolz toolz/tests
@@ -28,35 +31,44 @@ def main() -> None:
     parser.add_argument("src")
     parser.add_argument("tests")
     parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--models", nargs="*", default=[""], help="scorers to time (see above)")
     args = parser.parse_args()
     root = args.project.resolve()
     sources, tests = [root / args.src], [root / args.tests]
     config = RepairConfig()
-    scorer, model = _load_scorer(config)
+    scorers = {
+        spec or "bundled": _load_scorer(
+            RepairConfig(model_paths=tuple(Path(p) for p in spec.split("+") if p))
+        )
+        for spec in args.models
+    }
     run = run_suite(root, tests, sources, per_test_timeout=5.0)
     originals = {
         p: (root / p).read_bytes() for p in list_source_files(sources, root, exclude=tests)
     }
     state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
-    ranked = _ranked(state, run, originals, config, scorer, 0)  # warm-up
-    seconds: dict[int, list[float]] = {1: [], 2: []}
+    timings: dict[tuple[str, int], list[float]] = {}
+    for label, (scorer, _) in scorers.items():
+        ranked = _ranked(state, run, originals, config, scorer, 0)  # warm-up
+        timings.update({(label, 1): [], (label, 2): []})
     load = os.getloadavg()[0]
     for _ in range(args.runs):
-        for threads in seconds:
+        for label, threads in timings:
+            scorer = scorers[label][0]
             scorer.threads = threads  # the scorer sets it where it runs
             started = time.perf_counter()
             _ranked(state, run, originals, config, scorer, 0)
-            seconds[threads].append(time.perf_counter() - started)
-    print(f"{root.name}: {len(run.results)} tests, {len(ranked)} candidates, model {model}")
-    for threads, values in seconds.items():
+            timings[(label, threads)].append(time.perf_counter() - started)
+    print(f"{root.name}: {len(run.results)} tests, {len(ranked)} candidates")
+    first = statistics.median(next(iter(timings.values())))
+    for (label, threads), values in timings.items():
+        median = statistics.median(values)
         print(
-            f"  {threads} thread(s): median {statistics.median(values):.3f} s "
-            f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} runs)"
+            f"  {label} ({scorers[label][1]}), {threads} thread(s): median {median:.3f} s "
+            f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} runs; "
+            f"{median / first:.2f}x the first row)"
         )
-    ratio = statistics.median(seconds[1]) / statistics.median(seconds[2])
-    print(
-        f"  one / two threads: {ratio:.2f}; load average before: {load:.2f}, cores {os.cpu_count()}"
-    )
+    print(f"  load average before: {load:.2f}, cores {os.cpu_count()}")
 
 
 if __name__ == "__main__":
