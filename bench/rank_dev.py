@@ -34,6 +34,11 @@ default repair benchmark leaves out (`repair_bench.OSS_PROJECTS` entries not run
 fetched the same way), with bug keys of their own: the development split of real code, larger
 than the validation programs, where a model or a policy is chosen before the benchmark runs.
 
+    python bench/rank_dev.py --repair --tokens 2 --set repair.search.PATIENCE_PROBABILITY=0.5
+
+sets a module constant first (repeatable), so a grid of a search policy's constants is a loop of
+commands.
+
     python bench/rank_dev.py --oss tabulate,six --repair [--tokens 2] [--oss-bugs 20] [--timeout 30]
 
 runs `repair fix` on those bugs instead, as the repair benchmark runs its cases: a search policy
@@ -44,6 +49,7 @@ that adds coverage runs or model passes shows its cost here, where a coverage ru
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import random
 import statistics
@@ -246,7 +252,13 @@ def main() -> None:
         "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
         help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
     )  # fmt: skip
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+        help="set a module constant first, e.g. repair.search.PATIENCE_PROBABILITY=0.5",
+    )  # fmt: skip
     args = parser.parse_args()
+    for assignment in args.set:
+        _set_constant(assignment)
     if args.oss:
         oss_positions(args)
         return
@@ -398,6 +410,20 @@ def _paths(spec: str) -> tuple[Path, ...]:
     """`--model` and `--also-model` values: A.pt, or A.pt+B.pt for the average of A and B;
     "": the bundled models."""
     return tuple(Path(part) for part in spec.split("+") if part)
+
+
+def _set_constant(assignment: str) -> None:
+    """MODULE.NAME=VALUE: the constant, converted to its current type, for a policy grid."""
+    target, _, value = assignment.partition("=")
+    module_name, _, name = target.rpartition(".")
+    module = importlib.import_module(module_name)
+    current = getattr(module, name)  # AttributeError: no such constant
+    if isinstance(current, bool):
+        converted = value.lower() in ("1", "true", "yes")
+    else:
+        converted = type(current)(value)
+    setattr(module, name, converted)
+    print(f"# {module_name}.{name} = {converted!r} (was {current!r})")
 
 
 def _policy(turns: int) -> str:
