@@ -140,15 +140,11 @@ def orders(state, run, originals, config, scorer, others=()) -> dict[str, list]:
         "suspiciousness": by_suspicion,
         "interleave 1:1": interleave(by_model, by_suspicion, 1),
         "interleave 2:1": interleave(by_model, by_suspicion, 2),
-        f"interleave {MODEL_TURNS}:1 (repair fix)": _ranked(
-            state, run, originals, config, scorer, 0
-        ),
+        f"{_policy(MODEL_TURNS)} (repair fix)": _ranked(state, run, originals, config, scorer, 0),
     }
     for label, other in others:
         found[f"model {label}"] = _ranked(state, run, originals, config, other, 0, model_turns=None)
-        found[f"interleave {MODEL_TURNS}:1 {label}"] = _ranked(
-            state, run, originals, config, other, 0
-        )
+        found[f"{_policy(MODEL_TURNS)} {label}"] = _ranked(state, run, originals, config, other, 0)
     return found
 
 
@@ -198,9 +194,15 @@ def oss_positions(args) -> None:
     others = _other_scorers(args)
     policies: dict[str, list] = {}
     repairs: dict[str, list[dict]] = {}
-    repair_config = RepairConfig(
-        model_paths=_paths(args.model), timeout=args.timeout, test_timeout=1.0
-    )
+    repair_configs = {
+        _policy(turns): RepairConfig(
+            model_paths=_paths(args.model),
+            timeout=args.timeout,
+            test_timeout=1.0,
+            model_turns=turns or None,
+        )
+        for turns in args.model_turns
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for project in (known[name] for name in wanted):
             clean = _Project(fetch_sdist(project, DEFAULT_CACHE), project.sources, project.tests)
@@ -210,9 +212,12 @@ def oss_positions(args) -> None:
                 name = f"{project.name}-{number:02d}-{seeded.bug_class.replace(' ', '_')}"
                 case = clean.case(name, "dev", seeded, Path(tmp) / name)
                 if args.repair:
-                    row = run_case(case, repair_config)
-                    repairs.setdefault(_policy(MODEL_TURNS), []).append(row)
-                    print(f"{name:40s}  {_outcome(row)}")
+                    outcomes = []
+                    for policy, repair_config in repair_configs.items():
+                        row = run_case(case, repair_config)
+                        repairs.setdefault(policy, []).append(row)
+                        outcomes.append(f"{policy}: {_outcome(row)}")
+                    print(f"{name:40s}  " + "  ".join(outcomes))
                     sys.stdout.flush()
                     continue
                 root, originals = _check_inputs(case.sources, case.tests, config)
@@ -240,7 +245,7 @@ def main() -> None:
         "--also-model", nargs="*", default=[], help="more checkpoints ranked on the same bugs"
     )
     parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
-    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS])
+    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS or 0])
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
     parser.add_argument("--oss", default="", help="dev projects: rank seeded bugs in them")
     parser.add_argument("--oss-bugs", type=int, default=20, help="bugs seeded per --oss project")
