@@ -50,10 +50,13 @@ def propose(
     min_wrong: float = 0.0,
     include_builtins: bool = True,
     smoothing: float | None = None,
+    option_caches: Sequence[dict[tuple, list[str]]] | None = None,
 ) -> list[list[TokenProposal]]:
     """One list of proposals per graph of the batch, one per repair-target token whose P(wrong)
     is at least `min_wrong` (0: every token; scoring every option of every token costs time).
-    `smoothing`: of P(option) towards uniform (None: `OPTION_SMOOTHING`)."""
+    `smoothing`: of P(option) towards uniform (None: `OPTION_SMOOTHING`). `option_caches`: one
+    dict per graph that keeps each token's same-class options, for several models' outputs on
+    the same graphs (None: computed afresh)."""
     smoothing = OPTION_SMOOTHING if smoothing is None else smoothing
     token_logp = torch.log_softmax(output.token_logits.float(), dim=-1).cpu()
     wrong = torch.sigmoid(output.wrong_logits.float()).cpu()
@@ -70,7 +73,7 @@ def propose(
     for graph_id, (nodes, token_list) in enumerate(zip(graph_nodes, token_lists)):
         start = int(ptr[graph_id])
         proposals = []
-        option_cache: dict[tuple, list[str]] = {}
+        option_cache = {} if option_caches is None else option_caches[graph_id]
         for local, token_index in enumerate(nodes.node_token):
             if token_index < 0:
                 continue

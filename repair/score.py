@@ -8,18 +8,58 @@ features), runs the checkpoint's model on them as one batch, and reads the propo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch_geometric.data import Batch
 
-from repair.graph import build_graph
+from repair.graph import GraphNodes, build_graph
 from repair.models.guided_unet import GuidedIterativeGraphUNet
 from repair.predict import propose
 from repair.rank import FileView, Region
+from repair.source import Token
 from repair.vocabulary import Vocabulary
 
 # Per region: {token index: P(wrong)}, and {token index: [(replacement, P), ...] best first}.
 RegionScores = tuple[dict[int, float], dict[int, list[tuple[str, float]]]]
+
+
+@dataclass
+class RegionGraphs:
+    """One graph per region of a state, batched, with what reading the model's output back
+    needs; built once and shared by every model of one vocabulary."""
+
+    batch: Batch
+    nodes: list[GraphNodes]
+    token_lists: list[Sequence[Token]]
+    option_caches: list[dict[tuple, list[str]]]  # per graph: each token's same-class options
+
+    @classmethod
+    def build(
+        cls,
+        files: Mapping[str, FileView],
+        regions: Sequence[Region],
+        signals: Mapping[str, Mapping[int, float]],
+        iteration: int,
+        vocabulary: Vocabulary,
+    ) -> RegionGraphs:
+        graphs, nodes, token_lists = [], [], []
+        for region in regions:
+            view = files[region.path]
+            graph, graph_nodes = build_graph(
+                view.source,
+                view.tokens,
+                vocabulary,
+                tree=view.tree,
+                line_signal=signals.get(region.path, {}),
+                region=(region.start, region.end),
+                iteration=iteration,
+            )
+            graphs.append(graph)
+            nodes.append(graph_nodes)
+            token_lists.append(view.tokens)
+        batch = Batch.from_data_list(graphs)
+        return cls(batch, nodes, token_lists, [{} for _ in regions])
 
 
 class ModelScorer:
@@ -37,7 +77,6 @@ class ModelScorer:
         # 1.84 s with two on a 2-core machine, a fixture 0.07 s vs 1.07 s.
         self.threads = threads
 
-    @torch.no_grad()
     def score(
         self,
         files: Mapping[str, FileView],
@@ -49,24 +88,16 @@ class ModelScorer:
         {token index: [(replacement, P), ...] best first} for every repair target."""
         if not regions:
             return []
+        return self.score_graphs(
+            RegionGraphs.build(files, regions, signals, iteration, self.vocabulary)
+        )
+
+    @torch.no_grad()
+    def score_graphs(self, graphs: RegionGraphs) -> list[RegionScores]:
+        """`score` on graphs already built with this model's vocabulary."""
         if torch.get_num_threads() != self.threads:  # per thread in OpenMP: set where it runs
             torch.set_num_threads(self.threads)
-        graphs, nodes, token_lists = [], [], []
-        for region in regions:
-            view = files[region.path]
-            graph, graph_nodes = build_graph(
-                view.source,
-                view.tokens,
-                self.vocabulary,
-                tree=view.tree,
-                line_signal=signals.get(region.path, {}),
-                region=(region.start, region.end),
-                iteration=iteration,
-            )
-            graphs.append(graph)
-            nodes.append(graph_nodes)
-            token_lists.append(view.tokens)
-        batch = Batch.from_data_list(graphs).to(self.device)
+        batch = graphs.batch.to(self.device)
         if isinstance(self.model, GuidedIterativeGraphUNet):
             output = self.model(batch, None)  # no per-test feedback at repair time
         else:
@@ -74,15 +105,16 @@ class ModelScorer:
         proposals = propose(
             output,
             batch.ptr.cpu(),
-            nodes,
-            token_lists,
+            graphs.nodes,
+            graphs.token_lists,
             self.vocabulary,
             ident_index=batch.ident_index.cpu(),
+            option_caches=graphs.option_caches,
         )
         wrong = torch.sigmoid(output.wrong_logits.float()).cpu().tolist()
         ptr = batch.ptr.cpu().tolist()
         results = []
-        for graph_id, graph_nodes in enumerate(nodes):
+        for graph_id, graph_nodes in enumerate(graphs.nodes):
             wrong_of = {
                 token: wrong[ptr[graph_id] + local]
                 for local, token in enumerate(graph_nodes.node_token)
@@ -102,6 +134,11 @@ class EnsembleScorer:
 
     def __init__(self, members: Sequence[ModelScorer]):
         self.members = list(members)
+        # per member, the first member with the same vocabulary: whose graphs it can share
+        self._graphs_of = [
+            next(j for j, other in enumerate(members) if other.vocabulary.itos == m.vocabulary.itos)
+            for m in members
+        ]
 
     @property
     def threads(self) -> int:
@@ -121,7 +158,16 @@ class EnsembleScorer:
     ) -> list[RegionScores]:
         """As `ModelScorer.score`, each probability the mean of the members' (0 where a member
         has none)."""
-        views = [member.score(files, regions, signals, iteration) for member in self.members]
+        if not regions:
+            return []
+        built: dict[int, RegionGraphs] = {}  # one per vocabulary: the bundled pair shares one
+        views = []
+        for member, owner in zip(self.members, self._graphs_of):
+            if owner not in built:
+                built[owner] = RegionGraphs.build(
+                    files, regions, signals, iteration, member.vocabulary
+                )
+            views.append(member.score_graphs(built[owner]))
         share = 1.0 / len(self.members)
         results = []
         for per_region in zip(*views):
