@@ -189,14 +189,14 @@ def oss_positions(args) -> None:
     wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
     if any(name not in known for name in wanted):
         sys.exit(f"--oss: development projects are {sorted(known)} (the others are benchmark)")
-    config = RepairConfig(model_paths=_paths(args.model))
+    config = RepairConfig(model_paths=model_spec_paths(args.model))
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     policies: dict[str, list] = {}
     repairs: dict[str, list[dict]] = {}
     repair_configs = {
         _policy(turns): RepairConfig(
-            model_paths=_paths(args.model),
+            model_paths=model_spec_paths(args.model),
             timeout=args.timeout,
             test_timeout=1.0,
             model_turns=turns or None,
@@ -274,7 +274,7 @@ def main() -> None:
     if args.repair:
         repair_policies(programs, args)
         return
-    config = RepairConfig(model_paths=_paths(args.model))
+    config = RepairConfig(model_paths=model_spec_paths(args.model))
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     rng = random.Random(args.seed)
@@ -328,7 +328,7 @@ def repair_policies(programs, args) -> None:
                 root = Path(tmp) / f"p{number}-{turns}-{older}"
                 write_project(root, buggy, program.tests)
                 config = RepairConfig(
-                    model_paths=_paths(args.model),
+                    model_paths=model_spec_paths(args.model),
                     timeout=args.timeout,
                     test_timeout=1.0,
                     model_turns=turns or None,
@@ -404,14 +404,14 @@ def _other_scorers(args) -> list[tuple[str, object]]:
     """`--also-model` checkpoints, each (its file name, its scorer); A.pt+B.pt: their average."""
     return [
         (
-            "+".join(path.stem for path in _paths(spec)),
-            _load_scorer(RepairConfig(model_paths=_paths(spec)))[0],
+            "+".join(path.stem for path in model_spec_paths(spec)),
+            _load_scorer(RepairConfig(model_paths=model_spec_paths(spec)))[0],
         )
         for spec in args.also_model
     ]
 
 
-def _paths(spec: str) -> tuple[Path, ...]:
+def model_spec_paths(spec: str) -> tuple[Path, ...]:
     """`--model` and `--also-model` values: A.pt, or A.pt+B.pt for the average of A and B;
     "": the bundled models."""
     return tuple(Path(part) for part in spec.split("+") if part)

@@ -19,6 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
+from rank_dev import model_spec_paths  # bench/: how --model specs name models
+
 from repair.fix import RepairConfig, _load_scorer, _ranked
 from repair.project import list_source_files
 from repair.search import State
@@ -37,9 +39,7 @@ def main() -> None:
     sources, tests = [root / args.src], [root / args.tests]
     config = RepairConfig()
     scorers = {
-        spec or "bundled": _load_scorer(
-            RepairConfig(model_paths=tuple(Path(p) for p in spec.split("+") if p))
-        )
+        spec or "bundled": _load_scorer(RepairConfig(model_paths=model_spec_paths(spec)))
         for spec in args.models
     }
     run = run_suite(root, tests, sources, per_test_timeout=5.0)
