@@ -13,21 +13,18 @@ import torch
 import tree_sitter
 from torch_geometric.data import Data
 
+from repair.graph_schema import EDGE_TYPES, MAX_DEPTH, MAX_SIBLING
 from repair.source import Token, TokenClass, is_leaf, parse
 from repair.vocabulary import Vocabulary, node_type_ids, node_type_marker
 
-EDGE_TYPES = (
-    "parent_to_child",
-    "child_to_parent",
-    "next_token",
-    "previous_token",
-    "next_sibling",
-    "previous_sibling",
-    "same_identifier",  # consecutive uses of one name within a function: a cheap data-flow edge
-)
-NUM_EDGE_TYPES = len(EDGE_TYPES)
-MAX_DEPTH = 63
-MAX_SIBLING = 63
+_PARENT_TO_CHILD = EDGE_TYPES.index("parent_to_child")
+_CHILD_TO_PARENT = EDGE_TYPES.index("child_to_parent")
+_NEXT_TOKEN = EDGE_TYPES.index("next_token")
+_PREVIOUS_TOKEN = EDGE_TYPES.index("previous_token")
+_NEXT_SIBLING = EDGE_TYPES.index("next_sibling")
+_PREVIOUS_SIBLING = EDGE_TYPES.index("previous_sibling")
+_SAME_IDENTIFIER = EDGE_TYPES.index("same_identifier")
+
 # Brackets, separators and the `=` of an assignment are structure, not choices a model makes.
 PUNCTUATION = frozenset({"(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "->", "=", "\\"})
 
@@ -122,11 +119,11 @@ def build_graph(
         node_lines.append(node.start_point[0] + 1)
         signals.append(float(line_signal.get(node_lines[-1], 0.0)))
         if parent_id >= 0:
-            edges.append((parent_id, node_id, 0))
-            edges.append((node_id, parent_id, 1))
+            edges.append((parent_id, node_id, _PARENT_TO_CHILD))
+            edges.append((node_id, parent_id, _CHILD_TO_PARENT))
             if parent_id in previous_sibling:
-                edges.append((previous_sibling[parent_id], node_id, 4))
-                edges.append((node_id, previous_sibling[parent_id], 5))
+                edges.append((previous_sibling[parent_id], node_id, _NEXT_SIBLING))
+                edges.append((node_id, previous_sibling[parent_id], _PREVIOUS_SIBLING))
             previous_sibling[parent_id] = node_id
         if leaf:
             continue
@@ -143,8 +140,8 @@ def build_graph(
         if node_id in leaf_set:
             previous_token = row[0]
     for before, after in zip(leaves, leaves[1:]):
-        edges.append((before, after, 2))
-        edges.append((after, before, 3))
+        edges.append((before, after, _NEXT_TOKEN))
+        edges.append((after, before, _PREVIOUS_TOKEN))
 
     names: dict[str, int] = {}
     last_use: dict[tuple[str, int], int] = {}
@@ -155,8 +152,8 @@ def build_graph(
         ident_group.append(group)
         key = (name, scope)
         if key in last_use:
-            edges.append((last_use[key], node_id, 6))
-            edges.append((node_id, last_use[key], 6))
+            edges.append((last_use[key], node_id, _SAME_IDENTIFIER))
+            edges.append((node_id, last_use[key], _SAME_IDENTIFIER))
         last_use[key] = node_id
 
     edge_tensor = torch.tensor(edges, dtype=torch.long).reshape(-1, 3)

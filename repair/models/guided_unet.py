@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.utils import to_dense_batch
 
+from repair.graph_schema import MAX_ITERATION
 from repair.models.config import ModelConfig
 from repair.models.iterative_unet import (
-    MAX_ITERATION,
     GraphUNetTrunk,
     ModelOutput,
     NodeEncoder,

@@ -15,14 +15,10 @@ from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv, TopKPooling
 from torch_geometric.utils import scatter, to_dense_batch
 
+from repair.graph_schema import DEPTH_VALUES, MAX_ITERATION, NUM_EDGE_TYPES, SIBLING_VALUES
 from repair.models.config import ModelConfig
 
-# parent->child, child->parent, next/prev token, next/prev sibling, same identifier in a function
-NUM_EDGE_TYPES = 7
 TWO_HOP_EDGE_TYPE = NUM_EDGE_TYPES  # extra type for the edges added before each pooling
-MAX_DEPTH = 64  # depth and sibling index arrive clipped to 0..63
-MAX_SIBLING = 64
-MAX_ITERATION = 16  # refinement rounds 0..15; later rounds share the last embedding
 
 # layer_hook(layer, x, batch) -> x runs after each of the trunk's 2 * depth + 1 convolutions
 LayerHook = Callable[[int, Tensor, Tensor], Tensor]
@@ -61,13 +57,13 @@ class NodeEncoder(nn.Module):
         hidden = config.hidden
         self.token = nn.Embedding(config.vocab_size, hidden)
         self.previous_token = nn.Linear(hidden, hidden, bias=False)
-        self.depth = nn.Embedding(MAX_DEPTH, hidden)
+        self.depth = nn.Embedding(DEPTH_VALUES, hidden)
         self.iteration = nn.Embedding(MAX_ITERATION, hidden)
         if self.features == "exp1":
             self.parent_type = nn.Embedding(config.num_parent_types, hidden)
             self.signal = nn.Linear(1, hidden)
         else:
-            self.sibling = nn.Embedding(MAX_SIBLING, hidden)
+            self.sibling = nn.Embedding(SIBLING_VALUES, hidden)
         self.norm = nn.LayerNorm(hidden)
         self.dropout = nn.Dropout(config.dropout)
 
