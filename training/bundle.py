@@ -50,10 +50,10 @@ def bundle(run: Path, name: str, models: Path, commit: str = "") -> Path:
     curves.mkdir(exist_ok=True)
     if not (run / "learning_curves.png").is_file() and (run / "metrics.jsonl").is_file():
         # a run stopped from outside (a time limit) never plotted its curves: plot them now
-        from training.train import _plot
+        from training.curves import plot_curves
 
         lines = (run / "metrics.jsonl").read_text().splitlines()
-        _plot([json.loads(line) for line in lines if line], run / "learning_curves.png", name)
+        plot_curves([json.loads(line) for line in lines if line], run / "learning_curves.png", name)
     for source, suffix in (
         ("metrics.jsonl", "metrics.jsonl"),
         ("summary.json", "summary.json"),

@@ -2,37 +2,39 @@
 
 Owns data batches, the curriculum, scheduled sampling, validation, early stopping, checkpoints,
 the metrics log and learning curves. Runs on CPU, one GPU, or several under `torchrun` (DDP).
+`train()` sets a run up (`_set_up`), starts or resumes it (`_begin`), then alternates one epoch of
+trajectories (`_train_epoch`) with validation and checkpoints (`_end_epoch`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import tempfile
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from repair.checkpoint import Checkpoint, git_commit, load_checkpoint, save_checkpoint
-from repair.errors import BadInput
 from repair.models import build_model
+from repair.models.config import ModelConfig
 from repair.source import parse, tokens
 from repair.vocabulary import Vocabulary
 from training import distributed
 from training.config import TrainConfig
 from training.corruption import CorruptionSpace, corrupt, corruption_space
-from training.data import build_vocabulary, load_splits, stdlib_functions
+from training.curves import plot_curves
+from training.data import Splits, build_vocabulary, load_splits, stdlib_functions
 from training.decode import decode
 from training.evaluate import evaluate_cases, make_cases
+from training.pretrain import pretrain
 from training.programs import Program
+from training.resume import as_tuples, load_state, save_state
 from training.trajectory import (
     Environment,
     State,
@@ -66,24 +68,120 @@ def model_share(epoch: int, epochs: int, warmup: float, maximum: float) -> float
     return min(maximum, maximum * (epoch - start + 1) / span)
 
 
-def train(
-    config: TrainConfig,
-    out_dir: str | Path,
-    progress: Progress = print,
-) -> dict:
+@dataclass
+class _Run:
+    """What one process of a run sets up once: device, data, vocabulary, model, optimiser."""
+
+    config: TrainConfig
+    out_dir: Path
+    rank: int
+    world: int
+    device: torch.device
+    rng: random.Random
+    say: Progress
+    splits: Splits
+    vocabulary: Vocabulary
+    model_config: ModelConfig
+    model: nn.Module
+    ddp_model: nn.Module
+    optimizer: torch.optim.Optimizer
+    resumed: dict | None  # the trainer state to go on from (--resume), else None
+    start_checkpoint: Checkpoint | None  # the model to start from (config.init), else None
+
+    @property
+    def state_path(self) -> Path:
+        return self.out_dir / f"trainer.{self.rank}.pt"
+
+
+@dataclass
+class _Ledger:
+    """What changes epoch after epoch and is saved with the trainer state."""
+
+    history: list[dict] = field(default_factory=list)
+    best_score: float = -1.0
+    best_epoch: int = -1
+    start_one_shot: float | None = None  # the starting checkpoint's one-shot (early stop rule)
+    first_epoch: int = 0
+    graphs_seen: int = 0  # training steps only (tests included), not validation
+    train_seconds: float = 0.0
+
+
+@dataclass
+class _Data:
+    programs: list[Program]  # training programs, then validation programs
+    train_ids: list[int]  # this process's shard, shuffled in place epoch after epoch
+    validation_cases: list
+    originals: list[tuple[str, ...]]  # each program's token texts
+    spaces: dict[int, CorruptionSpace] = field(default_factory=dict)  # computed once per program
+
+
+def train(config: TrainConfig, out_dir: str | Path, progress: Progress = print) -> dict:
     """Train one experiment; returns the summary written to `out_dir/summary.json`."""
+    run = _set_up(config, Path(out_dir), progress)
+    programs = [*run.splits.train, *run.splits.validation]
+    environment = Environment(
+        programs,
+        run.vocabulary,
+        config.signal,
+        workers=config.workers,
+        timeout=config.test_timeout,
+        lanes=config.lanes,
+    )
+    try:
+        data = _data(run, programs)
+        ledger = _begin(run, environment, data)
+        trainer_state = dict(
+            vocabulary=run.vocabulary.to_list(),
+            config=config.to_dict(),
+            start_one_shot=ledger.start_one_shot,
+            train_ids=data.train_ids,  # the same list: saved in the order the epochs left it
+        )
+        if run.resumed is None:  # after pre-training: a resumed run never repeats it
+            run.out_dir.mkdir(parents=True, exist_ok=True)
+            save_state(
+                run.state_path, run.model, run.optimizer, run.rng, trainer_state, 0, [], -1.0, -1
+            )
+        began = time.time()
+        for epoch in range(ledger.first_epoch, config.epochs):
+            record = _train_epoch(run, environment, data, epoch, ledger)
+            validation = _end_epoch(run, environment, data, epoch, ledger, record, began)
+            save_state(
+                run.state_path,
+                run.model,
+                run.optimizer,
+                run.rng,
+                trainer_state,
+                epoch + 1,
+                ledger.history,
+                ledger.best_score,
+                ledger.best_epoch,
+            )
+            stop = _should_stop(
+                config, validation, ledger.start_one_shot, epoch + 1 - ledger.best_epoch
+            )
+            if config.max_minutes and time.time() - began > config.max_minutes * 60:
+                run.say(
+                    f"time budget of {config.max_minutes:g} minutes reached after epoch {epoch + 1}"
+                )
+                stop = True
+            if distributed.agree(stop, run.device):
+                run.say(f"early stop after epoch {epoch + 1}")
+                break
+    finally:  # Ctrl-C or an error: no worker process outlives the run
+        environment.close()
+    return _finish(run, ledger)
+
+
+def _set_up(config: TrainConfig, out_dir: Path, progress: Progress) -> _Run:
     rank, world = distributed.setup()
-    out_dir = Path(out_dir)
     device = resolve_device(config.device)
     if device.type == "cuda" and world > 1:
         device = torch.device("cuda", distributed.local_rank())
     torch.manual_seed(config.seed + rank)
     rng = random.Random(config.seed * 1000 + rank)
     say = progress if rank == 0 else (lambda message: None)
-
     splits = load_splits(config)
-    state_path = out_dir / f"trainer.{rank}.pt"
-    resumed = _load_state(state_path, config) if config.resume else None
+    resumed = load_state(out_dir / f"trainer.{rank}.pt", config) if config.resume else None
     start_checkpoint = load_checkpoint(config.init, device) if config.init else None
     if resumed is not None:
         vocabulary = Vocabulary(resumed["vocabulary"])
@@ -110,245 +208,208 @@ def train(
     )
     if resumed is not None:
         optimizer.load_state_dict(resumed["optimizer"])
-        rng.setstate(_tuples(resumed["rng"]))
+        rng.setstate(as_tuples(resumed["rng"]))
         torch.set_rng_state(resumed["torch_rng"])
-
-    programs = [*splits.train, *splits.validation]
-    environment = Environment(
-        programs,
+    return _Run(
+        config,
+        out_dir,
+        rank,
+        world,
+        device,
+        rng,
+        say,
+        splits,
         vocabulary,
-        config.signal,
-        workers=config.workers,
-        timeout=config.test_timeout,
-        lanes=config.lanes,
+        model_config,
+        model,
+        ddp_model,
+        optimizer,
+        resumed,
+        start_checkpoint,
     )
-    try:
-        train_ids = distributed.shard(list(range(len(splits.train))), rank, world)
-        validation_ids = list(range(len(splits.train), len(programs)))
-        validation_cases = make_cases(
-            [programs[i] for i in validation_ids],
-            config.levels,
-            config.val_corruptions,
-            seed=config.seed,
-        )
-        validation_cases = [
-            replace(c, program=c.program + len(splits.train)) for c in validation_cases
-        ]
-        originals = [_token_texts(p) for p in programs]
-        spaces: dict[int, CorruptionSpace] = {}  # corruption spaces, computed once per program
 
-        metrics_path = out_dir / "metrics.jsonl"
-        history: list[dict] = []
-        best_score, best_epoch, start_one_shot, first_epoch = -1.0, -1, None, 0
-        if resumed is not None:
-            history = resumed["history"]
-            if rank == 0:  # epochs logged after the saved state are run again
-                metrics_path.write_text("".join(json.dumps(r) + "\n" for r in history))
-            best_score, best_epoch = resumed["best_score"], resumed["best_epoch"]
-            start_one_shot, first_epoch = resumed["start_one_shot"], resumed["epoch"]
-            train_ids[:] = resumed["train_ids"]  # shuffled in place epoch after epoch
-            say(f"resuming after epoch {first_epoch} (best so far: epoch {best_epoch})")
-        else:
-            if rank == 0:
-                out_dir.mkdir(parents=True, exist_ok=True)
-                metrics_path.write_text("")
-            if config.pretrain_epochs and config.pretrain_stdlib_functions:
-                _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng)
-            if start_checkpoint is not None:
-                start_one_shot = _validate(model, environment, validation_cases, config, device)[
-                    min(config.levels)
-                ]["one_shot"]
-                say(
-                    f"starting checkpoint: one-shot@{min(config.levels):.0%} = {start_one_shot:.1%}"
-                )
-        trainer_state = dict(
-            vocabulary=vocabulary.to_list(),
-            config=config.to_dict(),
-            start_one_shot=start_one_shot,
-            train_ids=train_ids,  # the same list: saved in the order the epochs left it
+
+def _data(run: _Run, programs: list[Program]) -> _Data:
+    config, train_count = run.config, len(run.splits.train)
+    train_ids = distributed.shard(list(range(train_count)), run.rank, run.world)
+    validation_ids = list(range(train_count, len(programs)))
+    cases = make_cases(
+        [programs[i] for i in validation_ids],
+        config.levels,
+        config.val_corruptions,
+        seed=config.seed,
+    )
+    cases = [replace(c, program=c.program + train_count) for c in cases]
+    return _Data(programs, train_ids, cases, [_token_texts(p) for p in programs])
+
+
+def _begin(run: _Run, environment: Environment, data: _Data) -> _Ledger:
+    """The ledger of a resumed run, or of a new one (after pre-training, if configured)."""
+    config, metrics_path = run.config, run.out_dir / "metrics.jsonl"
+    resumed = run.resumed
+    if resumed is not None:
+        ledger = _Ledger(
+            history=resumed["history"],
+            best_score=resumed["best_score"],
+            best_epoch=resumed["best_epoch"],
+            start_one_shot=resumed["start_one_shot"],
+            first_epoch=resumed["epoch"],
         )
-        if resumed is None:  # after pre-training: a resumed run never repeats it
-            out_dir.mkdir(parents=True, exist_ok=True)
-            _save_state(state_path, model, optimizer, rng, trainer_state, 0, history, -1.0, -1)
-        began = time.time()
-        graphs_seen, train_seconds = 0, 0.0  # training steps only (tests included), not validation
-        for epoch in range(first_epoch, config.epochs):
-            model.train()
-            levels = curriculum(epoch, config.epochs, config.levels)
-            share = model_share(epoch, config.epochs, config.sampling_warmup, config.sampling_max)
-            rng.shuffle(train_ids)
-            losses, epoch_start = [], time.time()
-            batches = [
-                train_ids[start : start + config.batch_size]
-                for start in range(0, len(train_ids), config.batch_size)
+        if run.rank == 0:  # epochs logged after the saved state are run again
+            metrics_path.write_text("".join(json.dumps(r) + "\n" for r in ledger.history))
+        data.train_ids[:] = resumed["train_ids"]
+        run.say(
+            f"resuming after epoch {ledger.first_epoch} (best so far: epoch {ledger.best_epoch})"
+        )
+        return ledger
+    ledger = _Ledger()
+    if run.rank == 0:
+        run.out_dir.mkdir(parents=True, exist_ok=True)
+        metrics_path.write_text("")
+    if config.pretrain_epochs and config.pretrain_stdlib_functions:
+        pretrain(
+            run.ddp_model,
+            run.model,
+            run.optimizer,
+            environment,
+            config,
+            run.device,
+            run.say,
+            run.rng,
+        )
+    if run.start_checkpoint is not None:
+        level = min(config.levels)
+        validation = _validate(run.model, environment, data.validation_cases, config, run.device)
+        ledger.start_one_shot = validation[level]["one_shot"]
+        run.say(f"starting checkpoint: one-shot@{level:.0%} = {ledger.start_one_shot:.1%}")
+    return ledger
+
+
+def _train_epoch(
+    run: _Run, environment: Environment, data: _Data, epoch: int, ledger: _Ledger
+) -> dict:
+    """One epoch of trajectories; returns the start of the epoch's metrics record."""
+    config, rng = run.config, run.rng
+    run.model.train()
+    levels = curriculum(epoch, config.epochs, config.levels)
+    share = model_share(epoch, config.epochs, config.sampling_warmup, config.sampling_max)
+    rng.shuffle(data.train_ids)
+    losses, epoch_start = [], time.time()
+    batches = [
+        data.train_ids[start : start + config.batch_size]
+        for start in range(0, len(data.train_ids), config.batch_size)
+    ]
+    # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
+    # model steps on one, the environment runs the tests and builds the graphs of the others.
+    lanes: list[tuple[list[State], int, Future]] = []
+    started = 0
+    while lanes or started < len(batches):
+        while len(lanes) < max(1, config.lanes) and started < len(batches):
+            states = [
+                State(i, _corrupt(data, i, rng.choice(levels), rng), data.originals[i])
+                for i in batches[started]
             ]
-            # Several batches' trajectories are in flight at once (`lanes`), taking turns: while the
-            # model steps on one, the environment runs the tests and builds the graphs of the others.
-            lanes: list[tuple[list[State], int, Future]] = []
-            started = 0
-            while lanes or started < len(batches):
-                while len(lanes) < max(1, config.lanes) and started < len(batches):
-                    states = [
-                        State(
-                            i, _corrupt(programs, spaces, i, rng.choice(levels), rng), originals[i]
-                        )
-                        for i in batches[started]
-                    ]
-                    lanes.append((states, 0, environment.observe_async(states)))
-                    started += 1
-                # the oldest lane whose observations are ready (with one lane: strictly in order)
-                wait([lane[2] for lane in lanes], return_when=FIRST_COMPLETED)
-                states, step, pending = lanes.pop(
-                    next(i for i, lane in enumerate(lanes) if lane[2].done())
-                )
-                observations = pending.result()
-                batch = collate(observations, device)
-                use_feedback = step > 0 or config.feedback_at_first_step
-                output = run_model(ddp_model, observations, batch, use_feedback=use_feedback)
-                loss, stats = trajectory_loss(output, batch, config.test_weight)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                losses.append(loss.detach())
-                graphs_seen += len(states) * world
-                if step + 1 < config.trajectory_steps:
-                    decoded = decode(output, batch, [o.options for o in observations])
-                    states = next_states(states, observations, decoded, share, rng)
-                    lanes.append((states, step + 1, environment.observe_async(states)))
-            losses = [float(value) for value in losses]
-            train_seconds += time.time() - epoch_start
-            validation = (
-                _validate(model, environment, validation_cases, config, device) if rank == 0 else {}
-            )
-            record = {
-                "epoch": epoch + 1,
-                "loss": sum(losses) / max(1, len(losses)),
-                "levels": list(levels),
-                "model_share": share,
-                "seconds": time.time() - epoch_start,
-                "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
-                **{f"val_one_shot@{level:g}": row["one_shot"] for level, row in validation.items()},
-            }
-            if rank == 0:
-                score = sum(row["one_shot"] for row in validation.values()) / max(
-                    1, len(validation)
-                )
-                record["val_mean"] = score
-                history.append(record)
-                with metrics_path.open("a") as handle:
-                    handle.write(json.dumps(record) + "\n")
-                done = epoch + 1 - first_epoch
-                remaining = (time.time() - began) / done * (config.epochs - epoch - 1)
-                say(
-                    f"epoch {epoch + 1}/{config.epochs} loss {record['loss']:.3f} "
-                    + " ".join(
-                        f"val@{lv:.0%} {row['one_shot']:.1%}" for lv, row in validation.items()
-                    )
-                    + f" share {share:.2f} {record['graphs_per_second']:.0f} graphs/s, ~{remaining:.0f}s left"
-                )
-                checkpoint = Checkpoint(
-                    model=model,
-                    config=model_config,
-                    vocabulary=vocabulary,
-                    train_config=config.to_dict(),
-                    data_summary=splits.summary,
-                    metrics={
-                        "epoch": epoch + 1,
-                        **{k: v for k, v in record.items() if k != "levels"},
-                    },
-                    commit=git_commit(),
-                )
-                save_checkpoint(out_dir / "last.pt", checkpoint)
-                if score > best_score:
-                    best_score, best_epoch = score, epoch + 1
-                    save_checkpoint(out_dir / "best.pt", checkpoint)
-            _save_state(
-                state_path,
-                model,
-                optimizer,
-                rng,
-                trainer_state,
-                epoch + 1,
-                history,
-                best_score,
-                best_epoch,
-            )
-            stop = _should_stop(config, validation, start_one_shot, epoch + 1 - best_epoch)
-            if config.max_minutes and time.time() - began > config.max_minutes * 60:
-                say(
-                    f"time budget of {config.max_minutes:g} minutes reached after epoch {epoch + 1}"
-                )
-                stop = True
-            if distributed.agree(stop, device):
-                say(f"early stop after epoch {epoch + 1}")
-                break
-    finally:  # Ctrl-C or an error: no worker process outlives the run
-        environment.close()
+            lanes.append((states, 0, environment.observe_async(states)))
+            started += 1
+        # the oldest lane whose observations are ready (with one lane: strictly in order)
+        wait([lane[2] for lane in lanes], return_when=FIRST_COMPLETED)
+        states, step, pending = lanes.pop(next(i for i, lane in enumerate(lanes) if lane[2].done()))
+        observations = pending.result()
+        batch = collate(observations, run.device)
+        use_feedback = step > 0 or config.feedback_at_first_step
+        output = run_model(run.ddp_model, observations, batch, use_feedback=use_feedback)
+        loss, _ = trajectory_loss(output, batch, config.test_weight)
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(run.model.parameters(), config.grad_clip)
+        run.optimizer.step()
+        losses.append(loss.detach())
+        ledger.graphs_seen += len(states) * run.world
+        if step + 1 < config.trajectory_steps:
+            decoded = decode(output, batch, [o.options for o in observations])
+            states = next_states(states, observations, decoded, share, rng)
+            lanes.append((states, step + 1, environment.observe_async(states)))
+    values = [float(value) for value in losses]
+    ledger.train_seconds += time.time() - epoch_start
+    return {
+        "epoch": epoch + 1,
+        "loss": sum(values) / max(1, len(values)),
+        "levels": list(levels),
+        "model_share": share,
+        "started": epoch_start,
+    }
+
+
+def _end_epoch(
+    run: _Run, environment, data: _Data, epoch: int, ledger: _Ledger, record: dict, began: float
+) -> dict:
+    """Validate (rank 0), log the metrics, save last.pt and best.pt; returns the validation."""
+    config = run.config
+    validation = (
+        _validate(run.model, environment, data.validation_cases, config, run.device)
+        if run.rank == 0
+        else {}
+    )
+    epoch_start = record.pop("started")
+    record["seconds"] = time.time() - epoch_start
+    record["graphs_per_second"] = ledger.graphs_seen / max(1e-9, ledger.train_seconds)
+    record.update({f"val_one_shot@{lv:g}": row["one_shot"] for lv, row in validation.items()})
+    if run.rank != 0:
+        return validation
+    score = sum(row["one_shot"] for row in validation.values()) / max(1, len(validation))
+    record["val_mean"] = score
+    ledger.history.append(record)
+    with (run.out_dir / "metrics.jsonl").open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+    done = epoch + 1 - ledger.first_epoch
+    remaining = (time.time() - began) / done * (config.epochs - epoch - 1)
+    run.say(
+        f"epoch {epoch + 1}/{config.epochs} loss {record['loss']:.3f} "
+        + " ".join(f"val@{lv:.0%} {row['one_shot']:.1%}" for lv, row in validation.items())
+        + f" share {record['model_share']:.2f} {record['graphs_per_second']:.0f} graphs/s,"
+        f" ~{remaining:.0f}s left"
+    )
+    checkpoint = Checkpoint(
+        model=run.model,
+        config=run.model_config,
+        vocabulary=run.vocabulary,
+        train_config=config.to_dict(),
+        data_summary=run.splits.summary,
+        metrics={"epoch": epoch + 1, **{k: v for k, v in record.items() if k != "levels"}},
+        commit=git_commit(),
+    )
+    save_checkpoint(run.out_dir / "last.pt", checkpoint)
+    if score > ledger.best_score:
+        ledger.best_score, ledger.best_epoch = score, epoch + 1
+        save_checkpoint(run.out_dir / "best.pt", checkpoint)
+    return validation
+
+
+def _finish(run: _Run, ledger: _Ledger) -> dict:
+    config = run.config
     summary = {
-        "rank": rank,
+        "rank": run.rank,
         "experiment": config.experiment,
-        "best_epoch": best_epoch,
-        "best_val_mean": best_score,
-        "epochs_run": len(history),
-        "seconds": sum(record["seconds"] for record in history),  # every epoch, resumed ones too
-        "graphs_per_second": graphs_seen / max(1e-9, train_seconds),
-        "data": splits.summary,
+        "best_epoch": ledger.best_epoch,
+        "best_val_mean": ledger.best_score,
+        "epochs_run": len(ledger.history),
+        "seconds": sum(record["seconds"] for record in ledger.history),  # resumed epochs too
+        "graphs_per_second": ledger.graphs_seen / max(1e-9, ledger.train_seconds),
+        "data": run.splits.summary,
         "config": config.to_dict(),
     }
-    if rank == 0:
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-        _plot(history, out_dir / "learning_curves.png", config.experiment)
+    if run.rank == 0:
+        (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+        plot_curves(ledger.history, run.out_dir / "learning_curves.png", config.experiment)
     distributed.teardown()
     return summary
 
 
-def _corrupt(programs, spaces: dict, program_id: int, level: float, rng) -> bytes:
-    source = programs[program_id].source.encode()
-    if program_id not in spaces:
-        spaces[program_id] = corruption_space(source)
-    return corrupt(source, level, rng, space=spaces[program_id]).source
-
-
-def _save_state(path: Path, model, optimizer, rng, fixed: dict, epoch, history, best, best_epoch):
-    """What `--resume` needs to go on after `epoch` as if the run had never stopped."""
-    payload = {
-        **fixed,
-        "epoch": epoch,
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": optimizer.state_dict(),
-        "rng": rng.getstate(),
-        "torch_rng": torch.get_rng_state(),
-        "history": history,
-        "best_score": best,
-        "best_epoch": best_epoch,
-    }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        torch.save(payload, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def _load_state(path: Path, config: TrainConfig) -> dict:
-    if not path.is_file():
-        raise BadInput(f"{path}: nothing to resume (no trainer state in this folder)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    saved = state["config"]
-    # settings of the machine and the session may change; what shapes the run may not
-    free = {"device", "workers", "lanes", "max_minutes", "resume", "epochs", "test_timeout"}
-    changed = sorted(k for k, v in config.to_dict().items() if k not in free and saved.get(k) != v)
-    if changed:
-        raise BadInput(f"{path}: cannot resume with different settings: {', '.join(changed)}")
-    return state
-
-
-def _tuples(value):
-    """random.setstate wants tuples where a saved state may hold lists."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+def _corrupt(data: _Data, program_id: int, level: float, rng) -> bytes:
+    source = data.programs[program_id].source.encode()
+    if program_id not in data.spaces:
+        data.spaces[program_id] = corruption_space(source)
+    return corrupt(source, level, rng, space=data.spaces[program_id]).source
 
 
 def _token_texts(program: Program) -> tuple[str, ...]:
@@ -375,71 +436,3 @@ def _should_stop(config: TrainConfig, validation: dict, start_one_shot, since_be
         if low < start_one_shot - config.early_stop_drop:
             return True
     return config.patience > 0 and since_best >= config.patience
-
-
-def _pretrain(ddp_model, model, optimizer, environment, config, device, say, rng) -> None:
-    """Token recovery on standard-library functions: corrupted code, no tests, no signal."""
-
-    functions = [
-        f.encode() for f in stdlib_functions(config.pretrain_stdlib_functions, seed=config.seed)
-    ]
-    rank, world = distributed.setup()
-    functions = distributed.shard(functions, rank, world)
-    for epoch in range(config.pretrain_epochs):
-        rng.shuffle(functions)
-        losses = []
-        chunks = [
-            functions[start : start + config.batch_size]
-            for start in range(0, len(functions), config.batch_size)
-        ]
-        # corruption and graphs are made in the workers, `lanes` batches ahead of the model
-        lanes: deque[Future] = deque()
-        started = 0
-        while lanes or started < len(chunks):
-            while len(lanes) < max(1, config.lanes) and started < len(chunks):
-                tasks = [
-                    (f, rng.choice(config.levels), rng.getrandbits(64)) for f in chunks[started]
-                ]
-                lanes.append(environment.corrupt_and_observe_async(tasks))
-                started += 1
-            observations = lanes.popleft().result()
-            if not observations:
-                continue
-            batch = collate(observations, device)
-            output = run_model(ddp_model, observations, batch, use_feedback=False)
-            loss, _ = trajectory_loss(output, batch, 0.0)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            losses.append(loss.detach())
-        losses = [float(value) for value in losses]
-        say(
-            f"pre-training epoch {epoch + 1}/{config.pretrain_epochs} loss {sum(losses) / max(1, len(losses)):.3f}"
-        )
-
-
-def _plot(history: list[dict], path: Path, title: str) -> None:
-    if not history:
-        return
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # plotting is optional: the metrics log has the same numbers
-        return
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = [r["epoch"] for r in history]
-    left.plot(epochs, [r["loss"] for r in history])
-    left.set_xlabel("epoch")
-    left.set_ylabel("training loss")
-    for key in sorted(k for k in history[0] if k.startswith("val_one_shot@")):
-        right.plot(epochs, [r.get(key, float("nan")) for r in history], label=key.split("@")[1])
-    right.set_xlabel("epoch")
-    right.set_ylabel("validation one-shot accuracy")
-    right.legend(title="corruption")
-    figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
