@@ -25,8 +25,9 @@ cannot reach (the original name no longer appears in scope) has no count.
 
 from __future__ import annotations
 
+import hashlib
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -75,6 +76,12 @@ def _tokens(source: bytes) -> list[Token]:
 
 Lines = Callable[[str, int], bool]  # (path, line) -> may a bug go there?
 Fails = Callable[[dict[str, bytes], list[tuple[str, int]]], bool]  # buggy files, lines changed
+Identity = frozenset[tuple[str, str]]  # (path, sha256 of the buggy file) per file a bug changes
+
+
+def bug_identity(buggy: Mapping[str, bytes]) -> Identity:
+    """What makes two bugs the same bug: the buggy versions of the files they change."""
+    return frozenset((path, hashlib.sha256(data).hexdigest()) for path, data in buggy.items())
 
 
 @dataclass(frozen=True)
@@ -208,11 +215,13 @@ def seed_bugs(
     seed: int,
     fails: Fails,
     allowed: Lines = lambda path, line: True,
+    avoid: Collection[Identity] = (),
 ) -> list[Seeded]:
     """One bug per entry of `sizes` (1: a single token or a swap, 2: two tokens in one function),
-    each different from the others, on lines no earlier bug of `files` used (while there are
-    such lines), undoable by a same-class replacement (the original text is among the buggy
-    token's candidates), and failing a test. Deterministic in (files, key, seed, fails).
+    each different from the others and from the bugs in `avoid` (`bug_identity`: another split's
+    bugs), on lines no earlier bug of `files` used (while there are such lines), undoable by a
+    same-class replacement (the original text is among the buggy token's candidates), and failing
+    a test. Deterministic in (files, key, seed, fails, avoid).
     """
     sites = _sites(files, allowed)
     token_classes = [cls for cls in SINGLE_CLASSES if cls != SWAP]
@@ -258,7 +267,7 @@ def seed_bugs(
                 lines=tuple(sorted({(site.path, site.line) for site in chosen})),
             )
             buggy = seeded.apply(files)
-            if not _reversible(seeded, buggy, files):
+            if not _reversible(seeded, buggy, files) or bug_identity(buggy) in avoid:
                 continue
             if fails(buggy, list(seeded.lines)):
                 seen.add(identity)

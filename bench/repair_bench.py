@@ -33,43 +33,51 @@ The default run (102 bugs, 30 s per bug and mode) takes about 50 minutes on 2 co
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
-import math
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bugs import (  # noqa: E402 - bench/ is not a package
-    SINGLE_CLASSES,
     SWAP,
-    TWO_TOKEN,
     Blind,
+    Fails,
+    Identity,
     Seeded,
     blind_search,
     bug_class_of,
     seed_bugs,
     token_fixes,
 )
+from scoring import (  # noqa: E402 - the numbers; also what bench/rank_dev.py imports from here
+    FIXTURE_SPLIT,
+    HUMANEVAL,
+    OSS,
+    OTHER,
+    changed_lines,  # noqa: F401 - bench/rank_dev.py compares patches with it
+    error_row,
+    groups,
+    report,
+    row_of,
+    size_of,
+    summary_json,
+)
 
 from repair.fix import FIXED, RepairConfig, fix  # noqa: E402
+from repair.patch import unified_diff  # noqa: E402
 from repair.project import copy_project  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_CACHE = Path.home() / ".cache" / "repair-bench"
-HUMANEVAL, FIXTURE_SPLIT, OSS = "held-out HumanEval", "fixtures", "OSS"
-OTHER = "other (not a token replacement)"
-CLASS_ORDER = (*SINGLE_CLASSES, TWO_TOKEN, OTHER)
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ def oss_sizes(count: int) -> tuple[int, ...]:
 class Case:
     name: str
     split: str
-    bug_class: str  # one of CLASS_ORDER
+    bug_class: str  # one of scoring.CLASS_ORDER
     detail: str  # token classes of a two-token bug, or the fixture's kind
     root: Path
     sources: list[Path]
@@ -120,23 +128,12 @@ class Case:
 
     @property
     def size(self) -> str:
-        if self.bug_class == OTHER:
-            return "other"
-        return "two-token" if self.bug_class == TWO_TOKEN else "single-token"
+        return size_of(self.bug_class)
 
     @property
     def expected_patch(self) -> str:
-        return "".join(
-            "".join(
-                difflib.unified_diff(
-                    self.buggy[path].decode().splitlines(keepends=True),
-                    self.original[path].decode().splitlines(keepends=True),
-                    f"a/{path}",
-                    f"b/{path}",
-                )
-            )
-            for path in sorted(self.buggy)
-        )
+        """The patch from the buggy to the original files, as `repair fix` writes a diff."""
+        return unified_diff(self.buggy, self.original)
 
 
 def say(message: str) -> None:
@@ -203,6 +200,17 @@ def _fixed_files(root: Path, record: dict) -> dict[str, bytes]:
     return fixed
 
 
+def fixture_project(root: Path, folder: Path) -> _Project:
+    """The fixture at `root` with its recorded fix applied, copied under `folder`: the clean
+    project its seeded bugs go in."""
+    record = json.loads((root / "bug.json").read_text(encoding="utf-8"))
+    clean = folder / "clean" / root.name
+    copy_project(root, clean)
+    for path, data in _fixed_files(root, record).items():
+        (clean / path).write_bytes(data)
+    return _Project(clean, (".",), ("tests",))
+
+
 def fixture_seeded_cases(per_fixture: int, seed: int, folder: Path) -> list[Case]:
     """`per_fixture` single-token bugs seeded in each fixture's fixed version, in lines its
     tests run."""
@@ -210,17 +218,34 @@ def fixture_seeded_cases(per_fixture: int, seed: int, folder: Path) -> list[Case
     for root in sorted(FIXTURES.iterdir()):
         if not (root / "bug.json").exists():
             continue
-        record = json.loads((root / "bug.json").read_text(encoding="utf-8"))
-        clean = folder / "clean" / root.name
-        copy_project(root, clean)
-        for path, data in _fixed_files(root, record).items():
-            (clean / path).write_bytes(data)
-        project = _Project(clean, (".",), ("tests",))
+        project = fixture_project(root, folder)
         key = f"fixture:{root.name}"
         for number, seeded in enumerate(project.seed((1,) * per_fixture, key, seed)):
             name = f"{root.name}-seeded{number}-{seeded.bug_class.replace(' ', '_')}"
             found.append(project.case(name, FIXTURE_SPLIT, seeded, folder / name))
     return found
+
+
+def humaneval_fails(executor, program) -> Fails:
+    """Does a test of `program` fail on these files (its one module, `solution.py`)?"""
+
+    def fails(files: dict[str, bytes], lines) -> bool:
+        result = executor.run(files["solution.py"].decode(), program.tests)
+        # A module that does not import is a broken suite, not a bug to repair.
+        return result.module_error is None and result.failed_count > 0
+
+    return fails
+
+
+def humaneval_case(program, seeded: Seeded, name: str, folder: Path) -> Case:
+    """`seeded` in `program`, written out as a pytest project under `folder`."""
+    clean = {"solution.py": program.source.encode()}
+    buggy = seeded.apply(clean)
+    root = folder / name
+    _write_humaneval_project(root, buggy["solution.py"], program.tests)
+    return _case(
+        name, HUMANEVAL, seeded, root, [root / "solution.py"], [root / "tests"], buggy, clean
+    )
 
 
 def humaneval_cases(count: int, seed: int, folder: Path) -> list[Case]:
@@ -233,30 +258,12 @@ def humaneval_cases(count: int, seed: int, folder: Path) -> list[Case]:
     with Executor(workers=1) as executor:
         for program in held_out_programs()[:count]:
             clean = {"solution.py": program.source.encode()}
-
-            def fails(files, lines, tests=program.tests) -> bool:
-                result = executor.run(files["solution.py"].decode(), tests)
-                # A module that does not import is a broken suite, not a bug to repair.
-                return result.module_error is None and result.failed_count > 0
-
+            fails = humaneval_fails(executor, program)
             key = f"humaneval:{program.name}"
             for number, seeded in enumerate(seed_bugs(clean, (1, 2), key, seed, fails)):
                 slug = seeded.bug_class.replace(" ", "_")
                 name = f"{program.name.replace('/', '_')}-{'ab'[number]}-{slug}"
-                root = folder / name
-                _write_humaneval_project(root, seeded.apply(clean)["solution.py"], program.tests)
-                found.append(
-                    _case(
-                        name,
-                        HUMANEVAL,
-                        seeded,
-                        root,
-                        [root / "solution.py"],
-                        [root / "tests"],
-                        seeded.apply(clean),
-                        clean,
-                    )  # fmt: skip
-                )
+                found.append(humaneval_case(program, seeded, name, folder))
     return found
 
 
@@ -328,8 +335,10 @@ class _Project:
                 return False
         return done.returncode == 1  # tests failed; 2-5: collection errors, nothing ran, ...
 
-    def seed(self, sizes: Sequence[int], key: str, seed: int) -> list[Seeded]:
-        return seed_bugs(self.files, sizes, key, seed, self.fails, self.covered)
+    def seed(
+        self, sizes: Sequence[int], key: str, seed: int, avoid: Collection[Identity] = ()
+    ) -> list[Seeded]:
+        return seed_bugs(self.files, sizes, key, seed, self.fails, self.covered, avoid)
 
     def case(self, name: str, split: str, seeded: Seeded, root: Path) -> Case:
         copy_project(self.root, root)
@@ -414,270 +423,13 @@ def oss_cases(
 # --- running -------------------------------------------------------------------------------
 
 
-def changed_lines(diff: str) -> list[str]:
-    return sorted(
-        line
-        for line in diff.splitlines()
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    )
-
-
 def run_case(case: Case, config: RepairConfig) -> dict:
     started = time.monotonic()
     try:
         result = fix(case.sources, case.tests, config)
     except Exception as error:  # noqa: BLE001 - a bench row, not a crash of the whole run
-        return {
-            "case": case.name, "fixed": False, "exact": False, "candidates": 0, "test_runs": 0,
-            "seconds": round(time.monotonic() - started, 2), "rounds": 0,
-            "stop": f"error: {type(error).__name__}: {error}",
-        }  # fmt: skip
-    fixed = result.status == FIXED
-    return {
-        "case": case.name,
-        "fixed": fixed,
-        "exact": fixed and changed_lines(result.diff) == changed_lines(case.expected_patch),
-        "candidates": result.candidates_tried,
-        "test_runs": result.test_runs,
-        "seconds": round(result.seconds, 2),
-        "rounds": result.rounds,
-        "stop": result.stop_reason,
-    }
-
-
-# --- reporting -----------------------------------------------------------------------------
-
-
-def median(values: Sequence[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def p90(values: Sequence[float]) -> float | None:
-    """Nearest-rank 90th percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[math.ceil(0.9 * len(ordered)) - 1]
-
-
-def summarise(rows: Sequence[dict]) -> dict:
-    fixed = [row for row in rows if row["fixed"]]
-    seconds = [row["seconds"] for row in rows]
-    return {
-        "bugs": len(rows),
-        "plausible": len(fixed),
-        "exact": sum(row["exact"] for row in rows),
-        "median_seconds": median(seconds),
-        "p90_seconds": p90(seconds),
-        "median_candidates_per_fix": median([row["candidates"] for row in fixed]),
-        "median_test_runs_per_fix": median([row["test_runs"] for row in fixed]),
-        "candidates_per_second": (
-            round(sum(row["candidates"] for row in rows) / sum(seconds), 1) if rows else None
-        ),
-    }
-
-
-def blind_summary(cases: Sequence[Case], in_function: bool = False) -> dict:
-    blinds = [case.blind_function if in_function else case.blind for case in cases]
-    runs = [blind.runs for blind in blinds if blind and blind.runs is not None]
-    return {
-        "bugs": len(cases),
-        "reachable": len(runs),
-        "median_test_runs_per_fix": median(runs),
-        "p90_test_runs_per_fix": p90(runs),
-    }
-
-
-def _fmt(value, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.{digits}f}"
-    return f"{int(value)}" if isinstance(value, float) else str(value)
-
-
-def _pct(count: int, total: int) -> str:
-    return f"{count} ({100 * count / total:.0f} %)" if total else "–"
-
-
-def _ratio(a, b) -> str:
-    if a is None or b is None or b == 0:
-        return "–"
-    return f"{a / b:.2f}"
-
-
-HEADER = (
-    "| bugs in | bugs | search | plausible | exact | median s / bug | p90 s / bug "
-    "| median candidates / fix | median test runs / fix |\n"
-    "|---|---|---|---|---|---|---|---|---|"
-)
-
-
-def _rows(label: str, cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list[str]:
-    lines = []
-    for mode in ("model", "baseline"):
-        s = summarise([results[mode][case.name] for case in cases])
-        lines.append(
-            f"| {label} | {s['bugs']} | {mode} | {_pct(s['plausible'], s['bugs'])} "
-            f"| {_pct(s['exact'], s['bugs'])} | {_fmt(s['median_seconds'])} "
-            f"| {_fmt(s['p90_seconds'])} | {_fmt(s['median_candidates_per_fix'])} "
-            f"| {_fmt(s['median_test_runs_per_fix'])} |"
-        )
-    for in_function, where in ((False, "file order"), (True, "the bug's function only")):
-        blind = blind_summary(cases, in_function)
-        if blind["reachable"]:
-            lines.append(
-                f"| {label} | {blind['reachable']} | blind search, {where} | – | – | – | – | – "
-                f"| {_fmt(blind['median_test_runs_per_fix'])} |"
-            )
-    return lines
-
-
-def _groups(cases: Sequence[Case], key: Callable[[Case], str], order: Sequence[str]):
-    present = {key(case) for case in cases}
-    ordered = [value for value in order if value in present]
-    ordered += sorted(present - set(ordered))
-    return [(value, [case for case in cases if key(case) == value]) for value in ordered]
-
-
-def _splits(cases: Sequence[Case]) -> list[tuple[str, list[Case]]]:
-    """Each split (each OSS project apart), then all OSS projects together if more than one."""
-    splits = _groups(cases, lambda c: c.split, (HUMANEVAL, FIXTURE_SPLIT))
-    oss = [case for case in cases if case.split.startswith(OSS)]
-    if len({case.split for case in oss}) > 1:
-        splits.append((f"{OSS}: all projects", oss))
-    return splits
-
-
-def report(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> str:
-    splits = _splits(cases)
-    out = ["## By split (model, model-free baseline, blind search)", "", HEADER]
-    for split, members in splits:
-        for size, group in _groups(members, lambda c: c.size, ("single-token", "two-token")):
-            out += _rows(f"{split}, {size}", group, results)
-        out += _rows(f"{split}, all", members, results)
-    for size, group in _groups(cases, lambda c: c.size, ("single-token", "two-token")):
-        out += _rows(f"all splits, {size}", group, results)
-    out += _rows("all splits, all", cases, results)
-
-    out += ["", "## By bug class (all splits)", "", HEADER]
-    for bug_class, group in _groups(cases, lambda c: c.bug_class, CLASS_ORDER):
-        split_names = ", ".join(sorted({c.split.split(":")[0] for c in group}))
-        out += _rows(f"{bug_class} ({split_names})", group, results)
-
-    out += ["", "## By split and bug class", "", HEADER]
-    for split, members in splits:
-        for bug_class, group in _groups(members, lambda c: c.bug_class, CLASS_ORDER):
-            out += _rows(f"{split}, {bug_class}", group, results)
-
-    out += ["", "## Ratios and the issue's targets", ""]
-    out += _targets(cases, results)
-    return "\n".join(out)
-
-
-def _targets(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> list[str]:
-    """The issue's targets, per split: model and baseline side by side, and their ratio."""
-    model = {c.name: results["model"][c.name] for c in cases}
-    base = {c.name: results["baseline"][c.name] for c in cases}
-    out = [
-        "| measure | bugs in | model | baseline | model / baseline | target |",
-        "|---|---|---|---|---|---|",
-    ]
-
-    def row(measure, label, m, b, ratio, target):
-        out.append(f"| {measure} | {label} | {m} | {b} | {ratio} | {target} |")
-
-    splits = [("all splits", list(cases))] + _groups(
-        cases, lambda c: c.split.split(":")[0], (HUMANEVAL, FIXTURE_SPLIT, OSS)
-    )
-    for label, group in splits:
-        for size, target in (("single-token", "model ≥ 80 %"), ("two-token", "model ≥ 50 %")):
-            members = [c for c in group if c.size == size]
-            if members:
-                m = sum(model[c.name]["exact"] for c in members)
-                b = sum(base[c.name]["exact"] for c in members)
-                n = len(members)
-                row(f"exact fixes, {size}", label, _pct(m, n), _pct(b, n), _ratio(m, b), target)
-        sm = summarise([model[c.name] for c in group])
-        sb = summarise([base[c.name] for c in group])
-        n = sm["bugs"]
-        row(
-            "plausible fixes, all bugs", label, _pct(sm["plausible"], n),
-            _pct(sb["plausible"], n), _ratio(sm["plausible"], sb["plausible"]), "",
-        )  # fmt: skip
-        for key, measure, target in (
-            ("median_seconds", "median s per bug", "model ≤ 10 s"),
-            ("p90_seconds", "p90 s per bug", ""),
-            ("median_test_runs_per_fix", "median test runs per fix", "ratio ≤ 0.33"),
-        ):
-            row(measure, label, _fmt(sm[key]), _fmt(sb[key]), _ratio(sm[key], sb[key]), target)
-        fixed_by_both = [c for c in group if model[c.name]["fixed"] and base[c.name]["fixed"]]
-        # the medians above are over different bugs: the model's include those only it fixes
-        m_runs = median([model[c.name]["test_runs"] for c in fixed_by_both])
-        b_runs = median([base[c.name]["test_runs"] for c in fixed_by_both])
-        row(
-            f"median test runs per fix, bugs both fixed ({len(fixed_by_both)} bugs)", label,
-            _fmt(m_runs), _fmt(b_runs), _ratio(m_runs, b_runs), "ratio ≤ 0.33",
-        )  # fmt: skip
-        both = [model[c.name]["test_runs"] / base[c.name]["test_runs"] for c in fixed_by_both]
-        row(
-            f"test runs, model / baseline, median per bug both fixed ({len(both)} bugs)",
-            label, "", "", _fmt(median(both), 2), "≤ 0.33",
-        )  # fmt: skip
-        for size, where, count in (
-            ("single-token", "file order", lambda c: c.blind.runs if c.blind else None),
-            (
-                "single-token",
-                "file order, a swap among the swaps alone",
-                lambda c: (c.blind.swaps_only or c.blind.runs) if c.blind else None,
-            ),
-            (
-                "single-token",
-                "file order, swapped-arguments bugs left out",
-                lambda c: c.blind.runs if c.blind and not c.swap else None,
-            ),
-            (
-                "single-token",
-                "the bug's function only",
-                lambda c: c.blind_function.runs if c.blind_function else None,
-            ),
-            ("two-token", "file order, greedy", lambda c: c.blind.greedy if c.blind else None),
-            ("two-token", "file order, pairs", lambda c: c.blind.pairs if c.blind else None),
-        ):
-            members = [c for c in group if c.size == size]
-            ratios = {
-                mode: [
-                    count(c) / rows[c.name]["test_runs"]
-                    for c in members
-                    if rows[c.name]["fixed"] and count(c)
-                ]
-                for mode, rows in (("model", model), ("baseline", base))
-            }
-            if ratios["model"] or ratios["baseline"]:
-                row(
-                    f"blind search ({where}) / repair, test runs, {size}, median per bug "
-                    f"fixed ({len(ratios['model'])} / {len(ratios['baseline'])} bugs)",
-                    label, _fmt(median(ratios["model"]), 1),
-                    _fmt(median(ratios["baseline"]), 1), "", "model ≥ 10",
-                )  # fmt: skip
-        row(
-            "candidates validated per second of repair time", label,
-            _fmt(sm["candidates_per_second"]), _fmt(sb["candidates_per_second"]), "",
-            "validation alone ≥ 50 / s",
-        )  # fmt: skip
-    return out
-
-
-def summary_json(cases: Sequence[Case], results: dict[str, dict[str, dict]]) -> dict:
-    """Per split (and all splits) and size: each mode's summary and the blind-search counts."""
-    found: dict = {}
-    for split, members in [("all splits", list(cases)), *_splits(cases)]:
-        for size, group in [("all", members)] + _groups(members, lambda c: c.size, ()):
-            entry = {mode: summarise([results[mode][c.name] for c in group]) for mode in results}
-            entry["blind_file_order"] = blind_summary(group)
-            entry["blind_in_function"] = blind_summary(group, in_function=True)
-            found.setdefault(split, {})[size] = entry
-    return found
+        return error_row(case.name, time.monotonic() - started, error)
+    return row_of(case.name, result, case.expected_patch, FIXED)
 
 
 def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> list[str]:
@@ -779,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             all_cases = [case for case in all_cases if case.name in args.only]
         if args.limit:
             all_cases = [
-                case for _, group in _groups(all_cases, lambda c: c.split, ())
+                case for _, group in groups(all_cases, lambda c: c.split)
                 for case in group[: args.limit]
             ]  # fmt: skip
         say(f"{len(all_cases)} bugs ready after {time.monotonic() - started:.0f} s")
