@@ -1,0 +1,124 @@
+"""The real-bug benchmark's tables: per bug, per mode in total, and per edit shape."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+from realbugs_score import CORRECT, NONE, PLAUSIBLE, SHAPES
+
+REPAIR_MODES = ("model", "no-model")
+
+
+def _median(values: Sequence[float]) -> str:
+    return f"{statistics.median(values):g}" if values else "–"
+
+
+def _cell(row: dict | None) -> str:
+    if row is None:
+        return "– | – | – | –"
+    return f"{row['outcome']} | {row['seconds']:g} | {row['test_runs']} | {row['candidates']}"
+
+
+def _blind_cell(row: dict | None) -> str:
+    if row is None or row["test_runs"] is None:
+        return "unreachable"
+    within = "" if row["within_budget"] else " (over budget)"
+    return f"{row['test_runs']} (~{row['estimated_seconds']:g} s){within}"
+
+
+def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
+    by = {(row["id"], row["mode"]): row for row in rows}
+    lines = [
+        "| search | bugs | correct | plausible (wrong) | none | median s / bug "
+        "| median test runs / correct or plausible fix |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode in REPAIR_MODES:
+        found = [by[(b["id"], mode)] for b in bugs if (b["id"], mode) in by]
+        count = {key: sum(r["outcome"] == key for r in found) for key in (CORRECT, PLAUSIBLE, NONE)}
+        runs = [r["test_runs"] for r in found if r["outcome"] != NONE]
+        lines.append(
+            f"| repair fix, {mode} | {len(found)} | {count[CORRECT]} | {count[PLAUSIBLE]} "
+            f"| {count[NONE]} | {_median([r['seconds'] for r in found])} | {_median(runs)} |"
+        )
+    blind = [by[(b["id"], "blind")] for b in bugs if (b["id"], "blind") in by]
+    reachable = [r for r in blind if r["test_runs"] is not None]
+    within = [r for r in reachable if r["within_budget"]]
+    lines.append(
+        f"| blind search (count) | {len(blind)} | {len(within)} within budget, "
+        f"{len(reachable)} reachable | – | {len(blind) - len(reachable)} unreachable | "
+        f"{_median([r['estimated_seconds'] for r in reachable])} (estimated) "
+        f"| {_median([r['test_runs'] for r in reachable])} |"
+    )
+    return lines
+
+
+def by_shape(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
+    by = {(row["id"], row["mode"]): row for row in rows}
+    lines = [
+        "| shape | bugs | model: correct / plausible | no-model: correct / plausible "
+        "| blind: reachable / within budget |",
+        "|---|---|---|---|---|",
+    ]
+    for shape in SHAPES:
+        group = [b for b in bugs if b["shape"] == shape]
+        if not group:
+            continue
+        cells = []
+        for mode in REPAIR_MODES:
+            found = [by[(b["id"], mode)] for b in group if (b["id"], mode) in by]
+            correct = sum(r["outcome"] == CORRECT for r in found)
+            cells.append(f"{correct} / {sum(r['outcome'] == PLAUSIBLE for r in found)}")
+        blind = [by.get((b["id"], "blind")) for b in group]
+        reachable = sum(r is not None and r["test_runs"] is not None for r in blind)
+        within = sum(r is not None and r["within_budget"] for r in blind)
+        lines.append(
+            f"| {shape} | {len(group)} | {cells[0]} | {cells[1]} | {reachable} / {within} |"
+        )
+    return lines
+
+
+def per_bug(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
+    by = {(row["id"], row["mode"]): row for row in rows}
+    lines = [
+        "| bug | shape (tokens) | model: outcome | s | test runs | candidates "
+        "| no-model: outcome | s | test runs | candidates | blind search: test runs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for bug in bugs:
+        lines.append(
+            f"| {bug['id']} | {bug['shape']} ({bug['tokens']}) | {_cell(by.get((bug['id'], 'model')))} "
+            f"| {_cell(by.get((bug['id'], 'no-model')))} | {_blind_cell(by.get((bug['id'], 'blind')))} |"
+        )
+    return lines
+
+
+def render(bugs: Sequence[dict], rows: Sequence[dict], info: dict) -> str:
+    repos = sorted({bug["repo"] for bug in bugs})
+    out = [
+        f"# Real-bug benchmark, {info['split']} split: {len(bugs)} bugs from {len(repos)} "
+        "repositories",
+        "",
+        "Correct: the repaired file has the human fix's code tokens or AST. Plausible: the "
+        "bug's test files pass (repair fix's verified run), not the human fix. Blind search: "
+        "test runs until the human fix among every same-class replacement in file order "
+        "(bench/bugs.py); its seconds are estimated at one fresh pytest run of the bug's test "
+        "files each, measured here.",
+        "",
+        *totals(bugs, rows),
+        "",
+        "## By edit shape of the human fix",
+        "",
+        *by_shape(bugs, rows),
+        "",
+        "## Per bug",
+        "",
+        *per_bug(bugs, rows),
+        "",
+        "## Run",
+        "",
+        *(f"- {key}: {value}" for key, value in info.items()),
+        f"- repositories: {', '.join(repos)}",
+    ]
+    return "\n".join(out)
