@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from repair_bench import humaneval_cases  # noqa: E402
 
 from repair.fix import FIXED, RepairConfig, fix  # noqa: E402
+from repair.policy import SearchPolicy  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +35,8 @@ def main() -> None:
         rows = {True: [], False: []}
         for fresh in (False, True):
             for case in cases:
-                config = RepairConfig(timeout=args.timeout, fresh_coverage=fresh, jobs=args.jobs)
+                policy = SearchPolicy(fresh_coverage=fresh)
+                config = RepairConfig(timeout=args.timeout, policy=policy, jobs=args.jobs)
                 started = time.monotonic()
                 result = fix(case.sources, case.tests, config)
                 row = {

@@ -34,10 +34,12 @@ default repair benchmark leaves out (`repair_bench.OSS_PROJECTS` entries not run
 fetched the same way), with bug keys of their own: the development split of real code, larger
 than the validation programs, where a model or a policy is chosen before the benchmark runs.
 
-    python bench/rank_dev.py --repair --tokens 2 --set repair.search.PATIENCE_PROBABILITY=0.5
+    python bench/rank_dev.py --repair --tokens 2 --set patience_probability=0.5
 
-sets a module constant first (repeatable), so a grid of a search policy's constants is a loop of
-commands.
+sets a field of the search policy (`repair.policy.SearchPolicy`, repeatable; converted to the
+field's type, so a typo or a wrong type stops the run), so a grid of a search policy is a loop of
+commands; the split line names the policy's key and its fields that differ from the defaults.
+The older form `--set repair.search.PATIENCE_PROBABILITY=0.5` names the same field.
 
     python bench/rank_dev.py --oss tabulate,six --repair [--tokens 2] [--oss-bugs 20] [--timeout 30]
 
@@ -49,7 +51,7 @@ that adds coverage runs or model passes shows its cost here, where a coverage ru
 from __future__ import annotations
 
 import argparse
-import importlib
+import dataclasses
 import itertools
 import random
 import statistics
@@ -59,12 +61,12 @@ from pathlib import Path
 
 from repair_bench import changed_lines  # bench/: how the repair benchmark compares patches
 
-from repair import search
-from repair.edits import edit_operations
+from repair.edits import EditKind, edit_operations
 from repair.executor import Executor
 from repair.fix import FIXED, RepairConfig, _check_inputs, _load_scorer, _ranked, fix
 from repair.patch import unified_diff
-from repair.rank import MODEL_TURNS, interleave
+from repair.policy import SearchPolicy, with_settings
+from repair.rank import interleave
 from repair.search import State
 from repair.source import Edit, apply_edits, candidates, repair_targets, tokens
 from repair.testrun import run_suite
@@ -92,7 +94,7 @@ def seeded_swap(program, rng: random.Random, executor: Executor) -> bytes | None
     """`program` with two call arguments swapped (`repair.edits`' swaps), one that makes a test
     fail; None if no swap does."""
     source = program.source.encode()
-    swaps = [op for op in edit_operations(source) if op.kind == "swap_arguments"]
+    swaps = [op for op in edit_operations(source) if op.kind == EditKind.SWAP_ARGUMENTS]
     rng.shuffle(swaps)
     for operation in swaps[:25]:
         buggy = apply_edits(source, [operation.edit])
@@ -133,19 +135,26 @@ def position_of_original(order, buggy: dict[str, bytes], original: dict[str, byt
 def orders(state, run, originals, config, scorer, others=()) -> dict[str, list]:
     """The first round's candidates under each ordering policy; `others`: (label, scorer) of
     more models, each ranked by itself and at the repair's interleaving."""
-    by_model = _ranked(state, run, originals, config, scorer, 0, model_turns=None)
+    alone = _with_policy(config, model_turns=None)
+    turns = config.policy.model_turns
+    by_model = _ranked(state, run, originals, alone, scorer, 0)
     by_suspicion = _ranked(state, run, originals, config, None, 0)
     found = {
         "model": by_model,
         "suspiciousness": by_suspicion,
         "interleave 1:1": interleave(by_model, by_suspicion, 1),
         "interleave 2:1": interleave(by_model, by_suspicion, 2),
-        f"{_policy(MODEL_TURNS)} (repair fix)": _ranked(state, run, originals, config, scorer, 0),
+        f"{_policy(turns)} (repair fix)": _ranked(state, run, originals, config, scorer, 0),
     }
     for label, other in others:
-        found[f"model {label}"] = _ranked(state, run, originals, config, other, 0, model_turns=None)
-        found[f"{_policy(MODEL_TURNS)} {label}"] = _ranked(state, run, originals, config, other, 0)
+        found[f"model {label}"] = _ranked(state, run, originals, alone, other, 0)
+        found[f"{_policy(turns)} {label}"] = _ranked(state, run, originals, config, other, 0)
     return found
+
+
+def _with_policy(config: RepairConfig, **changes) -> RepairConfig:
+    """`config` with fields of its search policy changed (type-checked by SearchPolicy)."""
+    return dataclasses.replace(config, policy=dataclasses.replace(config.policy, **changes))
 
 
 def record(policies, name, run, originals, config, scorer, locate, others=()) -> None:
@@ -189,16 +198,19 @@ def oss_positions(args) -> None:
     wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
     if any(name not in known for name in wanted):
         sys.exit(f"--oss: development projects are {sorted(known)} (the others are benchmark)")
-    config = RepairConfig(model_paths=model_spec_paths(args.model))
+    config = RepairConfig(model_paths=model_spec_paths(args.model), policy=args.policy)
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     policies: dict[str, list] = {}
     repairs: dict[str, list[dict]] = {}
     repair_configs = {
-        _policy(turns): RepairConfig(
-            model_paths=model_spec_paths(args.model),
-            timeout=args.timeout,
-            test_timeout=1.0,
+        _policy(turns): _with_policy(
+            RepairConfig(
+                model_paths=model_spec_paths(args.model),
+                timeout=args.timeout,
+                test_timeout=1.0,
+                policy=args.policy,
+            ),
             model_turns=turns or None,
         )
         for turns in args.model_turns
@@ -229,7 +241,7 @@ def oss_positions(args) -> None:
                     lambda order, case=case: position_of_original(order, case.buggy, case.original),
                     others,
                 )  # fmt: skip
-    split = f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}"
+    split = f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}; {_named(args)}"
     if args.repair:
         print_repairs(repairs, split)
     else:
@@ -245,7 +257,11 @@ def main() -> None:
         "--also-model", nargs="*", default=[], help="more checkpoints ranked on the same bugs"
     )
     parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
-    parser.add_argument("--model-turns", type=int, nargs="*", default=[MODEL_TURNS or 0])
+    parser.add_argument(
+        "--model-turns", type=int, nargs="*", default=None,
+        help="model turns per model-free turn to compare (0: the model alone; default: the "
+        "policy's model_turns)",
+    )  # fmt: skip
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per repair")
     parser.add_argument("--oss", default="", help="dev projects: rank seeded bugs in them")
     parser.add_argument("--oss-bugs", type=int, default=20, help="bugs seeded per --oss project")
@@ -254,16 +270,20 @@ def main() -> None:
         "--swaps", action="store_true", help="seed swapped call arguments, not token bugs"
     )
     parser.add_argument(
-        "--older-by-score", type=int, nargs="*", default=[int(search.OLDER_BY_SCORE)],
-        help="repair.search.OLDER_BY_SCORE values to compare (1 / 0)",
+        "--older-by-score", type=int, nargs="*", default=None,
+        help="SearchPolicy.older_by_score values to compare (1 / 0; default: the policy's)",
     )  # fmt: skip
     parser.add_argument(
-        "--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
-        help="set a module constant first, e.g. repair.search.PATIENCE_PROBABILITY=0.5",
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="set a field of the search policy, e.g. patience_probability=0.5 (repeatable)",
     )  # fmt: skip
     args = parser.parse_args()
-    for assignment in args.set:
-        _set_constant(assignment)
+    args.policy = policy_from(args.set)
+    if args.model_turns is None:
+        args.model_turns = [args.policy.model_turns or 0]
+    if args.older_by_score is None:
+        args.older_by_score = [int(args.policy.older_by_score)]
+    print(f"# policy {_named(args)}")
     if args.oss:
         oss_positions(args)
         return
@@ -274,7 +294,7 @@ def main() -> None:
     if args.repair:
         repair_policies(programs, args)
         return
-    config = RepairConfig(model_paths=model_spec_paths(args.model))
+    config = RepairConfig(model_paths=model_spec_paths(args.model), policy=args.policy)
     scorer, model_name = _load_scorer(config)
     others = _other_scorers(args)
     rng = random.Random(args.seed)
@@ -303,7 +323,8 @@ def main() -> None:
     kind = "swapped arguments" if args.swaps else "single-token bugs"
     print_positions(
         policies,
-        f"{kind} in validation programs of the default preset ({model_name}); seed {args.seed}",
+        f"{kind} in validation programs of the default preset ({model_name}); seed {args.seed}; "
+        f"{_named(args)}",
     )
 
 
@@ -324,14 +345,17 @@ def repair_policies(programs, args) -> None:
                 buggy, expected = second, program.source.encode()
             line = f"{program.name:40s}"
             for turns, older in itertools.product(args.model_turns, args.older_by_score):
-                search.OLDER_BY_SCORE = bool(older)
                 root = Path(tmp) / f"p{number}-{turns}-{older}"
                 write_project(root, buggy, program.tests)
-                config = RepairConfig(
-                    model_paths=model_spec_paths(args.model),
-                    timeout=args.timeout,
-                    test_timeout=1.0,
+                config = _with_policy(
+                    RepairConfig(
+                        model_paths=model_spec_paths(args.model),
+                        timeout=args.timeout,
+                        test_timeout=1.0,
+                        policy=args.policy,
+                    ),
                     model_turns=turns or None,
+                    older_by_score=bool(older),
                 )
                 result = fix([root / "solution.py"], [root / "tests"], config)
                 fixed = result.status == FIXED
@@ -353,7 +377,9 @@ def repair_policies(programs, args) -> None:
                 line += f"  {name}: {_outcome(row)}"
             print(line)
             sys.stdout.flush()
-    print_repairs(rows, f"validation programs of the default preset; seed {args.seed}")
+    print_repairs(
+        rows, f"validation programs of the default preset; seed {args.seed}; {_named(args)}"
+    )
 
 
 def _outcome(row: dict) -> str:
@@ -405,7 +431,7 @@ def _other_scorers(args) -> list[tuple[str, object]]:
     return [
         (
             "+".join(path.stem for path in model_spec_paths(spec)),
-            _load_scorer(RepairConfig(model_paths=model_spec_paths(spec)))[0],
+            _load_scorer(RepairConfig(model_paths=model_spec_paths(spec), policy=args.policy))[0],
         )
         for spec in args.also_model
     ]
@@ -417,18 +443,23 @@ def model_spec_paths(spec: str) -> tuple[Path, ...]:
     return tuple(Path(part) for part in spec.split("+") if part)
 
 
-def _set_constant(assignment: str) -> None:
-    """MODULE.NAME=VALUE: the constant, converted to its current type, for a policy grid."""
-    target, _, value = assignment.partition("=")
-    module_name, _, name = target.rpartition(".")
-    module = importlib.import_module(module_name)
-    current = getattr(module, name)  # AttributeError: no such constant
-    if isinstance(current, bool):
-        converted = value.lower() in ("1", "true", "yes")
-    else:
-        converted = type(current)(value)
-    setattr(module, name, converted)
-    print(f"# {module_name}.{name} = {converted!r} (was {current!r})")
+def policy_from(assignments: list[str]) -> SearchPolicy:
+    """The default policy with `--set NAME=VALUE` applied (type-checked); the older
+    `MODULE.CONSTANT=VALUE` form of a knob that is now a field names that field."""
+    fields = []
+    for assignment in assignments:
+        target, sep, value = assignment.partition("=")
+        fields.append(target.rpartition(".")[2].lower() + sep + value)
+    try:
+        return with_settings(SearchPolicy(), fields)
+    except (TypeError, ValueError) as error:
+        sys.exit(f"--set: {error}")
+
+
+def _named(args) -> str:
+    """The policy of this run: its key, and the fields that differ from the defaults."""
+    changed = ", ".join(f"{name}={value!r}" for name, value in args.policy.changes().items())
+    return f"policy {args.policy.key()}" + (f" ({changed})" if changed else " (defaults)")
 
 
 def _policy(turns: int) -> str:

@@ -2,10 +2,12 @@
 with one (repair's default, `ModelScorer.threads`) and with two PyTorch intra-op threads,
 interleaved in one process.
 
-    python bench/rank_speed.py PROJECT SRC TESTS [--runs 6] [--models SPEC ...]
+    python bench/rank_speed.py PROJECT SRC TESTS [--runs 6] [--models SPEC ...] [--set NAME=VALUE]
 
 `--models`: the scorers to time, each at both thread counts; a SPEC is a checkpoint, A.pt+B.pt for
-the average of two (as `repair fix --model A.pt --model B.pt`), or "" for the bundled default.
+the average of two (as `repair fix --model A.pt --model B.pt`), or "" for the bundled default;
+"none" for the model-free baseline. `--set`: a field of the search policy (`repair.policy`), e.g.
+`--set max_options=none`.
 
 For instance on a bug the repair benchmark seeds in toolz (`bench/repair_bench.py` unpacks it):
     python bench/rank_speed.py /tmp/cases/toolz-03-literal toolz toolz/tests
@@ -19,7 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-from rank_dev import model_spec_paths  # bench/: how --model specs name models
+from rank_dev import model_spec_paths, policy_from  # bench/: --model specs, --set
 
 from repair.fix import RepairConfig, _load_scorer, _ranked
 from repair.project import list_source_files
@@ -34,12 +36,15 @@ def main() -> None:
     parser.add_argument("tests")
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--models", nargs="*", default=[""], help="scorers to time (see above)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     root = args.project.resolve()
     sources, tests = [root / args.src], [root / args.tests]
-    config = RepairConfig()
+    config = RepairConfig(policy=policy_from(args.set))
     scorers = {
-        spec or "bundled": _load_scorer(RepairConfig(model_paths=model_spec_paths(spec)))
+        spec or "bundled": _load_scorer(
+            RepairConfig(model_paths=model_spec_paths(spec), use_model=spec != "none")
+        )
         for spec in args.models
     }
     run = run_suite(root, tests, sources, per_test_timeout=5.0)
@@ -55,11 +60,13 @@ def main() -> None:
     for _ in range(args.runs):
         for label, threads in timings:
             scorer = scorers[label][0]
-            scorer.threads = threads  # the scorer sets it where it runs
+            if scorer is not None:
+                scorer.threads = threads  # the scorer sets it where it runs
             started = time.perf_counter()
             _ranked(state, run, originals, config, scorer, 0)
             timings[(label, threads)].append(time.perf_counter() - started)
-    print(f"{root.name}: {len(run.results)} tests, {len(ranked)} candidates")
+    changed = config.policy.changes() or "defaults"
+    print(f"{root.name}: {len(run.results)} tests, {len(ranked)} candidates; policy {changed}")
     first = statistics.median(next(iter(timings.values())))
     for (label, threads), values in timings.items():
         median = statistics.median(values)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from repair.fix import _with_tests
 from repair.localize import line_scores, scores_by_file
+from repair.policy import SearchPolicy
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
 from repair.source import apply_edits, parse, tokens
 from repair.testrun import run_suite
@@ -104,11 +105,12 @@ def _candidate_requests(project: Project, count: int) -> tuple[list[Request], in
         source = (root / path).read_bytes()
         tree = parse(source)
         views[path] = FileView(source, tree, tokens(source, tree))
+    policy = SearchPolicy(max_options=10)  # the candidates this benchmark has always timed
     regions, signals = suspicious_regions(
-        views, scores, import_signal=import_signal("tarantula", 1, 1), top=5
+        views, scores, import_signal=import_signal("tarantula", 1, 1), policy=policy
     )
     ranked = rank_candidates(
-        views, regions, signals, scorer=None, iteration=0, max_options=10, seed=0
+        views, regions, signals, scorer=None, iteration=0, seed=0, policy=policy
     )
     ranked = _with_tests(ranked, run, views)  # as the search: only the tests an edit can change
     failing = tuple(run.failed)

@@ -14,6 +14,7 @@ from repair.errors import BadInput, RepairError
 from repair.exit_codes import ExitCode
 from repair.fix import MAX_CANDIDATES
 from repair.localize import FORMULAS, Localization, localize
+from repair.policy import SearchPolicy, with_settings
 
 app = typer.Typer(
     help="Fix Python code from its failing tests.",
@@ -226,15 +227,24 @@ def fix_command(
     ),
     formula: FormulaName = typer.Option(FormulaName("tarantula"), help="Suspiciousness formula."),
     test_timeout: float = typer.Option(5.0, min=0.1, help="Seconds one test may run."),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="NAME=VALUE",
+        help="Set a field of the search policy (repair/policy.py): --set max_options=20.",
+    ),
 ) -> None:
     """Find a fix that makes the failing tests pass, verify it, print it as a diff."""
     from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
 
+    try:
+        policy = with_settings(SearchPolicy(rounds=rounds, beam=beam), set_)
+    except (ValueError, TypeError) as error:
+        raise fail(BadInput(f"--set: {error}")) from None
     config = RepairConfig(
         timeout=timeout,
         max_candidates=max_candidates,
-        rounds=rounds,
-        beam=beam,
+        policy=policy,
         seed=seed,
         model_paths=tuple(model or ()),
         use_model=not no_model,

@@ -14,10 +14,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 
 import tree_sitter
 
+from repair.policy import SearchPolicy
 from repair.source import Edit, parse
+
+
+class EditKind(str, Enum):
+    """What an edit does. A `str` Enum: JSON output and comparisons with plain strings see the
+    value (`"replace_token"`), as before the kinds were an Enum."""
+
+    REPLACE_TOKEN = "replace_token"  # a same-class token replacement (`repair.source`)
+    SWAP_OPERANDS = "swap_operands"
+    SWAP_ARGUMENTS = "swap_arguments"
+    INSERT_NOT = "insert_not"
+    REMOVE_NOT = "remove_not"
+    ADD_ONE = "add_one"
+    SUBTRACT_ONE = "subtract_one"
+    REMOVE_OFFSET = "remove_offset"
+    INSERT_SLICE_BOUND = "insert_slice_bound"
+    REMOVE_SLICE_BOUND = "remove_slice_bound"
+    REPLACE_ATTRIBUTE = "replace_attribute"
+
+    def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
+        return self.value
+
+
+# Edits that add tokens (a passing one gives way to a passing replacement on its line,
+# `repair.alternatives`).
+INSERTIONS = frozenset(
+    {EditKind.INSERT_NOT, EditKind.ADD_ONE, EditKind.SUBTRACT_ONE, EditKind.INSERT_SLICE_BOUND}
+)
 
 # Node types that can be moved or wrapped without parentheses: they bind tighter than any operator.
 ATOMS = frozenset(
@@ -88,17 +117,13 @@ _CONTAINER_FUNCTIONS = frozenset(
 )
 # ... and those of them whose result is not a number either: no `+ 1` on the call.
 _NON_NUMERIC_RESULTS = (_CONTAINER_FUNCTIONS | {"range"}) - {"len", "sum", "next", "getattr"}
-MAX_SWAPPED_ARGUMENTS = 4  # calls with more positional arguments only swap neighbours
-MAX_ATTRIBUTE_OPTIONS = 8  # other attribute names offered per attribute, most used first
 
 
 @dataclass(frozen=True)
 class EditOperation:
     """One structural edit of the source, with what it touches."""
 
-    kind: str  # "swap_operands", "swap_arguments", "insert_not", "remove_not",
-    # "add_one", "subtract_one", "remove_offset", "insert_slice_bound", "remove_slice_bound",
-    # "replace_attribute"
+    kind: EditKind  # any kind but REPLACE_TOKEN
     edit: Edit
     line: int  # 1-based line of the edit's start
     focus: tuple[int, int]  # byte span of the tokens the edit is about (scored by the model)
@@ -109,17 +134,20 @@ def edit_operations(
     tree: tree_sitter.Tree | None = None,
     region: tuple[int, int] | None = None,
     attributes: dict[bool, list[str]] | None = None,
+    policy: SearchPolicy | None = None,
 ) -> list[EditOperation]:
     """Every structural edit of `source` (or of the byte range `region`), in source order,
-    without duplicates. `attributes`: the file's `attribute_names`, if already known."""
+    without duplicates. `attributes`: the file's `attribute_names`, if already known; `policy`:
+    its `max_swapped_arguments` and `max_attribute_options` (None: the default policy's)."""
     tree = tree or parse(source)
+    policy = policy or SearchPolicy()
     start, end = region or (0, len(source))
     seen: set[tuple[int, int, str]] = set()
     operations = []
     if attributes is None:
         attributes = attribute_names(tree.root_node, source)
     for node in _walk(tree.root_node, start, end):
-        for operation in _operations_at(node, source, attributes):
+        for operation in _operations_at(node, source, attributes, policy):
             edit = operation.edit
             key = (edit.start, edit.end, edit.new)
             if key not in seen and edit.new != edit.old and start <= edit.start < end:
@@ -144,7 +172,7 @@ def _text(node: tree_sitter.Node, source: bytes) -> str:
 
 
 def _operation(
-    kind: str, source: bytes, start: int, end: int, new: str, focus: tuple[int, int], line: int
+    kind: EditKind, source: bytes, start: int, end: int, new: str, focus: tuple[int, int], line: int
 ) -> EditOperation:
     old = source[start:end].decode("utf-8")
     return EditOperation(kind, Edit(start, end, old, new), line, focus)
@@ -159,17 +187,20 @@ def _line(node: tree_sitter.Node) -> int:
 
 
 def _operations_at(
-    node: tree_sitter.Node, source: bytes, attributes: dict[bool, list[str]]
+    node: tree_sitter.Node,
+    source: bytes,
+    attributes: dict[bool, list[str]],
+    policy: SearchPolicy,
 ) -> Iterator[EditOperation]:
     kind = node.type
     if kind == "attribute":
-        yield from _replace_attribute(node, source, attributes)
+        yield from _replace_attribute(node, source, attributes, policy.max_attribute_options)
     if kind in ("binary_operator", "comparison_operator"):
         yield from _swap_operands(node, source)
     if kind == "binary_operator":
         yield from _remove_offset(node, source)
     if kind == "argument_list":
-        yield from _swap_arguments(node, source)
+        yield from _swap_arguments(node, source, policy.max_swapped_arguments)
     if kind == "not_operator":
         yield from _remove_not(node, source)
     for condition in _conditions(node):
@@ -203,7 +234,7 @@ def _swap_operands(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperat
         return
     new = _moved(right, source) + middle + _moved(left, source)
     yield _operation(
-        "swap_operands",
+        EditKind.SWAP_OPERANDS,
         source,
         left.start_byte,
         right.end_byte,
@@ -213,7 +244,9 @@ def _swap_operands(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperat
     )
 
 
-def _swap_arguments(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation]:
+def _swap_arguments(
+    node: tree_sitter.Node, source: bytes, max_swapped: int
+) -> Iterator[EditOperation]:
     arguments = [child for child in node.named_children if child.type != "comment"]
     positional = []
     for argument in arguments:
@@ -222,7 +255,7 @@ def _swap_arguments(node: tree_sitter.Node, source: bytes) -> Iterator[EditOpera
         positional.append(argument)
     if len(positional) < 2 or node.parent is None or node.parent.type != "call":
         return
-    if len(positional) <= MAX_SWAPPED_ARGUMENTS:
+    if len(positional) <= max_swapped:
         pairs = [(i, j) for i in range(len(positional)) for j in range(i + 1, len(positional))]
     else:
         pairs = [(i, i + 1) for i in range(len(positional) - 1)]
@@ -237,7 +270,7 @@ def _swap_arguments(node: tree_sitter.Node, source: bytes) -> Iterator[EditOpera
             continue
         new = _text(second, source) + middle + _text(first, source)
         yield _operation(
-            "swap_arguments",
+            EditKind.SWAP_ARGUMENTS,
             source,
             first.start_byte,
             second.end_byte,
@@ -284,7 +317,7 @@ def _insert_not(condition: tree_sitter.Node, source: bytes) -> Iterator[EditOper
     if condition.type in _NOT_NEEDS_PARENS:
         text = f"({text})"
     yield _operation(
-        "insert_not",
+        EditKind.INSERT_NOT,
         source,
         condition.start_byte,
         condition.end_byte,
@@ -313,7 +346,7 @@ def _remove_not(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation
     if argument is None:
         return
     yield _operation(
-        "remove_not",
+        EditKind.REMOVE_NOT,
         source,
         node.start_byte,
         node.end_byte,
@@ -383,7 +416,7 @@ def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOpe
         operator = expression.child_by_field_name("operator")
         if operator is None or _text(operator, source) not in _TIGHTER_THAN_PLUS:
             text = f"({text})"
-    for kind, suffix in (("add_one", " + 1"), ("subtract_one", " - 1")):
+    for kind, suffix in ((EditKind.ADD_ONE, " + 1"), (EditKind.SUBTRACT_ONE, " - 1")):
         yield _operation(
             kind,
             source,
@@ -418,7 +451,7 @@ def _remove_offset(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperat
         return
     left, operator, right = parts
     yield _operation(
-        "remove_offset",
+        EditKind.REMOVE_OFFSET,
         source,
         node.start_byte,
         node.end_byte,
@@ -448,19 +481,23 @@ def _slice_bounds(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperati
     first_colon = colons[0]
     if start_part:
         begin, finish = start_part[0].start_byte, start_part[-1].end_byte
-        yield _operation("remove_slice_bound", source, begin, finish, "", (begin, finish), line)
+        yield _operation(
+            EditKind.REMOVE_SLICE_BOUND, source, begin, finish, "", (begin, finish), line
+        )
     else:
         position = first_colon.start_byte
         yield _operation(
-            "insert_slice_bound", source, position, position, "1", _span(first_colon), line
+            EditKind.INSERT_SLICE_BOUND, source, position, position, "1", _span(first_colon), line
         )
     if stop_part:
         begin, finish = stop_part[0].start_byte, stop_part[-1].end_byte
-        yield _operation("remove_slice_bound", source, begin, finish, "", (begin, finish), line)
+        yield _operation(
+            EditKind.REMOVE_SLICE_BOUND, source, begin, finish, "", (begin, finish), line
+        )
     else:
         position = first_colon.end_byte
         yield _operation(
-            "insert_slice_bound", source, position, position, "-1", _span(first_colon), line
+            EditKind.INSERT_SLICE_BOUND, source, position, position, "-1", _span(first_colon), line
         )
 
 
@@ -496,7 +533,7 @@ def attribute_names(root: tree_sitter.Node, source: bytes) -> dict[bool, list[st
 
 
 def _replace_attribute(
-    node: tree_sitter.Node, source: bytes, attributes: dict[bool, list[str]]
+    node: tree_sitter.Node, source: bytes, attributes: dict[bool, list[str]], max_options: int
 ) -> Iterator[EditOperation]:
     name = node.child_by_field_name("attribute")
     if name is None:
@@ -507,9 +544,9 @@ def _replace_attribute(
             return  # renaming what is assigned defines another attribute; not a fix
     current = _text(name, source)
     options = [other for other in attributes[_is_called(node)] if other != current]
-    for option in options[:MAX_ATTRIBUTE_OPTIONS]:
+    for option in options[:max_options]:
         yield _operation(
-            "replace_attribute",
+            EditKind.REPLACE_ATTRIBUTE,
             source,
             name.start_byte,
             name.end_byte,

@@ -25,18 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from repair.edits import EditKind
 from repair.errors import BadInput, CheckpointError, TestSuiteBroken
 from repair.localize import formula_named, line_scores, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
+from repair.policy import SearchPolicy
 from repair.project import check_paths_exist, find_project_root, list_source_files
-from repair.rank import (
-    MODEL_TURNS,
-    Candidate,
-    FileView,
-    import_signal,
-    rank_candidates,
-    suspicious_regions,
-)
+from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
@@ -63,25 +58,15 @@ MAX_CANDIDATES = 2000
 class RepairConfig:
     timeout: float = 120.0  # seconds for the whole repair, final verification included
     max_candidates: int = MAX_CANDIDATES  # candidate edits validated at most
-    rounds: int = 4  # refinement rounds; round k feeds the model iteration k
-    beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
     jobs: int = field(default_factory=_default_jobs)  # validation workers (one per core)
     seed: int = 0  # breaks ties between equally ranked candidates
     # checkpoints whose views are averaged; empty: the bundled pair (checkpoint.DEFAULT_MODEL_NAMES)
     model_paths: tuple[Path, ...] = ()
     use_model: bool = True  # False: the model-free baseline, candidates by suspiciousness only
     formula: str = "tarantula"  # suspiciousness formula (repair.localize.FORMULAS)
-    top_functions: int = 5  # most suspicious functions whose edits are considered
-    max_options: int = 10  # replacements considered per token, best first
     test_timeout: float = 5.0  # seconds one test may run in the first (coverage) run
-    # A partial fix's signals: from its own coverage run (True), or from the first run's coverage
-    # with the partial fix's test outcomes (False). On 12 held-out two-token HumanEval bugs both
-    # fixed 9; fresh coverage needed a median of 57 test runs per fix against 130, in 9.7 s
-    # against 9.0 s (one coverage run costs a pytest process).
-    fresh_coverage: bool = True
-    # Candidates from the model's order per candidate from the suspiciousness order (None: the
-    # model's order alone); `repair.rank.MODEL_TURNS` says how it was chosen.
-    model_turns: int | None = MODEL_TURNS
+    # rounds, beam, candidates per token, how they are ranked and when a round ends
+    policy: SearchPolicy = field(default_factory=SearchPolicy)
     apply: bool = False  # write the verified patch into the user's files
 
 
@@ -89,7 +74,7 @@ class RepairConfig:
 class EditReport:
     path: str
     line: int
-    kind: str
+    kind: EditKind
     old: str
     new: str
 
@@ -268,7 +253,7 @@ def _search(
     def expand(state: State, iteration: int):
         nonlocal coverage_runs
         state_run = run
-        if state.files and not config.fresh_coverage:  # the partial fix's outcomes
+        if state.files and not config.policy.fresh_coverage:  # the partial fix's outcomes
             state_run = _with_outcomes(run, state.failing)
         elif state.files:  # a partial fix: its own coverage and outcomes give its signals
             coverage_runs += 1
@@ -290,7 +275,7 @@ def _search(
                 state_run = _merged(parent, state_run, frozenset(select))
             runs[state_key(state.files)] = state_run
         # a partial fix ranked on the first run's coverage cannot say which tests its edits reach
-        exact = not state.files or config.fresh_coverage
+        exact = not state.files or config.policy.fresh_coverage
         return _ranked(state, state_run, originals, config, scorer, iteration, tests=exact)
 
     def verify(state: State) -> bool:
@@ -299,13 +284,9 @@ def _search(
         return verify_patch(root, relative_tests, state.files, remaining).passed
 
     budget = Budget(
-        deadline=deadline,
-        max_candidates=config.max_candidates,
-        rounds=config.rounds,
-        beam=config.beam,
-        jobs=max(1, config.jobs),
+        deadline=deadline, max_candidates=config.max_candidates, jobs=max(1, config.jobs)
     )
-    outcome = Search(start, originals, validator, expand, verify, budget, say).run()
+    outcome = Search(start, originals, validator, expand, verify, budget, config.policy, say).run()
     return outcome, 1 + outcome.test_runs + coverage_runs
 
 
@@ -389,7 +370,6 @@ def _ranked(
     scorer,
     iteration: int,
     tests: bool = False,
-    **options: Any,
 ):
     """Candidates for `state` (whose test run is `run`), best first; with `tests`, each knows
     the tests it can change (`run` must then be the state's own coverage run)."""
@@ -407,7 +387,7 @@ def _ranked(
         views,
         scores,
         import_signal=import_signal(config.formula, len(run.failed), len(run.passed)),
-        top=config.top_functions,
+        policy=config.policy,
     )
     ranked = rank_candidates(
         views,
@@ -415,9 +395,8 @@ def _ranked(
         signals,
         scorer=scorer,
         iteration=iteration,
-        max_options=config.max_options,
         seed=config.seed,
-        **{"model_turns": config.model_turns, **options},
+        policy=config.policy,
     )
     return _with_tests(ranked, run, views) if tests else ranked
 

@@ -18,14 +18,6 @@ from repair.source import Token, TokenClass, candidates, is_repair_target
 from repair.vocabulary import Vocabulary
 
 EPSILON = 1e-9
-# P(option) is smoothed towards uniform: (1 - s) * P_model + s / len(options). A replacement the
-# vocabulary lacks (`is not` in the bundled model's) has P_model 0 and would otherwise sit behind
-# every option the model knows, however unlikely; and on real code the model is overconfident.
-# Chosen with `repair.rank.STATEMENT_PRIOR` on development splits, not on the repair benchmark
-# (first-round position of the exact fix at 4:1, `bench/rank_dev.py`): six 1.17.0, 20 seeded bugs,
-# median 109 at 0 / 69.5 at 0.1 / 63.5 at 0.3 / 45 at 0.5; the 40 validation programs, median 2
-# throughout, mean 7.5 / 7.3 / 7.3 / 7.8. 0.3: the most that costs the validation programs nothing.
-OPTION_SMOOTHING = 0.3
 
 
 @dataclass(frozen=True)
@@ -49,15 +41,14 @@ def propose(
     ident_index: torch.Tensor,
     min_wrong: float = 0.0,
     include_builtins: bool = True,
-    smoothing: float | None = None,
+    smoothing: float,
     option_caches: Sequence[dict[tuple, list[str]]] | None = None,
 ) -> list[list[TokenProposal]]:
     """One list of proposals per graph of the batch, one per repair-target token whose P(wrong)
     is at least `min_wrong` (0: every token; scoring every option of every token costs time).
-    `smoothing`: of P(option) towards uniform (None: `OPTION_SMOOTHING`). `option_caches`: one
-    dict per graph that keeps each token's same-class options, for several models' outputs on
-    the same graphs (None: computed afresh)."""
-    smoothing = OPTION_SMOOTHING if smoothing is None else smoothing
+    `smoothing`: of P(option) towards uniform (`SearchPolicy.option_smoothing` says why).
+    `option_caches`: one dict per graph that keeps each token's same-class options, for several
+    models' outputs on the same graphs (None: computed afresh)."""
     token_logp = torch.log_softmax(output.token_logits.float(), dim=-1).cpu()
     wrong = torch.sigmoid(output.wrong_logits.float()).cpu()
     copy_rows: dict[int, int] = {int(node): row for row, node in enumerate(ident_index.tolist())}

@@ -7,11 +7,12 @@ they count as run by every test. The regions of one program state become graphs 
 signal as a node feature; the model says per token how likely it is wrong and what it should be.
 
 Candidates: same-class token replacements (score P(wrong) · P(option), P(option) smoothed,
-`repair.predict.OPTION_SMOOTHING`) and the structural edits of `repair.edits` (score
-OPERATION_PRIOR, or SWAP_PRIOR for an argument swap, · the highest P(wrong) among the tokens they
-touch), each times (SUSPICIOUSNESS_FLOOR + the line's suspiciousness), and times STATEMENT_PRIOR
-in a statement. Without a model (the baseline), the score is the suspiciousness alone. Ties are
-broken by a seeded shuffle, so a seed fixes the order.
+`SearchPolicy.option_smoothing`) and the structural edits of `repair.edits` (score
+`operation_prior`, or `swap_prior` for an argument swap, · the highest P(wrong) among the tokens
+they touch), each times (`suspiciousness_floor` + the line's suspiciousness), and times
+`statement_prior` in a statement (the knobs are fields of `repair.policy.SearchPolicy`). Without
+a model (the baseline), the score is the suspiciousness alone. Ties are broken by a seeded
+shuffle, so a seed fixes the order.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING
 
 import tree_sitter
 
-from repair.edits import attribute_names, edit_operations
+from repair.edits import EditKind, attribute_names, edit_operations
 from repair.localize import formula_named
+from repair.policy import SearchPolicy
 from repair.source import (
     Edit,
     Token,
@@ -39,45 +41,7 @@ from repair.source import (
 if TYPE_CHECKING:  # the model-free baseline never imports torch
     from repair.score import ModelScorer
 
-# A structural edit's prior, in the units of P(option) of a token replacement: it is tried after a
-# token's likeliest replacements and before its unlikely ones. Untuned; the benchmark may adjust.
-OPERATION_PRIOR = 0.2
-# Candidates from the model's order per candidate from the suspiciousness order. Chosen on the
-# bundled model's validation programs, not on the repair benchmark: `bench/rank_dev.py --repair
-# --model-turns 2 4 0` (40 seeded bugs, `repair fix` on each) needed a mean of 8.05 / 7.3 / 6.3
-# candidates per fix (90th percentile 30 / 28 / 22) at 2:1 / 4:1 / the model alone, all 40 fixed.
-# 4:1 rather than the model alone: a bug the model misjudges then costs at most 5x the
-# suspiciousness order's position (in the ranking alone, `bench/rank_dev.py`, one such bug sat at
-# 164 by the model and 4 by suspiciousness).
-# With the bundled pair of models (`repair.score.EnsembleScorer`) the model's order alone: on the
-# validation programs the same fixes (40 / 37 single-token, 36 / 32 two-token) for a mean of 8.3
-# and 189 test runs per bug against 8.9 and 220 at 4:1; on bugs seeded in six and tabulate
-# (`--oss six,tabulate --repair --oss-bugs 6 --model-turns 4 0`) the same 7 / 6 fixes, each one
-# 0-20 % cheaper (median 57 test runs per fix against 69). None: the model's order alone.
-MODEL_TURNS: int | None = None
-# The model's P(wrong) in a statement run at import is scaled by this: such a region is a graph of
-# a few tokens, and the model, trained on whole functions that each hold a bug, is sure of some token
-# in almost any of them (`_moved_attributes = [...]` in six: 0.99, at the top for every six bug).
-# Development split (`bench/rank_dev.py --oss six`, with `repair.predict.OPTION_SMOOTHING` 0.3): the
-# exact fix's median position at 4:1 is 66.5 at 0.3, 63.5 at 0.1 and 0.03; 0.1 keeps statements
-# in reach of the model's order. The validation programs have no such statements.
-STATEMENT_PRIOR = 0.1
-# A swap of call arguments: this prior (not OPERATION_PRIOR) times the highest P(wrong) among its
-# tokens. The model cannot say that two arguments trade places, only that their tokens look wrong,
-# so a swap needs more weight than the other structural edits to come before unlikely replacements.
-# Chosen on development splits (`bench/rank_dev.py`, `bench/results/rank_dev.txt`), the exact fix's
-# position at 4:1 for 0.2 (before) / 0.4 / 0.8 / 2: 55 swaps seeded in the validation programs
-# (`--swaps`), mean 18.5 / 8.1 / 3.0 / 1.7; the 40 token bugs there, mean 7.33 / 7.38 / 7.45 / 7.53
-# (median 2 throughout); six 1.17.0 (`--oss six`, 20 bugs, 5 of them swaps), median 63.5 / - / 50
-# / 50: its swaps from 44, 24, 73, 19, 5 (0.2 with a swap's replacements scored too, since dropped)
-# to 1, 1, 4, 1, 2, and of its token bugs four moved (1 -> 8, 9 -> 11, 76 -> 78, 45 -> 40); at 2,
-# five later.
-SWAP_PRIOR = 0.8
-SUSPICIOUSNESS_FLOOR = 0.05  # lines no failing test ran still rank by the model, far behind
-MODULE_STATEMENTS_PER_FILE = 20  # top-level statements of a suspicious file offered as regions
-MAX_STATEMENT_LINES = 20  # ... each at most this long
 _STATEMENT_TYPES = frozenset({"expression_statement"})  # assignments and bare expressions
-REPLACE = "replace_token"
 # `x + 0`, `x * 1`, ...: an edit that makes one of these only hides an operation; removing it
 # (`repair.edits` remove_offset) or another replacement says the same thing plainly.
 _IDENTITIES = frozenset({("+", "0"), ("-", "0"), ("*", "1"), ("/", "1"), ("//", "1"), ("**", "1")})
@@ -99,7 +63,7 @@ class Region:
 class Candidate:
     path: str
     edit: Edit
-    kind: str  # REPLACE or a `repair.edits` operation kind
+    kind: EditKind
     line: int
     score: float  # higher is tried first
     suspiciousness: float  # of the edit's line, normalised to [0, 1]
@@ -126,10 +90,11 @@ def suspicious_regions(
     line_scores: Mapping[str, Mapping[int, float]],
     *,
     import_signal: float,
-    top: int,
+    policy: SearchPolicy,
 ) -> tuple[list[Region], dict[str, dict[int, float]]]:
-    """The `top` most suspicious functions, plus the statements run at import of every file that
-    has a suspicious line; and each file's line signal (line scores, import lines included)."""
+    """The `policy.top_functions` most suspicious functions, plus the statements run at import
+    of every file that has a suspicious line; and each file's line signal (line scores, import
+    lines included)."""
     functions: list[Region] = []
     statements: dict[str, list[Region]] = {}
     signals: dict[str, dict[int, float]] = {}
@@ -141,8 +106,8 @@ def suspicious_regions(
         signal = dict(line_scores.get(path, {}))
         functions += _function_regions(path, view, scores)
         statements[path] = []
-        for region in _import_statements(path, view)[:MODULE_STATEMENTS_PER_FILE]:
-            if region[3] - region[2] + 1 > MAX_STATEMENT_LINES:
+        for region in _import_statements(path, view)[: policy.module_statements_per_file]:
+            if region[3] - region[2] + 1 > policy.max_statement_lines:
                 continue  # a data table: many nodes for the model, rarely the bug
             statements[path].append(
                 Region(path, region[0], region[1], region[2], region[3], import_signal, True)
@@ -164,7 +129,7 @@ def suspicious_regions(
     functions.sort(key=lambda region: (-region.suspiciousness, region.path, region.start))
     # Import-time statements of the files that hold a top function, or that hold no function
     # with a suspicious line (a module of constants): not of every file the failing tests ran.
-    chosen = functions[:top]
+    chosen = functions[: policy.top_functions]
     with_functions = {region.path for region in functions}
     keep = {region.path for region in chosen} | (set(statements) - with_functions)
     return chosen + [r for path in sorted(keep) for r in statements[path]], signals
@@ -212,21 +177,21 @@ def rank_candidates(
     *,
     scorer: ModelScorer | None,
     iteration: int,
-    max_options: int,
     seed: int,
-    model_turns: int | None = MODEL_TURNS,
+    policy: SearchPolicy,
 ) -> list[Candidate]:
     """Every candidate edit in `regions`, best first, without duplicates.
 
     With a model, its order and the baseline's (suspiciousness alone) are interleaved,
-    `model_turns` to one (None: the model's order alone); scores then follow the merged order.
+    `policy.model_turns` to one (None: the model's order alone); scores then follow the merged
+    order.
     """
-    parts = _RegionParts(files, regions)
-    ranked = _rank(files, regions, signals, scorer, iteration, max_options, seed, parts)
-    if scorer is None or model_turns is None:
+    parts = _RegionParts(files, regions, policy)
+    ranked = _rank(files, regions, signals, scorer, iteration, seed, parts, policy)
+    if scorer is None or policy.model_turns is None:
         return ranked
-    baseline = _rank(files, regions, signals, None, iteration, max_options, seed, parts)
-    merged = interleave(ranked, baseline, model_turns)
+    baseline = _rank(files, regions, signals, None, iteration, seed, parts, policy)
+    merged = interleave(ranked, baseline, policy.model_turns)
     count = len(merged)
     return [replace(c, score=(count - i) / count) for i, c in enumerate(merged)]
 
@@ -234,7 +199,9 @@ def rank_candidates(
 class _RegionParts:
     """Each region's tokens and structural edits, computed once for both orders."""
 
-    def __init__(self, files: Mapping[str, FileView], regions: Sequence[Region]):
+    def __init__(
+        self, files: Mapping[str, FileView], regions: Sequence[Region], policy: SearchPolicy
+    ):
         starts = {path: [token.start for token in view.tokens] for path, view in files.items()}
         attributes = {}
         self.tokens: list[list[Token]] = []
@@ -252,16 +219,18 @@ class _RegionParts:
                     view.tree,
                     (region.start, region.end),
                     attributes=attributes[region.path],
+                    policy=policy,
                 )
             )
 
 
 def _rank(
-    files, regions, signals, scorer, iteration, max_options, seed, parts: _RegionParts
+    files, regions, signals, scorer, iteration, seed, parts: _RegionParts, policy: SearchPolicy
 ) -> list[Candidate]:
     top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
     scale = top_signal if top_signal > 0 else 1.0
-    model_views = scorer.score(files, regions, signals, iteration) if scorer else None
+    model_views = scorer.score(files, regions, signals, iteration, policy) if scorer else None
+    max_options = policy.max_options
     found: dict[tuple[str, int, int, str], Candidate] = {}
     for index, region in enumerate(regions):
         view = files[region.path]
@@ -271,7 +240,7 @@ def _rank(
             return signal.get(line, 0.0) / scale
 
         wrong_of, options_of = model_views[index] if model_views else ({}, {})
-        prior = STATEMENT_PRIOR if region.statement else 1.0
+        prior = policy.statement_prior if region.statement else 1.0
         region_tokens = parts.tokens[index]
         for token in region_tokens:
             if not is_repair_target(token):
@@ -291,11 +260,11 @@ def _rank(
                     _candidate(
                         region.path,
                         edit,
-                        REPLACE,
+                        EditKind.REPLACE_TOKEN,
                         token.line,
                         prior * wrong * probability,
                         suspiciousness(token.line),
-                        model_views is not None,
+                        policy.suspiciousness_floor if model_views is not None else None,
                     ),
                 )
         for operation in parts.operations[index]:
@@ -308,8 +277,8 @@ def _rank(
                 ),
                 default=0.0,
             )
-            swap = operation.kind == "swap_arguments"
-            probability = (SWAP_PRIOR if swap else OPERATION_PRIOR) * wrong
+            swap = operation.kind == EditKind.SWAP_ARGUMENTS
+            probability = (policy.swap_prior if swap else policy.operation_prior) * wrong
             _keep(
                 found,
                 _candidate(
@@ -319,7 +288,7 @@ def _rank(
                     operation.line,
                     prior * probability,
                     suspiciousness(operation.line),
-                    model_views is not None,
+                    policy.suspiciousness_floor if model_views is not None else None,
                 ),
             )
     ordered = sorted(found.values(), key=_stable_key)
@@ -349,9 +318,16 @@ def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool
 
 
 def _candidate(
-    path: str, edit: Edit, kind: str, line: int, probability: float, suspicious: float, model: bool
+    path: str,
+    edit: Edit,
+    kind: EditKind,
+    line: int,
+    probability: float,
+    suspicious: float,
+    floor: float | None,
 ) -> Candidate:
-    score = probability * (SUSPICIOUSNESS_FLOOR + suspicious) if model else suspicious
+    """`floor`: the suspiciousness floor of a model's score (None: suspiciousness alone)."""
+    score = probability * (floor + suspicious) if floor is not None else suspicious
     return Candidate(path, edit, kind, line, score, suspicious, probability)
 
 

@@ -15,6 +15,7 @@ from torch_geometric.data import Batch
 
 from repair.graph import GraphNodes, build_graph
 from repair.models.guided_unet import GuidedIterativeGraphUNet
+from repair.policy import SearchPolicy
 from repair.predict import propose
 from repair.rank import FileView, Region
 from repair.source import Token
@@ -83,17 +84,19 @@ class ModelScorer:
         regions: Sequence[Region],
         signals: Mapping[str, Mapping[int, float]],
         iteration: int,
+        policy: SearchPolicy,
     ) -> list[RegionScores]:
         """Per region: {token index: P(wrong)} for every token in the graph, and
-        {token index: [(replacement, P), ...] best first} for every repair target."""
+        {token index: [(replacement, P), ...] best first} for every repair target (P smoothed
+        by `policy.option_smoothing`)."""
         if not regions:
             return []
         return self.score_graphs(
-            RegionGraphs.build(files, regions, signals, iteration, self.vocabulary)
+            RegionGraphs.build(files, regions, signals, iteration, self.vocabulary), policy
         )
 
     @torch.no_grad()
-    def score_graphs(self, graphs: RegionGraphs) -> list[RegionScores]:
+    def score_graphs(self, graphs: RegionGraphs, policy: SearchPolicy) -> list[RegionScores]:
         """`score` on graphs already built with this model's vocabulary."""
         if torch.get_num_threads() != self.threads:  # per thread in OpenMP: set where it runs
             torch.set_num_threads(self.threads)
@@ -109,6 +112,7 @@ class ModelScorer:
             graphs.token_lists,
             self.vocabulary,
             ident_index=batch.ident_index.cpu(),
+            smoothing=policy.option_smoothing,
             option_caches=graphs.option_caches,
         )
         wrong = torch.sigmoid(output.wrong_logits.float()).cpu().tolist()
@@ -155,6 +159,7 @@ class EnsembleScorer:
         regions: Sequence[Region],
         signals: Mapping[str, Mapping[int, float]],
         iteration: int,
+        policy: SearchPolicy,
     ) -> list[RegionScores]:
         """As `ModelScorer.score`, each probability the mean of the members' (0 where a member
         has none)."""
@@ -167,7 +172,7 @@ class EnsembleScorer:
                 built[owner] = RegionGraphs.build(
                     files, regions, signals, iteration, member.vocabulary
                 )
-            views.append(member.score_graphs(built[owner]))
+            views.append(member.score_graphs(built[owner], policy))
         share = 1.0 / len(self.members)
         results = []
         for per_region in zip(*views):

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from repair.edits import EditKind
 from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
+from repair.policy import SearchPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -144,16 +146,17 @@ def test_an_ensemble_averages_its_members(tiny_checkpoint: Path, tmp_path: Path)
     code = b"def f(a, b):\n    if a < b:\n        return a + b\n    return a - b\n"
     tree = parse(code)
     views = {"m.py": FileView(code, tree, tokens(code, tree))}
+    policy = SearchPolicy()
     regions, signals = suspicious_regions(
-        views, {"m.py": {2: 1.0, 3: 0.5}}, import_signal=0.5, top=5
+        views, {"m.py": {2: 1.0, 3: 0.5}}, import_signal=0.5, policy=policy
     )
     one, two = (
-        ModelScorer(c.model, c.vocabulary).score(views, regions, signals, 0)[0]
+        ModelScorer(c.model, c.vocabulary).score(views, regions, signals, 0, policy)[0]
         for c in (first, second)
     )
     wrong, options = EnsembleScorer(
         [ModelScorer(c.model, c.vocabulary) for c in (first, second)]
-    ).score(views, regions, signals, 0)[0]
+    ).score(views, regions, signals, 0, policy)[0]
     assert one[0] != pytest.approx(two[0])  # the members disagree
     assert wrong == pytest.approx({t: (one[0][t] + two[0][t]) / 2 for t in one[0]})
     assert set(options) == set(one[1]) and options
@@ -192,9 +195,10 @@ def rank_snippet(code: bytes, scores: dict[int, float], seed: int = 0):
 
     tree = parse(code)
     views = {"m.py": FileView(code, tree, tokens(code, tree))}
-    regions, signals = suspicious_regions(views, {"m.py": scores}, import_signal=0.5, top=5)
+    policy = SearchPolicy()
+    regions, signals = suspicious_regions(views, {"m.py": scores}, import_signal=0.5, policy=policy)
     ranked = rank_candidates(
-        views, regions, signals, scorer=None, iteration=0, max_options=10, seed=seed
+        views, regions, signals, scorer=None, iteration=0, seed=seed, policy=policy
     )
     return regions, ranked
 
@@ -218,23 +222,27 @@ def test_rank_orders_by_suspiciousness_and_seed():
 
 
 def test_a_candidate_runs_at_most_two_looping_tests_first():
-    from repair.search import LOOPING_FIRST, State
+    from repair.search import State
 
     failing = ("t::a", "t::loop1", "t::b", "t::loop2", "t::loop3")
     state = State(
         files={}, edits=(), failing=failing, messages={},
         timed_out=frozenset({"t::loop1", "t::loop2", "t::loop3"}),
     )  # fmt: skip
-    assert LOOPING_FIRST == 2
-    assert state.first_tests() == ("t::a", "t::loop1", "t::b", "t::loop2")
-    assert State(files={}, edits=(), failing=failing, messages={}).first_tests() == failing
+    first = SearchPolicy().looping_first
+    assert first == 2
+    assert state.first_tests(first) == ("t::a", "t::loop1", "t::b", "t::loop2")
+    assert state.first_tests(1) == ("t::a", "t::loop1", "t::b")
+    assert State(files={}, edits=(), failing=failing, messages={}).first_tests(first) == failing
 
 
 def test_import_time_statements_only_from_files_that_matter():
-    from repair.rank import MAX_STATEMENT_LINES, FileView, suspicious_regions
+    from repair.rank import FileView, suspicious_regions
     from repair.source import parse, tokens
 
-    table = "TABLE = {\n" + "".join(f"    {i}: {i},\n" for i in range(MAX_STATEMENT_LINES)) + "}\n"
+    policy = SearchPolicy(top_functions=1)
+    lines = policy.max_statement_lines
+    table = "TABLE = {\n" + "".join(f"    {i}: {i},\n" for i in range(lines)) + "}\n"
     sources = {
         "buggy.py": b"LIMIT = 3\n" + table.encode() + b"\n\ndef f(n):\n    return n > LIMIT\n",
         "other.py": b"SIZE = 2\n\n\ndef g(n):\n    return n * SIZE\n",
@@ -250,7 +258,7 @@ def test_import_time_statements_only_from_files_that_matter():
         "other.py": {5: 0.5},
         "consts.py": {1: 0.5},  # a module of constants: no function to rank
     }
-    regions, _ = suspicious_regions(views, scores, import_signal=0.5, top=1)
+    regions, _ = suspicious_regions(views, scores, import_signal=0.5, policy=policy)
     spans = [(r.path, r.first_line, r.last_line) for r in regions]
     # The top function, then import-time statements: of its file (not the long table), and of the
     # file of constants; none of other.py, whose function is not in the top 1.
@@ -302,20 +310,27 @@ def _search_with(candidates, validator, verify=lambda state: True):
     from repair.search import Budget, Search, State
 
     start = State(files={}, edits=(), failing=("t::a",), messages={"t::a": "x"})
-    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=1, beam=1, jobs=1)
+    budget = Budget(time.monotonic() + 60, max_candidates=50, jobs=1)
+    policy = SearchPolicy(rounds=1, beam=1)
     originals = {"m.py": b"ok = a < b\n"}
-    return Search(start, originals, validator, lambda s, i: candidates, verify, budget).run()
+    expand = lambda s, i: candidates  # noqa: E731
+    return Search(start, originals, validator, expand, verify, budget, policy).run()
 
 
 def _candidate(
-    new: str, score: float, probability: float, start: int = 7, end: int = 8, kind: str = ""
+    new: str,
+    score: float,
+    probability: float,
+    start: int = 7,
+    end: int = 8,
+    kind: EditKind = EditKind.REPLACE_TOKEN,
 ):
-    from repair.rank import REPLACE, Candidate
+    from repair.rank import Candidate
     from repair.source import Edit
 
     old = "ok = a < b\n"[start:end]
     edit = Edit(start, end, old, new)
-    return Candidate("m.py", edit, kind or REPLACE, 1, score, 1.0, probability)
+    return Candidate("m.py", edit, kind, 1, score, 1.0, probability)
 
 
 def test_a_likelier_passing_edit_is_preferred():
@@ -340,7 +355,7 @@ def test_a_passing_replacement_on_the_line_beats_a_passing_insertion():
     # `- 1` (an insertion) passes first and the model likes it best; the line's replacements are
     # unlikelier, but `<=` passes too and is the smaller change. `b` -> `c` is on the line too.
     candidates = [
-        _candidate(" - 1", 0.9, 0.5, start=10, end=10, kind="subtract_one"),
+        _candidate(" - 1", 0.9, 0.5, start=10, end=10, kind=EditKind.SUBTRACT_ONE),
         _candidate("==", 0.8, 0.05),
         _candidate("<=", 0.7, 0.03),
         _candidate("c", 0.6, 0.02, start=9, end=10),
@@ -356,7 +371,7 @@ def test_the_comparison_a_passing_plus_one_amounts_to_is_tried_first():
     # `a < b + 1` is `a <= b` over integers: that replacement runs first although the model
     # finds it the unlikeliest of the line.
     candidates = [
-        _candidate(" + 1", 0.9, 0.5, start=10, end=10, kind="add_one"),
+        _candidate(" + 1", 0.9, 0.5, start=10, end=10, kind=EditKind.ADD_ONE),
         _candidate("==", 0.8, 0.05),
         _candidate("c", 0.7, 0.02, start=9, end=10),
         _candidate("<=", 0.6, 0.001),
@@ -409,23 +424,24 @@ class _TableValidator:
 
 def _replacement(source: str, start: int, new: str, score: float, probability: float):
     """A one-character token replacement in `m.py`."""
-    from repair.rank import REPLACE, Candidate
+    from repair.rank import Candidate
     from repair.source import Edit
 
     edit = Edit(start, start + 1, source[start], new)
-    return Candidate("m.py", edit, REPLACE, 1, score, 1.0, probability)
+    return Candidate("m.py", edit, EditKind.REPLACE_TOKEN, 1, score, 1.0, probability)
 
 
-def _two_rounds(source: str, candidates, validator):
+def _two_rounds(source: str, candidates, validator, policy: SearchPolicy = SearchPolicy()):
     """A search of two rounds (beam 2) from `source` failing t::a and t::b; every state is
     expanded into `candidates`."""
     from repair.search import Budget, Search, State
 
     start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
-    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
+    budget = Budget(time.monotonic() + 60, max_candidates=50, jobs=1)
+    policy = replace(policy, rounds=2, beam=2)
     originals = {"m.py": source.encode()}
     return Search(
-        start, originals, validator, lambda s, i: candidates, lambda s: True, budget
+        start, originals, validator, lambda s, i: candidates, lambda s: True, budget, policy
     ).run()
 
 
@@ -513,7 +529,7 @@ def test_a_partial_fixs_run_of_the_tests_it_can_change_merges_into_its_parents()
 class _FlatScorer:
     """A stand-in model: every token of a region P(wrong) 0.5, its first two options 0.5 each."""
 
-    def score(self, files, regions, signals, iteration):
+    def score(self, files, regions, signals, iteration, policy):
         from repair.source import candidates, is_repair_target
 
         found = []
@@ -537,28 +553,28 @@ def test_the_model_weighs_statements_run_at_import_less():
     code = b"LIMIT = 3\n\n\ndef f(n):\n    return n > LIMIT\n"
     tree = parse(code)
     views = {"m.py": rank.FileView(code, tree, tokens(code, tree))}
-    regions, signals = rank.suspicious_regions(views, {"m.py": {5: 1.0}}, import_signal=0.5, top=5)
+    policy = SearchPolicy()
+    regions, signals = rank.suspicious_regions(
+        views, {"m.py": {5: 1.0}}, import_signal=0.5, policy=policy
+    )
     assert [r.statement for r in regions] == [False, True]
     ranked = rank.rank_candidates(
-        views, regions, signals, scorer=_FlatScorer(), iteration=0, max_options=10, seed=0,
-        model_turns=None,
-    )  # fmt: skip
-    replaced = [c for c in ranked if c.kind == rank.REPLACE]
+        views, regions, signals, scorer=_FlatScorer(), iteration=0, seed=0, policy=policy
+    )
+    replaced = [c for c in ranked if c.kind == EditKind.REPLACE_TOKEN]
     at_import = {c.model_probability for c in replaced if c.line == 1}
     in_function = {c.model_probability for c in replaced if c.line == 5}
-    assert rank.STATEMENT_PRIOR < 1
+    assert policy.statement_prior < 1
     assert in_function == {0.25} and len(at_import) == 1
-    assert at_import.pop() == pytest.approx(0.25 * rank.STATEMENT_PRIOR)
+    assert at_import.pop() == pytest.approx(0.25 * policy.statement_prior)
 
 
 def test_the_beam_keeps_one_state_per_behaviour():
     # Three partial fixes fail the same test; two of them fail it the same way (`x if name` with
     # two truthy names), so only the likelier of those two takes a place in a beam of two.
-    from repair.search import Budget, Search, State
+    from repair.search import State, select_beam
 
     start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
-    budget = Budget(time.monotonic() + 60, max_candidates=50, rounds=2, beam=2, jobs=1)
-    search = Search(start, {"m.py": b""}, None, lambda s, i: [], lambda s: True, budget)
 
     def child(name: str, message: str, score: float) -> State:
         return State(
@@ -569,8 +585,9 @@ def test_the_beam_keeps_one_state_per_behaviour():
     hashlib = child("hashlib", "assert 'd41d8' == None", 0.9)
     abs_ = child("abs", "assert 'd41d8' == None", 0.8)
     text = child("text", "assert True == None", 0.7)
-    beam = search._select_beam([(start, hashlib), (start, abs_), (start, text)])
-    assert beam == [hashlib, text]
+    pairs = [(start, hashlib), (start, abs_), (start, text)]
+    assert select_beam(pairs, SearchPolicy(beam=2)) == [hashlib, text]
+    assert select_beam(pairs, SearchPolicy(beam=2, distinct_beam=False)) == [hashlib, abs_]
 
 
 def test_argument_swaps_weigh_more_than_other_structural_edits():
@@ -580,28 +597,25 @@ def test_argument_swaps_weigh_more_than_other_structural_edits():
     code = b"def f(a, b):\n    return g(b, a) - 1\n"
     tree = parse(code)
     views = {"m.py": rank.FileView(code, tree, tokens(code, tree))}
-    regions, signals = rank.suspicious_regions(views, {"m.py": {2: 1.0}}, import_signal=0.5, top=5)
+    policy = SearchPolicy()
+    regions, signals = rank.suspicious_regions(
+        views, {"m.py": {2: 1.0}}, import_signal=0.5, policy=policy
+    )
     ranked = rank.rank_candidates(
-        views, regions, signals, scorer=_FlatScorer(), iteration=0, max_options=10, seed=0,
-        model_turns=None,
-    )  # fmt: skip
+        views, regions, signals, scorer=_FlatScorer(), iteration=0, seed=0, policy=policy
+    )
     by_kind = {c.kind: c.model_probability for c in ranked}
-    assert rank.SWAP_PRIOR > rank.OPERATION_PRIOR
-    assert by_kind["swap_arguments"] == pytest.approx(rank.SWAP_PRIOR * 0.5)
-    assert by_kind["remove_offset"] == pytest.approx(rank.OPERATION_PRIOR * 0.5)
+    assert policy.swap_prior > policy.operation_prior
+    assert by_kind[EditKind.SWAP_ARGUMENTS] == pytest.approx(policy.swap_prior * 0.5)
+    assert by_kind[EditKind.REMOVE_OFFSET] == pytest.approx(policy.operation_prior * 0.5)
 
 
 @pytest.mark.parametrize("fraction", [0.25, 0.0])
-def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
-    fraction, monkeypatch
-):
+def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(fraction):
     # `+ -> *` fixes t::a (a partial fix, P 0.8). The round's eight other candidates are far less
     # likely (P 0.1 < 0.25 * 0.8), so at 0.25 round two starts at once from the partial fix and
     # finds the rest of the fix after at most two of them (round two alternates with what round
     # one left). Off (0), the round's patience tries all eight first.
-    from repair import search as search_module
-
-    monkeypatch.setattr(search_module, "PATIENCE_PROBABILITY", fraction)
     source = "x = p + q * 1\n"
     candidates = [
         _replacement(source, 6, "*", 0.9, 0.8),
@@ -610,7 +624,8 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(
         *(_replacement(source, 12, str(n), 0.7 - n / 100, 0.1) for n in range(2, 8)),
     ]
     validator = _TableValidator({b"x = p * q * 1\n": {"t::b"}, b"x = p * q - 1\n": set()})
-    outcome = _two_rounds(source, candidates, validator)
+    policy = SearchPolicy(patience_probability=fraction)
+    outcome = _two_rounds(source, candidates, validator, policy)
     assert outcome.fixed is not None
     assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
     assert validator.seen[0] == b"x = p * q * 1\n"

@@ -1,0 +1,212 @@
+"""`SearchPolicy`: every knob that shapes which candidate edits `repair fix` tries, and in what order.
+
+One frozen dataclass, passed down explicitly (`RepairConfig.policy` → ranking, scoring, search), so
+a run is reproducible from its policy alone and a benchmark result can record the policy that
+produced it (`to_json()`, `key()`), as black's `Mode.get_cache_key()` does for its settings.
+Change a knob with `dataclasses.replace(policy, name=value)` or `with_settings(policy,
+["name=value"])` (strings converted to the field's type, as `repair fix --set` and
+`bench/rank_dev.py --set` do); nothing reads a module global at call time.
+
+Each default says how it was chosen; "development split" means `bench/rank_dev.py` (the bundled
+model's validation programs, or bugs seeded in six and tabulate with `--oss`), never the repair
+benchmark's bugs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SearchPolicy:
+    # --- the search's shape -----------------------------------------------------------------
+    rounds: int = 4  # refinement rounds; round k feeds the model iteration k
+    beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
+    top_functions: int = 5  # most suspicious functions whose edits are considered
+    # Replacements considered per token, best first (None: every same-class option).
+    max_options: int | None = 10
+    # Candidates from the model's order per candidate from the model-free order (None: the
+    # model's order alone). Chosen on the bundled model's validation programs, not on the repair
+    # benchmark: `bench/rank_dev.py --repair --model-turns 2 4 0` (40 seeded bugs, `repair fix` on
+    # each) needed a mean of 8.05 / 7.3 / 6.3 candidates per fix (90th percentile 30 / 28 / 22) at
+    # 2:1 / 4:1 / the model alone, all 40 fixed. 4:1 rather than the model alone: a bug the model
+    # misjudges then costs at most 5x the suspiciousness order's position (in the ranking alone,
+    # `bench/rank_dev.py`, one such bug sat at 164 by the model and 4 by suspiciousness).
+    # With the bundled pair of models (`repair.score.EnsembleScorer`) the model's order alone: on
+    # the validation programs the same fixes (40 / 37 single-token, 36 / 32 two-token) for a mean
+    # of 8.3 and 189 test runs per bug against 8.9 and 220 at 4:1; on bugs seeded in six and
+    # tabulate (`--oss six,tabulate --repair --oss-bugs 6 --model-turns 4 0`) the same 7 / 6
+    # fixes, each one 0-20 % cheaper (median 57 test runs per fix against 69).
+    model_turns: int | None = None
+    # A partial fix's signals: from its own coverage run (True), or from the first run's coverage
+    # with the partial fix's test outcomes (False). On 12 held-out two-token HumanEval bugs both
+    # fixed 9; fresh coverage needed a median of 57 test runs per fix against 130, in 9.7 s
+    # against 9.0 s (one coverage run costs a pytest process; `bench/fresh_coverage_ab.py`).
+    fresh_coverage: bool = True
+
+    # --- ranking (`repair.rank`) --------------------------------------------------------------
+    # A structural edit's prior, in the units of P(option) of a token replacement: it is tried
+    # after a token's likeliest replacements and before its unlikely ones. Untuned.
+    operation_prior: float = 0.2
+    # The model's P(wrong) in a statement run at import is scaled by this: such a region is a
+    # graph of a few tokens, and the model, trained on whole functions that each hold a bug, is
+    # sure of some token in almost any of them (`_moved_attributes = [...]` in six: 0.99, at the
+    # top for every six bug). Development split (`bench/rank_dev.py --oss six`, with
+    # option_smoothing 0.3): the exact fix's median position at 4:1 is 66.5 at 0.3, 63.5 at 0.1
+    # and 0.03; 0.1 keeps statements in reach of the model's order. The validation programs have
+    # no such statements.
+    statement_prior: float = 0.1
+    # A swap of call arguments: this prior (not operation_prior) times the highest P(wrong) among
+    # its tokens. The model cannot say that two arguments trade places, only that their tokens
+    # look wrong, so a swap needs more weight than the other structural edits to come before
+    # unlikely replacements. Chosen on development splits (`bench/rank_dev.py`,
+    # `bench/results/rank_dev.txt`), the exact fix's position at 4:1 for 0.2 (before) / 0.4 / 0.8
+    # / 2: 55 swaps seeded in the validation programs (`--swaps`), mean 18.5 / 8.1 / 3.0 / 1.7;
+    # the 40 token bugs there, mean 7.33 / 7.38 / 7.45 / 7.53 (median 2 throughout); six 1.17.0
+    # (`--oss six`, 20 bugs, 5 of them swaps), median 63.5 / - / 50 / 50: its swaps from 44, 24,
+    # 73, 19, 5 (0.2 with a swap's replacements scored too, since dropped) to 1, 1, 4, 1, 2, and
+    # of its token bugs four moved (1 -> 8, 9 -> 11, 76 -> 78, 45 -> 40); at 2, five later.
+    swap_prior: float = 0.8
+    suspiciousness_floor: float = 0.05  # lines no failing test ran still rank, far behind
+    module_statements_per_file: int = 20  # top-level statements of a suspicious file ranked
+    max_statement_lines: int = 20  # ... each at most this long
+
+    # --- scoring (`repair.predict`, `repair.score`) -------------------------------------------
+    # P(option) is smoothed towards uniform: (1 - s) * P_model + s / len(options). A replacement
+    # the vocabulary lacks (`is not` in the bundled model's) has P_model 0 and would otherwise sit
+    # behind every option the model knows, however unlikely; and on real code the model is
+    # overconfident. Chosen with statement_prior on development splits, not on the repair
+    # benchmark (first-round position of the exact fix at 4:1, `bench/rank_dev.py`): six 1.17.0,
+    # 20 seeded bugs, median 109 at 0 / 69.5 at 0.1 / 63.5 at 0.3 / 45 at 0.5; the 40 validation
+    # programs, median 2 throughout, mean 7.5 / 7.3 / 7.3 / 7.8. 0.3: the most that costs the
+    # validation programs nothing.
+    option_smoothing: float = 0.3
+
+    # --- structural edits (`repair.edits`) ----------------------------------------------------
+    max_swapped_arguments: int = 4  # calls with more positional arguments only swap neighbours
+    max_attribute_options: int = 8  # other attribute names offered per attribute, most used first
+
+    # --- the search (`repair.search` and its parts) -------------------------------------------
+    # Failing tests that timed out, run first: a still-looping candidate stops there.
+    looping_first: int = 2
+    # When a candidate passes every test, up to this many untried candidates of the same state
+    # that the scorer finds likelier (a higher model probability) are validated too, and the
+    # likeliest passing one is kept: weak tests pass several edits, and the one the model finds
+    # most natural is most often the intended fix (`x <= y` rather than `x < y + 1`). One batch at
+    # two jobs; 0 turns it off.
+    natural_alternatives: int = 2
+    # Earlier rounds' untried candidates are taken by score alone, not fewest failing tests
+    # first: a spurious partial fix (fewer failing tests by coincidence) would otherwise push the
+    # candidates of the state that holds the real fix behind those of every state derived from it.
+    older_by_score: bool = True
+    # A round that finds no partial fix goes on from the least worse of its candidates whose runs
+    # finished (fewest failing tests, then score): a two-token bug can hide behind a test that
+    # passes only by coincidence (`a[i] + a[i * 1]` is right for `[11, 11]`), and each half of its
+    # fix then fails one more test than the bug does.
+    worse_fallback: bool = True
+    # The beam keeps one state per behaviour (its failing tests and their messages): `x if
+    # hexdigest` with `hexdigest` replaced by six different names that all happen to be truthy
+    # fails the same test the same way six times, and filled the beam of four.
+    distinct_beam: bool = True
+    # After a round's first partial fix with fewer failing tests, this many more candidates are
+    # tried before the round ends and the partial fixes are expanded (their untried siblings stay
+    # queued).
+    round_patience: int = 16
+    # ... but the round ends sooner once no untried candidate of this round is at least this
+    # fraction as likely (model probability) as the edit that made the first partial fix. The
+    # patience is there to find a likelier half of the fix than the first one found, and a
+    # candidate the model finds far less likely seldom is. 0 turns it off. Development split
+    # (`rank_dev.py --repair --tokens 2`, 40 bugs, exp4): 35 / 31 plausible / exact at 0 and
+    # 0.25 (0.5 loses two exact), median test runs per fix 33 -> 30; with the bundled pair 0.1 /
+    # 0.5 (`bench/results/rank_dev.txt`): 0.5 loses an exact fix, 0.1 costs more.
+    patience_probability: float = 0.25
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if not _is_a(value, hints[field.name]):
+                raise TypeError(
+                    f"SearchPolicy.{field.name}: {value!r} is not a {_type_name(hints[field.name])}"
+                )
+            if hints[field.name] is float:  # 1 and 1.0 are one policy, with one key
+                object.__setattr__(self, field.name, float(value))
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field by name: what a benchmark result records."""
+        return dataclasses.asdict(self)
+
+    def key(self) -> str:
+        """A short digest of every field, equal for equal policies (a cache or result key)."""
+        text = json.dumps(self.to_json(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that differ from the defaults: a readable name for a variant."""
+        default = SearchPolicy()
+        return {
+            name: value for name, value in self.to_json().items() if value != getattr(default, name)
+        }
+
+
+def with_settings(policy: SearchPolicy, assignments: typing.Iterable[str]) -> SearchPolicy:
+    """`policy` with `name=value` strings applied, each value converted to the field's type
+    ("none" for an optional field's None); ValueError names the known fields otherwise."""
+    hints = typing.get_type_hints(SearchPolicy)
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        name = name.strip()
+        if not sep or name not in hints:
+            known = ", ".join(field.name for field in dataclasses.fields(SearchPolicy))
+            raise ValueError(f"{assignment!r}: expected NAME=VALUE with NAME one of: {known}")
+        changes[name] = _convert(name, raw.strip(), hints[name])
+    return dataclasses.replace(policy, **changes)
+
+
+def _options(kind: Any) -> tuple[Any, ...]:
+    """The types a hint allows: (int, NoneType) for `int | None`."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        return typing.get_args(kind)
+    return (kind,)
+
+
+def _is_a(value: Any, kind: Any) -> bool:
+    for option in _options(kind):
+        if option is type(None) and value is None:
+            return True
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if option in (bool, str) and isinstance(value, option):
+            return True
+    return False
+
+
+def _type_name(kind: Any) -> str:
+    return " or ".join(getattr(option, "__name__", str(option)) for option in _options(kind))
+
+
+def _convert(name: str, raw: str, kind: Any) -> Any:
+    options = _options(kind)
+    if type(None) in options and raw.lower() == "none":
+        return None
+    for option in options:
+        try:
+            if option is bool:
+                if raw.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if raw.lower() in ("0", "false", "no", "off"):
+                    return False
+            elif option in (int, float, str):
+                return option(raw)
+        except ValueError:
+            continue
+    raise ValueError(f"{name}={raw}: not a valid {_type_name(kind)}")

@@ -1,0 +1,132 @@
+"""One round of the search: validate queued candidates, `jobs` at a time, until the round's quota
+is spent or it has found what the next round goes on from.
+
+A candidate that passes every test (or one of its likelier alternatives, `repair.alternatives`)
+is verified once more (a callback: a fresh pytest run under the user's configuration) and ends
+the search. Otherwise a complete run no worse than its state is a partial fix, and one worse is
+kept aside (`SearchPolicy.worse_fallback`). The round ends `round_patience` candidates after its
+first partial fix with fewer failing tests than any state before, or sooner once nothing left in
+it is nearly as likely as that partial fix's edit (`patience_probability`), or as soon as
+`beam` distinct improving behaviours are found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from repair.alternatives import likeliest_passing
+from repair.candidate_pool import CandidatePool
+from repair.policy import SearchPolicy
+from repair.rank import Candidate
+from repair.search_budget import Ledger
+from repair.states import State, StateTracker, behaviour, describe
+
+Verify = Callable[[State], bool]
+Pairs = list[tuple[State, State]]  # (parent, child)
+
+
+class Round:
+    def __init__(
+        self,
+        pool: CandidatePool,
+        tracker: StateTracker,
+        ledger: Ledger,
+        verify: Verify,
+        policy: SearchPolicy,
+    ):
+        self.pool = pool
+        self.tracker = tracker
+        self.ledger = ledger
+        self.verify = verify
+        self.policy = policy
+
+    def run(self, quota: int) -> tuple[Pairs, Pairs]:
+        """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
+        for each complete run that was worse than its state (with `worse_fallback`). A verified
+        fix is left in the ledger's outcome."""
+        outcome, policy = self.ledger.outcome, self.policy
+        partial: Pairs = []
+        worse: Pairs = []
+        improving: set = set()  # behaviours of the states that made progress
+        tried = 0
+        first_improvement_at: int | None = None
+        likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
+        best_before = len(outcome.best.failing)
+        while tried < quota and not self.ledger.out_of_budget():
+            batch = self._batch(min(self.ledger.budget.jobs, quota - tried))
+            if not batch:
+                break
+            results = self.ledger.validate(batch, stop_after=None)
+            tried += len(batch)
+            for (state, candidate, files), result in zip(batch, results):
+                child = self.tracker.child(state, candidate, files, result)
+                if child is None:
+                    continue
+                if len(child.failing) > len(state.failing):
+                    if policy.worse_fallback and not child.timed_out:
+                        worse.append((state, child))
+                    continue
+                if not child.failing:
+                    if self._verified(state, candidate, child):
+                        return partial, worse
+                    continue
+                partial.append((state, child))
+                if len(child.failing) < best_before:  # progress beyond every earlier state
+                    improving.add(behaviour(child, policy.distinct_beam))
+                    if first_improvement_at is None:
+                        first_improvement_at = tried
+                        likely_floor = policy.patience_probability * candidate.model_probability
+                if len(child.failing) < len(outcome.best.failing):
+                    outcome.best = child
+                    self.ledger.report(f"best so far: {describe(child)}", force=True)
+            self.ledger.report(
+                f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
+                f"best so far: {len(outcome.best.failing)} failing"
+            )
+            if len(improving) >= policy.beam or (
+                first_improvement_at is not None
+                and (
+                    tried - first_improvement_at >= policy.round_patience
+                    or (likely_floor > 0 and not self.pool.any_fresh_as_likely(likely_floor))
+                )
+            ):
+                break  # better states to expand: go on from them
+        return partial, worse
+
+    def _batch(self, size: int) -> list[tuple[State, Candidate, dict[str, bytes]]]:
+        """Up to `size` queued candidates that lead to programs not validated yet."""
+        batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
+        while len(batch) < size:
+            picked = self.pool.next()
+            if picked is None:
+                break
+            state, candidate = picked
+            files = self.tracker.unseen(state, candidate)
+            if files is not None:
+                batch.append((state, candidate, files))
+        return batch
+
+    def _verified(self, state: State, candidate: Candidate, child: State) -> bool:
+        """Verify `child` (all tests pass) or a likelier passing alternative, best first; the
+        first that the fresh run confirms is the outcome's fix."""
+        outcome = self.ledger.outcome
+        for passing in likeliest_passing(
+            state,
+            candidate,
+            child,
+            limit=self.policy.natural_alternatives,
+            pool=self.pool,
+            tracker=self.tracker,
+            ledger=self.ledger,
+        ):
+            outcome.test_runs += 1
+            if self.verify(passing):
+                outcome.fixed = passing
+                outcome.best = passing
+                self.ledger.report(
+                    f"fixed after {outcome.candidates_tried} candidates: {describe(passing)}",
+                    force=True,
+                )
+                return True
+            outcome.rejected_by_verification += 1
+        return False
