@@ -1,16 +1,21 @@
 """The `repair` command line: options and presentation only; the work is in the library.
 
 Each command checks its inputs, calls one library function, and turns a `RepairError` into one
-line on stderr and its exit code (`repair.exit_codes`).
+line on stderr and its exit code (`repair.exit_codes`). Any other exception is a bug in repair:
+one line naming it and exit code 70 (`--debug`: the traceback too).
 """
 
+import functools
 import json
+import traceback
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from repair.errors import BadInput, RepairError
+from repair.errors import BadInput, RepairError, internal_error_message
 from repair.exit_codes import ExitCode
 from repair.fix import MAX_CANDIDATES
 from repair.localize import FORMULAS, Localization, localize
@@ -36,7 +41,31 @@ def fail(error: RepairError) -> typer.Exit:
     return typer.Exit(code=int(error.exit_code))
 
 
+DEBUG_HELP = "Show the traceback of an internal error (exit code 70 either way)."
+
+
+def reports_internal_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Run `command`; an exception that is not its own exit (domain errors are turned into
+    theirs inside) prints one line, or with `--debug` its traceback, and exits 70."""
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - anything else is a bug in repair
+            if kwargs.get("debug"):
+                traceback.print_exc()
+            else:
+                typer.echo(internal_error_message(error), err=True)
+            raise typer.Exit(code=int(ExitCode.INTERNAL_ERROR)) from None
+
+    return guarded
+
+
 @app.command("localize")
+@reports_internal_errors
 def localize_command(
     src: list[Path] = typer.Argument(..., help="Source files or directories to rank."),
     tests: list[Path] = typer.Option(..., "--tests", help="Test file or directory (repeatable)."),
@@ -45,6 +74,7 @@ def localize_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds one test may run."),
     total_timeout: float = typer.Option(300.0, min=1.0, help="Seconds the whole suite may run."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Run the tests once under coverage and rank the lines most likely to hold the bug."""
     try:
@@ -114,6 +144,7 @@ def _localization_json(result: Localization, formula: str) -> dict:
 
 
 @app.command("train")
+@reports_internal_errors
 def train_command(
     experiment: str = typer.Option(
         "default", help="exp1, exp2, exp3, exp3b, exp3c, exp3d, exp4 or default."
@@ -130,6 +161,7 @@ def train_command(
         help="Go on from where a stopped run in the output folder left off (same settings; "
         "device, workers, epochs and max_minutes may change).",
     ),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Reproduce one of the research log's experiments, or train the bundled model."""
     from training.config import apply_overrides, preset
@@ -162,6 +194,7 @@ def train_command(
 
 
 @app.command("evaluate")
+@reports_internal_errors
 def evaluate_command(
     checkpoint: Path = typer.Argument(
         None, help="Checkpoint (default: models/default.pt, the bundled Exp 4 model)."
@@ -173,6 +206,7 @@ def evaluate_command(
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     workers: int = typer.Option(0, min=0, help="Test-running processes (0: one per spare core)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """One-shot and iterative accuracy on the held-out split, with a trivial baseline row."""
     from repair.checkpoint import default_model_path
@@ -203,6 +237,7 @@ def evaluate_command(
 
 
 @app.command("fix")
+@reports_internal_errors
 def fix_command(
     src: list[Path] = typer.Argument(..., help="Source files or directories to repair."),
     tests: list[Path] = typer.Option(..., "--tests", help="Test file or directory (repeatable)."),
@@ -233,6 +268,7 @@ def fix_command(
         metavar="NAME=VALUE",
         help="Set a field of the search policy (repair/policy.py): --set max_options=20.",
     ),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Find a fix that makes the failing tests pass, verify it, print it as a diff."""
     from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix

@@ -6,6 +6,7 @@ the staged files, prints the failing tests, the suggested patch and the command 
 and exits non-zero so the commit stops. Files are written only with `--apply`.
 
 All staged files go to one `fix` call: the model loads once per hook run, not once per file.
+An unexpected exception (a bug in repair) prints one line and exits 70 (`--debug`: the traceback).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import argparse
 import shlex
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from repair.errors import RepairError, TestSuiteBroken
+from repair.errors import RepairError, TestSuiteBroken, internal_error_message
 from repair.exit_codes import ExitCode
 
 DEFAULT_TIMEOUT = 45.0  # seconds: a commit should not wait much longer than this
@@ -55,6 +57,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--apply", action="store_true", help="Write the fix into the files.")
     parser.add_argument(
         "--no-model", action="store_true", help="Rank candidates by suspiciousness only."
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="Show the traceback of an internal error."
     )
     args = parser.parse_args(argv)
     if args.timeout <= 0:
@@ -105,6 +110,17 @@ def _apply_command(files: Sequence[Path], args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
+    try:
+        return _run(args)
+    except Exception as error:  # noqa: BLE001 - a bug in repair, not "no fix found"
+        if args.debug:
+            traceback.print_exc()
+        else:
+            _say(internal_error_message(error))
+        return int(ExitCode.INTERNAL_ERROR)
+
+
+def _run(args: argparse.Namespace) -> int:
     tests = [Path(test) for test in args.tests]
     staged = [Path(name) for name in args.filenames]
     src = (

@@ -222,3 +222,58 @@ def test_ctrl_c_leaves_files_untouched(tmp_path: Path):
     assert process.returncode == ExitCode.INTERRUPTED, (seen + stderr).decode()
     assert "interrupted; your files are untouched" in stderr.decode()
     assert snapshot(root) == before
+
+
+def _boom(*args, **kwargs):
+    raise ZeroDivisionError("division by zero\nsecond line")
+
+
+def internal_error_cases(monkeypatch) -> dict[str, list[str]]:
+    """Each command with the library function it calls replaced by one that crashes."""
+    import repair.checkpoint
+    import repair.cli
+    import training.config
+
+    monkeypatch.setattr(sys.modules["repair.fix"], "fix", _boom)
+    monkeypatch.setattr(repair.cli, "localize", _boom)
+    monkeypatch.setattr(training.config, "preset", _boom)
+    monkeypatch.setattr(repair.checkpoint, "default_model_path", _boom)
+    case = CASES / "passing"
+    return {
+        "fix": ["fix", str(case), "--tests", str(case / "tests"), "--no-model"],
+        "localize": ["localize", str(case), "--tests", str(case / "tests")],
+        "train": ["train", "--experiment", "exp1"],
+        "evaluate": ["evaluate"],
+    }
+
+
+@pytest.mark.parametrize("command", ["fix", "localize", "train", "evaluate"])
+def test_an_internal_error_exits_70_with_one_line(command: str, monkeypatch):
+    args = internal_error_cases(monkeypatch)[command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.INTERNAL_ERROR == 70, result.output
+    assert result.stderr.splitlines() == [
+        "repair: internal error: ZeroDivisionError: division by zero "
+        "(a bug in repair; run again with --debug to see the traceback)"
+    ]
+    assert "Traceback" not in result.output and result.stdout == ""
+    debug = runner.invoke(app, [*args, "--debug"])
+    assert debug.exit_code == ExitCode.INTERNAL_ERROR
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "ZeroDivisionError: division by zero" in debug.stderr
+
+
+def test_a_domain_error_keeps_its_code_under_debug(tmp_path: Path):
+    case = CASES / "two_bugs"
+    result = invoke(case, "--tests", case / "tests", "--model", tmp_path / "none.pt", "--debug")
+    assert result.exit_code == ExitCode.BAD_CHECKPOINT
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_policy_setting_is_bad_input():
+    case = CASES / "passing"
+    result = invoke(case, "--tests", case / "tests", "--set", "beam=wide", *FAST)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "beam=wide: not a valid int" in result.stderr
+    result = invoke(case, "--tests", case / "tests", "--set", "no_such_knob=1", *FAST)
+    assert result.exit_code == ExitCode.BAD_INPUT and "NAME one of: rounds, beam" in result.stderr

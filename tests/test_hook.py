@@ -173,3 +173,23 @@ def test_staged_sources_keeps_only_editable_files(tmp_path, monkeypatch):
         Path("b.py"),
         Path("src/pkg/a.py"),
     ]
+
+
+def test_an_internal_error_exits_70_with_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "tests").mkdir()
+
+    def boom(*args, **kwargs):
+        raise KeyError("lost")
+
+    monkeypatch.setattr(sys.modules["repair.fix"], "fix", boom)
+    assert main(["src/a.py", "--no-model"]) == ExitCode.INTERNAL_ERROR == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "repair: internal error: KeyError: 'lost' "
+        "(a bug in repair; run again with --debug to see the traceback)"
+    ]
+    assert main(["src/a.py", "--no-model", "--debug"]) == ExitCode.INTERNAL_ERROR
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "KeyError: 'lost'" in err
