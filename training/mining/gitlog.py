@@ -1,13 +1,15 @@
-"""A bare git directory's history through `git` subprocesses: commit summaries, diffs, blobs.
+"""A bare git directory's history through `git` subprocesses: commit summaries and blobs.
 
-Everything streams: `git log --numstat` over tens of thousands of commits is read line by line, so
-the cheap filters (one Python file, a few lines) run before any diff or blob is read.
+`git log --raw` names each commit's changed files and blob ids from the trees alone, so it streams
+tens of thousands of commits in a second and never needs a file's contents (snapshots may lack
+large blobs, which would break `--numstat`). Blobs are read only for commits the cheap filter
+keeps, through one long-lived `git cat-file --batch`.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +24,10 @@ class GitError(RuntimeError):
 @dataclass(frozen=True)
 class FileChange:
     path: str
-    added: int | None  # None for a binary file
-    deleted: int | None
+    status: str  # M(odified), A(dded), D(eleted), T(ype changed)
+    old_blob: str
+    new_blob: str
+    regular: bool  # a plain file on both sides (not a link or a submodule)
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,10 @@ class CommitSummary:
     files: tuple[FileChange, ...]
 
 
-def git(git_dir: Path, *args: str, input_text: str | None = None) -> str:
+def git(git_dir: Path, *args: str) -> str:
     """Run one git command in `git_dir` and return its stdout (decoded leniently)."""
     result = subprocess.run(
-        ["git", "--git-dir", str(git_dir), *args],
-        input=input_text.encode() if input_text is not None else None,
-        capture_output=True,
-        check=False,
+        ["git", "--git-dir", str(git_dir), *args], capture_output=True, check=False
     )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
@@ -61,19 +62,24 @@ def _unquote(path: str) -> str:
     return path
 
 
-def _file_change(line: str) -> FileChange:
-    added, deleted, path = line.split("\t", 2)
-    return FileChange(
-        _unquote(path),
-        None if added == "-" else int(added),
-        None if deleted == "-" else int(deleted),
-    )
+_REGULAR_MODES = ("100644", "100755")
+
+
+def _file_change(line: str) -> FileChange | None:
+    # ":100644 100644 <old blob> <new blob> M\tpath"
+    fields, _, path = line.partition("\t")
+    parts = fields.lstrip(":").split()
+    if len(parts) != 5:
+        return None
+    old_mode, new_mode, old_blob, new_blob, status = parts
+    regular = old_mode in _REGULAR_MODES and new_mode in _REGULAR_MODES
+    return FileChange(_unquote(path), status[:1], old_blob, new_blob, regular)
 
 
 def commit_summaries(git_dir: Path, head: str) -> Iterator[CommitSummary]:
-    """Every non-merge commit reachable from `head`, newest first, with its per-file line counts."""
+    """Every non-merge commit reachable from `head`, newest first, with its changed files."""
     command = ["git", "--git-dir", str(git_dir), "log", "--no-merges", "--no-renames"]
-    command += [f"--format={_FORMAT}", "--numstat", head]
+    command += [f"--format={_FORMAT}", "--raw", "--no-abbrev", head]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
         assert process.stdout is not None
         header: list[str] | None = None
@@ -84,8 +90,10 @@ def commit_summaries(git_dir: Path, head: str) -> Iterator[CommitSummary]:
                 if header is not None:
                     yield _summary(header, files)
                 header, files = line[1:].split("\x01", 3), []
-            elif line and header is not None:
-                files.append(_file_change(line))
+            elif line.startswith(":") and header is not None:
+                change = _file_change(line)
+                if change is not None:
+                    files.append(change)
         if header is not None:
             yield _summary(header, files)
     if process.returncode not in (0, None):
@@ -97,48 +105,20 @@ def _summary(header: list[str], files: list[FileChange]) -> CommitSummary:
     return CommitSummary(commit, tuple(parents.split()), date, subject.strip(), tuple(files))
 
 
-def zero_context_diffs(git_dir: Path, commits: Iterable[str]) -> dict[str, str]:
-    """Each commit's diff against its parent with no context lines (Python files only)."""
-    ids = list(commits)
-    if not ids:
-        return {}
-    output = git(
-        git_dir,
-        "diff-tree",
-        "--stdin",
-        "-p",
-        "-U0",
-        "--no-renames",
-        "--no-color",
-        "--",
-        "*.py",
-        input_text="\n".join(ids) + "\n",
-    )
-    wanted = set(ids)
-    diffs: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in output.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped in wanted:  # diff-tree --stdin prints the commit id before its diff
-            current = diffs.setdefault(stripped, [])
-        elif current is not None:
-            current.append(line)
-    return {commit: "".join(lines) for commit, lines in diffs.items()}
-
-
 class BlobReader:
-    """One long-lived `git cat-file --batch`: file contents by `revision:path`, without a process each."""
+    """One long-lived `git cat-file --batch`: blobs by id or `revision:path`, no process each."""
 
     def __init__(self, git_dir: Path) -> None:
         command = ["git", "--git-dir", str(git_dir), "cat-file", "--batch"]
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
-    def read(self, revision: str, path: str) -> bytes | None:
-        """The bytes of `path` at `revision`, or None if it is missing or not a file."""
-        if "\n" in path:
+    def read(self, revision: str, path: str | None = None) -> bytes | None:
+        """The blob `revision` (an id), or `path` at `revision`; None if missing or not a file."""
+        name = revision if path is None else f"{revision}:{path}"
+        if "\n" in name:
             return None
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(f"{revision}:{path}\n".encode())
+        self._process.stdin.write(f"{name}\n".encode())
         self._process.stdin.flush()
         header = self._process.stdout.readline().decode("utf-8", "replace").split()
         if len(header) != 3:  # "<name> missing" or "<name> ambiguous"

@@ -1,8 +1,8 @@
 """Mine one repository: the small, parseable, single-hunk fixes in its history.
 
-The filters run cheapest first: `git log --numstat` line counts (one non-test .py file, at most
-`max_lines` lines), then the zero-context diff (one hunk), then blobs, parsing, the enclosing
-region, and the token alignment (at most `max_tokens` token edits). Only survivors are parsed.
+The filters run cheapest first: the changed files of `git log --raw` (one non-test .py file,
+modified), then the two blobs' differing lines (one block of at most `max_lines` lines), then
+parsing, the enclosing region, and the token alignment (at most `max_tokens` token edits).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from repair.source import parse
 from training.mining import gitlog
 from training.mining.align import TokenEdit, edit_script, region_tokens
-from training.mining.hunks import Hunk, file_hunks
+from training.mining.hunks import Hunk, single_hunk
 from training.mining.licenses import is_permissive, repository_license
 from training.mining.paths import is_python_source, is_test_path
 from training.mining.regions import enclosing_region, line_span_bytes
@@ -39,7 +39,7 @@ class MinerPolicy:
     max_tokens: int = 8  # token edits once aligned
     max_region_lines: int = 150  # a longer enclosing function is skipped, to keep the corpus small
     window_context: int = 1  # statements either side of a module/class-level change
-    version: int = 1  # bump when the miner's output changes for the same policy
+    version: int = 2  # bump when the miner's output changes for the same policy
 
     def cache_key(self) -> str:
         return "-".join(f"{value}" for value in asdict(self).values())
@@ -78,8 +78,10 @@ def project_names(commit: str, reader: gitlog.BlobReader) -> tuple[str, ...]:
     return declared_project_names(texts)
 
 
-def _candidate(summary: gitlog.CommitSummary, policy: MinerPolicy) -> tuple[str, bool] | str:
-    """(the one source path, whether tests changed), or the reason the commit is skipped."""
+def _candidate(
+    summary: gitlog.CommitSummary,
+) -> tuple[gitlog.FileChange, bool] | str:
+    """(the one source file's change, whether tests changed), or why the commit is skipped."""
     if len(summary.parents) != 1:
         return "root_commit"
     sources = [change for change in summary.files if is_python_source(change.path)]
@@ -88,14 +90,9 @@ def _candidate(summary: gitlog.CommitSummary, policy: MinerPolicy) -> tuple[str,
     change = sources[0]
     if not _is_code_path(change.path):
         return "docs_or_setup"
-    if change.added is None or change.deleted is None:
-        return "binary"
-    if change.added + change.deleted == 0:
-        return "no_lines"
-    if max(change.added, change.deleted) > policy.max_lines:
-        return "too_many_lines"
-    tests_changed = any(is_test_path(other.path) for other in summary.files)
-    return change.path, tests_changed
+    if change.status != "M" or not change.regular:
+        return "file_added_or_removed"
+    return change, any(is_test_path(other.path) for other in summary.files)
 
 
 def mine(
@@ -114,20 +111,13 @@ def mine(
         if not is_permissive(license_id):  # nothing of it may enter the corpus: do not mine
             result.counts["license_not_permissive"] = 1
             return result
-        candidates: dict[str, tuple[gitlog.CommitSummary, str, bool]] = {}
         for summary in gitlog.commit_summaries(git_dir, head):
             result.counts["commits"] += 1
-            verdict = _candidate(summary, policy)
+            verdict = _candidate(summary)
             if isinstance(verdict, str):
                 result.counts[verdict] += 1
-            else:
-                candidates[summary.commit] = (summary, *verdict)
-        result.counts["candidates"] = len(candidates)
-        diffs = gitlog.zero_context_diffs(git_dir, candidates)
-        for commit_id, (summary, path, tests_changed) in candidates.items():
-            outcome = _fix_record(
-                reader, summary, path, tests_changed, diffs.get(commit_id, ""), policy
-            )
+                continue
+            outcome = _fix_record(reader, summary, *verdict, policy)
             if isinstance(outcome, str):
                 result.counts[outcome] += 1
             else:
@@ -140,22 +130,21 @@ def mine(
 def _fix_record(
     reader: gitlog.BlobReader,
     summary: gitlog.CommitSummary,
-    path: str,
+    change: gitlog.FileChange,
     tests_changed: bool,
-    diff: str,
     policy: MinerPolicy,
 ) -> dict[str, Any] | str:
     """The fix record of one candidate commit, or the reason it is skipped."""
-    hunks = file_hunks(diff).get(path, [])
-    if len(hunks) != 1:
-        return "not_one_hunk"
-    hunk = hunks[0]
+    old_source, new_source = reader.read(change.old_blob), reader.read(change.new_blob)
+    if old_source is None or new_source is None:
+        return "missing_blob"  # snapshots may lack very large files
+    if b"\0" in old_source or b"\0" in new_source:
+        return "binary"
+    hunk = single_hunk(old_source, new_source)
+    if hunk is None:
+        return "no_lines"
     if hunk.changed_lines > policy.max_lines:
         return "too_many_lines"
-    parent = summary.parents[0]
-    old_source, new_source = reader.read(parent, path), reader.read(summary.commit, path)
-    if old_source is None or new_source is None:
-        return "file_added_or_removed"
     try:
         old_source.decode("utf-8"), new_source.decode("utf-8")
     except UnicodeDecodeError:
@@ -166,11 +155,8 @@ def _fix_record(
     region = enclosing_region(old_tree, new_tree, hunk, policy.window_context)
     if region.lines > policy.max_region_lines:
         return "long_region"
-    try:
-        old_span = line_span_bytes(old_source, *region.before)
-        new_span = line_span_bytes(new_source, *region.after)
-    except ValueError:  # a region past the end of the file: the hunk does not match the blob
-        return "region_mismatch"
+    old_span = line_span_bytes(old_source, *region.before)
+    new_span = line_span_bytes(new_source, *region.after)
     edits = edit_script(
         region_tokens(old_source, old_tree, *old_span),
         region_tokens(new_source, new_tree, *new_span),
@@ -187,8 +173,8 @@ def _fix_record(
         return "version_bump"
     return {
         "commit": summary.commit,
-        "parent": parent,
-        "path": path,
+        "parent": summary.parents[0],
+        "path": change.path,
         "date": summary.date,
         "message": summary.subject[:200],
         "fix_like": fix_like(summary.subject),

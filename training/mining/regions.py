@@ -107,10 +107,14 @@ def _to_new(span: tuple[int, int], hunk: Hunk) -> tuple[int, int]:
 
 
 def line_span_bytes(source: bytes, first: int, last: int) -> tuple[int, int]:
-    """Byte offsets of lines [first, last] (1-based, inclusive), trailing newline included."""
+    """Byte offsets of lines [first, last] (1-based, inclusive), trailing newline included.
+
+    Lines past the end of the file are empty (a deletion at the very end leaves none behind).
+    """
     start = 0
     for _ in range(first - 1):
-        start = source.index(b"\n", start) + 1
+        newline = source.find(b"\n", start)
+        start = len(source) if newline < 0 else newline + 1
     end = start
     for _ in range(last - first + 1):
         newline = source.find(b"\n", end)
