@@ -1,38 +1,48 @@
 """Repair benchmark: `repair fix` with the model and without it, on bugs the model never saw.
 
-Three splits, each bug repaired twice in the same command: with the bundled model and with the
-model-free baseline (the same search, candidates ordered by suspiciousness only).
+Two bug sets (`--split`), each bug repaired twice in the same command: with the bundled models
+and with the model-free baseline.
 
-- held-out HumanEval: one single-token (or argument swap) and one two-token bug seeded in each of
-  the 29 held-out programs (`training.data.held_out_programs`, never trained on), written out as
-  small pytest projects;
-- fixtures: the 16 fixtures' real bugs (`fixtures/*/bug.json`), plus `--fixture-seeds N` (1)
-  single-token bugs seeded in each fixture's fixed version;
-- OSS: real pure-Python projects with their own pytest suites (inflection and toolz by default),
-  fetched as source distributions at run time (`pip download --no-binary :all:`, pinned
-  versions, unpacked under `--cache`, never in the repository), `--oss-bugs N` (6) bugs each,
-  seeded in lines their tests run (per-test coverage from `repair.testrun`).
+- `--split dev` (the default): the bugs seeded with `--seed` (0) as the options below say. They
+  steered decisions (`bench/README.md` lists which), so they are a development split now:
+  - held-out HumanEval: one single-token (or argument swap) and one two-token bug seeded in each
+    of the 29 held-out programs (`training.data.held_out_programs`, never trained on), written
+    out as small pytest projects;
+  - fixtures: the 16 fixtures' real bugs (`fixtures/*/bug.json`), plus `--fixture-seeds N` (1)
+    single-token bugs seeded in each fixture's fixed version;
+  - OSS: real pure-Python projects with their own pytest suites (inflection and toolz by
+    default), fetched as source distributions at run time (`pip download --no-binary :all:`,
+    pinned versions, unpacked under `--cache`, never in the repository), `--oss-bugs N` (6) bugs
+    each, seeded in lines their tests run (per-test coverage from `repair.testrun`).
+- `--split test`: the frozen test split (`bench/frozen_split.py`, `bench/heldout/test_bugs.json`):
+  new seeds in the same programs and fixtures, and two projects no split used before; run once
+  for a change's final table, never to choose anything.
 
 Seeded bugs are BugLab's classes (wrong variable, binary / comparison / boolean operator,
 literal, augmented assignment, swapped call arguments), drawn with fixed seeds (`bench/bugs.py`),
-each checked to fail at least one test before it is used. Reported per split, per class and
-overall: plausible fixes (all tests pass, verified by a fresh pytest run), exact fixes (the
-original code restored), median and 90th-percentile seconds per bug, median candidates and test
-runs per fix, the model/baseline ratios, and the test runs blind search needs (every same-class
-replacement in file order; `bench/bugs.py` says how a two-token bug is counted).
+each checked to fail at least one test before it is used. Reported (`bench/scoring.py`) per
+split, per class and overall: plausible fixes (all tests pass, verified by a fresh pytest run),
+exact fixes (the original code restored), median and 90th-percentile seconds per bug, median
+candidates and test runs per fix, the model/baseline ratios, and the test runs blind search needs
+(every same-class replacement in file order; `bench/bugs.py` says how a two-token bug is counted).
+Every result names its split, its commit and the settings that made it (`RepairConfig`, its
+search policy by field and key).
 
-The default run (102 bugs, 30 s per bug and mode) takes about 50 minutes on 2 cores:
+The default run (102 bugs, 30 s per bug and mode) takes about 20-50 minutes on 2 cores:
 
-    python bench/repair_bench.py                          # everything, bundled model vs baseline
+    python bench/repair_bench.py                          # the dev split, bundled model vs baseline
     python bench/repair_bench.py --model runs/exp4/best.pt --jobs 2 --json
     python bench/repair_bench.py --humaneval 12 --no-fixtures --no-oss   # a quick look
-    python bench/repair_bench.py --oss inflection,toolz,tabulate,six --oss-bugs 10 --limit 4  # + dev
+    python bench/repair_bench.py --oss inflection,toolz,tabulate,six --oss-bugs 10 --limit 4
     python bench/repair_bench.py --list                   # the bugs and blind-search counts only
+    python bench/repair_bench.py --split test             # the frozen test split: final tables only
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -432,9 +442,79 @@ def run_case(case: Case, config: RepairConfig) -> dict:
     return row_of(case.name, result, case.expected_patch, FIXED)
 
 
+def repair_config(args: argparse.Namespace, use_model: bool) -> RepairConfig:
+    """The settings of one search of the benchmark (the baseline: `use_model` False)."""
+    config = RepairConfig(
+        use_model=use_model,
+        model_paths=tuple(args.model),
+        timeout=args.timeout,
+        test_timeout=args.test_timeout,
+    )
+    if args.jobs:
+        config.jobs = args.jobs
+    return config
+
+
+def config_record(config: RepairConfig) -> dict:
+    """Every field of `config`, its search policy by field (`SearchPolicy.to_json`) with its key:
+    what a result records so that the policy that produced it can be named and rerun."""
+    found: dict = {}
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if hasattr(value, "to_json") and hasattr(value, "key"):
+            found[item.name] = value.to_json()
+            found[f"{item.name}_key"] = value.key()
+        elif isinstance(value, (tuple, list)):
+            found[item.name] = [str(v) if isinstance(v, Path) else v for v in value]
+        else:
+            found[item.name] = str(value) if isinstance(value, Path) else value
+    return found
+
+
+def code_commit() -> str:
+    """HEAD, and whether the code or models the numbers depend on differ from it."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "repair", "models",
+             "bench/*.py", "bench/heldout"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return (head or "?") + (
+        " (+ uncommitted changes in repair/, models/ or bench/)" if dirty else ""
+    )
+
+
+def provenance(args: argparse.Namespace) -> dict:
+    """Which bugs (split), which code (commit) and which settings (the model's RepairConfig,
+    policy included; the baseline's differs in use_model alone)."""
+    if args.split == "test":
+        data = args.test_file.read_bytes() if args.test_file.is_file() else b""
+        bugs = f"test: {args.test_file} (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
+    else:
+        bugs = (
+            f"dev: seed {args.seed}, {args.humaneval} HumanEval programs, fixtures "
+            f"{'no' if args.no_fixtures else f'+ {args.fixture_seeds} seeded each'}, OSS "
+            f"{'none' if args.no_oss else args.oss} ({args.oss_bugs} bugs each)"
+        )
+    if args.only or args.limit:
+        bugs += f"; only {args.only}" if args.only else f"; at most {args.limit} per split"
+    return {
+        "split": args.split,
+        "bugs": bugs,
+        "commit": code_commit(),
+        "config": config_record(repair_config(args, use_model=True)),
+    }
+
+
 def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> list[str]:
-    """What the numbers depend on: the model, the code, the machine and its load."""
-    import hashlib
+    """What the numbers depend on: the bugs, the model, the code, the settings, the machine."""
     import platform
 
     from repair.checkpoint import default_model_paths
@@ -445,23 +525,16 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> li
         f"{hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else '?'})"
         for path in models
     )
-    repo = Path(__file__).resolve().parent.parent
-
-    def git(*command: str) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(repo), *command], capture_output=True, text=True, timeout=10
-            )
-            return done.stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "?"
-    if git("status", "--porcelain", "--", "repair", "models"):
-        commit += " (+ uncommitted changes in repair/ or models/)"
+    run = provenance(args)
+    config = dict(run["config"])
+    policy = config.pop("policy", None)
+    policy_key = config.pop("policy_key", None)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return [
-        f"- model: {model}; code at commit {commit}",
+        f"- split: {run['bugs']}",
+        f"- model: {model}; code at commit {run['commit']}",
+        f"- search policy: {f'key {policy_key}: {json.dumps(policy)}' if policy else 'none named'}",
+        f"- RepairConfig (model; the baseline: use_model false): {json.dumps(config)}",
         f"- {cores} CPU cores, Python {platform.python_version()}; validation jobs: "
         f"{args.jobs or 'one per core'}; {args.timeout:g} s per bug and mode; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after",
@@ -499,6 +572,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most N bugs per split")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="sdists, unpacked")
     parser.add_argument("--seed", type=int, default=0, help="bug seeding")
+    parser.add_argument(
+        "--split",
+        choices=("dev", "test"),
+        default="dev",
+        help="dev: the bugs seeded by the options above (default; decisions are taken here); "
+        "test: the frozen test bugs of --test-file, only for a change's final table "
+        "(bench/README.md); the seeding options do not apply",
+    )
+    parser.add_argument(
+        "--test-file", type=Path, default=None, help="the frozen test split (--split test)"
+    )
+    parser.add_argument(
+        "--freeze-test",
+        type=Path,
+        metavar="PATH",
+        help="draw the test split's bugs and write them to PATH (a new file), repair nothing",
+    )
     parser.add_argument("--list", action="store_true", help="list the bugs, repair nothing")
     parser.add_argument(
         "--rows",
@@ -507,26 +597,23 @@ def main(argv: list[str] | None = None) -> int:
         "there instead of running them again (resume a stopped run with the same options)",
     )
     args = parser.parse_args(argv)
+    import frozen_split  # bench/: it builds on this module
 
+    args.test_file = args.test_file or frozen_split.TEST_FILE
+    if args.freeze_test:
+        return freeze_test(args.freeze_test, args.cache)
     folder = Path(tempfile.mkdtemp(prefix="repair-bench-"))
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     try:
-        all_cases: list[Case] = []
-        if args.humaneval:
-            all_cases += humaneval_cases(args.humaneval, args.seed, folder)
-        if not args.no_fixtures:
-            all_cases += fixture_cases()
-            if args.fixture_seeds:
-                all_cases += fixture_seeded_cases(args.fixture_seeds, args.seed, folder)
-        if not args.no_oss and args.oss:
-            wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
-            known = {p.name: p for p in OSS_PROJECTS}
-            unknown = [name for name in wanted if name not in known]
-            if unknown:
-                parser.error(f"unknown --oss project(s) {unknown}; known: {sorted(known)}")
-            chosen = [known[name] for name in wanted]
-            all_cases += oss_cases(chosen, args.oss_bugs, args.seed, folder, args.cache)
+        if args.split == "test":
+            try:
+                all_cases = frozen_split.load_cases(args.test_file, folder, args.cache)
+            except frozen_split.FrozenSplitError as error:
+                say(f"repair bench: {error}")
+                return 2
+        else:
+            all_cases = dev_cases(args, parser, folder)
         if args.only:
             all_cases = [case for case in all_cases if case.name in args.only]
         if args.limit:
@@ -543,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     document = {
+        "run": provenance(args),
         "cases": [_case_json(case) for case in all_cases],
         "results": results,
         "summary": summary_json(all_cases, results),
@@ -572,37 +660,71 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def dev_cases(args: argparse.Namespace, parser, folder: Path) -> list[Case]:
+    """The development split's bugs: seeded with `args.seed` as the options say."""
+    found: list[Case] = []
+    if args.humaneval:
+        found += humaneval_cases(args.humaneval, args.seed, folder)
+    if not args.no_fixtures:
+        found += fixture_cases()
+        if args.fixture_seeds:
+            found += fixture_seeded_cases(args.fixture_seeds, args.seed, folder)
+    if not args.no_oss and args.oss:
+        wanted = [name.strip() for name in args.oss.split(",") if name.strip()]
+        known = {p.name: p for p in OSS_PROJECTS}
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            parser.error(f"unknown --oss project(s) {unknown}; known: {sorted(known)}")
+        chosen = [known[name] for name in wanted]
+        found += oss_cases(chosen, args.oss_bugs, args.seed, folder, args.cache)
+    return found
+
+
+def freeze_test(path: Path, cache: Path) -> int:
+    """`--freeze-test PATH`: draw the test split and write it (never over an existing file)."""
+    import frozen_split
+
+    if path.exists():
+        say(f"repair bench: {path} exists; the test split is frozen (bench/README.md)")
+        return 2
+    command = f"python bench/repair_bench.py --freeze-test {path}"
+    with tempfile.TemporaryDirectory(prefix="repair-bench-freeze-") as folder:
+        document = frozen_split.freeze(path, Path(folder), cache, command)
+    print("\n".join(frozen_split.composition(document)))
+    return 0
+
+
 def run_all(
     cases: Sequence[Case], args: argparse.Namespace
 ) -> tuple[dict[str, dict[str, dict]], int]:
     """Each case with the model and with the baseline; also how many rows came from --rows."""
     modes = {"model": True, "baseline": False}
     results: dict[str, dict[str, dict]] = {mode: {} for mode in modes}
-    done: dict[tuple[str, str], dict] = {}
+    # A row is reused only for the same bug under the same settings (policy included).
+    settings = {
+        mode: hashlib.sha256(
+            json.dumps(config_record(repair_config(args, use_model)), sort_keys=True).encode()
+        ).hexdigest()[:16]
+        for mode, use_model in modes.items()
+    }
+    done: dict[tuple[str, str, str | None], dict] = {}
     reused = 0
     if args.rows and args.rows.exists():  # a run that was stopped: keep what it finished
         for line in args.rows.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
-            done[(entry["mode"], entry["patch"])] = entry["row"]
+            done[(entry["mode"], entry["patch"], entry.get("settings"))] = entry["row"]
     for case in cases:
         for mode, use_model in modes.items():
-            if (mode, case.expected_patch) in done:
-                row = results[mode][case.name] = done[(mode, case.expected_patch)]
+            if (mode, case.expected_patch, settings[mode]) in done:
+                row = results[mode][case.name] = done[(mode, case.expected_patch, settings[mode])]
                 _print_row(mode, case, row, args, "(from --rows)")
                 reused += 1
                 continue
-            config = RepairConfig(
-                use_model=use_model,
-                model_paths=tuple(args.model),
-                timeout=args.timeout,
-                test_timeout=args.test_timeout,
-            )
-            if args.jobs:
-                config.jobs = args.jobs
-            row = run_case(case, config)
+            row = run_case(case, repair_config(args, use_model))
             results[mode][case.name] = row
             if args.rows:
-                entry = {"mode": mode, "patch": case.expected_patch, "row": row}
+                entry = {"mode": mode, "patch": case.expected_patch, "settings": settings[mode]}
+                entry["row"] = row
                 with args.rows.open("a", encoding="utf-8") as stream:
                     stream.write(json.dumps(entry) + "\n")
             _print_row(mode, case, row, args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,90 @@ def test_seeding_leaves_annotations_alone():
     seeded = bugs.seed_bugs(files, (1,) * 6, "unit", 0, lambda files, lines: True)
     assert seeded
     assert all(edit.old != "List" for bug in seeded for edit in bug.edits["m.py"])
+
+
+def test_seeding_avoids_another_splits_bugs():
+    files = {"m.py": PROGRAM}
+    first = bugs.seed_bugs(files, (1, 1, 1, 2), "unit", 0, _fails)
+    taken = {bugs.bug_identity(bug.apply(files)) for bug in first}
+    again = bugs.seed_bugs(files, (1, 1, 1, 2), "unit", 0, _fails, avoid=taken)
+    assert again and len(again) == len(first)
+    assert not taken & {bugs.bug_identity(bug.apply(files)) for bug in again}
+
+
+# --- the frozen test split (bench/frozen_split.py, bench/heldout/test_bugs.json) -------------
+
+
+def test_frozen_record_round_trip_and_problems():
+    frozen = _load("frozen_split")
+    files = {"m.py": PROGRAM}
+    (seeded,) = bugs.seed_bugs(files, (2,), "unit", 0, _fails)
+    record = frozen.record_of("m-0", "unit", {"kind": "unit"}, "unit", seeded, files)
+    back = frozen.seeded_of(record)
+    assert back.apply(files) == seeded.apply(files)
+    assert {path: set(edits) for path, edits in back.edits.items()} == {
+        path: set(edits) for path, edits in seeded.edits.items()
+    }
+    assert (back.size, back.bug_class, back.detail, back.lines) == (
+        seeded.size, seeded.bug_class, seeded.detail, seeded.lines,
+    )  # fmt: skip
+    for edit in record["edits"]:
+        assert edit["original"].encode() in PROGRAM.splitlines()[edit["line"] - 1]
+    assert frozen.problem_with(record, files, _fails) is None
+    changed = {"m.py": PROGRAM.replace(b"def span", b"def spam")}
+    assert "differs" in frozen.problem_with(record, changed, _fails)
+    assert "no test fails" in frozen.problem_with(record, files, lambda files, lines: False)
+    record["files"]["m.py"] = frozen._sha(changed["m.py"])
+    record["edits"][0]["start"] += 1  # the bytes there no longer read the original text
+    assert "do not apply" in frozen.problem_with(record, changed, _fails)
+
+
+def test_frozen_test_split_is_whole_and_apart_from_dev():
+    """The committed test split: its composition, and its HumanEval and fixture bugs still apply
+    to their sources and differ from every development bug (the OSS ones need their sdists:
+    `repair_bench.py --split test --list` checks those)."""
+    import json
+
+    from training.data import held_out_programs
+
+    frozen = _load("frozen_split")
+    bench = _load("repair_bench")
+    document = json.loads(frozen.TEST_FILE.read_text(encoding="utf-8"))
+    records = document["bugs"]
+    assert len(records) == 102 and len({r["name"] for r in records}) == 102
+    counts = Counter((r["origin"]["kind"], r["size"]) for r in records)
+    assert counts == {
+        ("humaneval", 1): 29, ("humaneval", 2): 29, ("fixture", 1): 32, ("oss", 1): 8,
+        ("oss", 2): 4,
+    }  # fmt: skip
+    assert {p["name"] for p in document["projects"]}.isdisjoint(p.name for p in bench.OSS_PROJECTS)
+    assert all(r["seed"] == frozen.TEST_SEED != frozen.DEV_SEED for r in records)
+
+    dev_results = (
+        Path(__file__).resolve().parent.parent / "bench" / "results" / "repair_benchmark.json"
+    )
+    dev_patches = {case["patch"] for case in json.loads(dev_results.read_text())["cases"]}
+    assert len(dev_patches) == 102
+    programs = {p.name: {"solution.py": p.source.encode()} for p in held_out_programs()}
+    fixtures = {}
+    for root in frozen._fixture_roots():
+        record = json.loads((root / "bug.json").read_text(encoding="utf-8"))
+        fixtures[root.name] = {
+            path: (root / path).read_bytes() for path in _source_paths(root)
+        } | bench._fixed_files(root, record)
+    for r in records:
+        origin = r["origin"]
+        if origin["kind"] == "oss":
+            continue
+        if origin["kind"] == "humaneval":
+            files = programs[origin["program"]]
+        else:
+            files = fixtures[origin["fixture"]]
+        assert frozen.problem_with(r, files, lambda files, lines: True) is None, r["name"]
+        buggy = frozen.seeded_of(r).apply(files)
+        patch = bench.unified_diff(buggy, {path: files[path] for path in buggy})
+        assert patch not in dev_patches, r["name"]
+
+
+def _source_paths(root: Path) -> list[str]:
+    return [str(p.relative_to(root)) for p in root.rglob("*.py") if "tests" not in p.parts]
