@@ -75,6 +75,7 @@ from scoring import (  # noqa: E402 - the numbers; also what bench/rank_dev.py i
     OTHER,
     changed_lines,  # noqa: F401 - bench/rank_dev.py compares patches with it
     error_row,
+    errors,
     groups,
     report,
     row_of,
@@ -651,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
             f"- repair time, summed over the {2 * len(all_cases)} rows: "
             f"{repair_seconds / 60:.1f} min"
         )
+        for mode, name, stop in errors(results):
+            info.append(f"- {mode} on {name} raised (counted as not fixed): {stop}")
         if reused:
             info.append(
                 f"- {reused} of {2 * len(all_cases)} rows taken from {args.rows} (a resumed or "

@@ -110,13 +110,27 @@ def row_of(name: str, result: Any, expected_patch: str, fixed_status: str = "fix
     }
 
 
+ERROR = "error: "  # how `stop` starts in the row of a repair that raised
+
+
 def error_row(name: str, seconds: float, error: BaseException) -> Row:
     """A repair that raised: no fix, and the error in `stop`."""
     return {
         "case": name, "fixed": False, "exact": False, "candidates": 0, "test_runs": 0,
         "seconds": round(seconds, 2), "rounds": 0,
-        "stop": f"error: {type(error).__name__}: {error}",
+        "stop": f"{ERROR}{type(error).__name__}: {error}",
     }  # fmt: skip
+
+
+def errors(results: Results) -> list[tuple[str, str, str]]:
+    """(search, case, stop) of every repair that raised: counted as not fixed in the tables, so
+    named apart, lest a crash read as a miss."""
+    return [
+        (mode, name, row["stop"])
+        for mode, rows in results.items()
+        for name, row in rows.items()
+        if str(row.get("stop", "")).startswith(ERROR)
+    ]
 
 
 # --- summaries ------------------------------------------------------------------------------
@@ -127,7 +141,8 @@ def median(values: Sequence[float]) -> float | None:
 
 
 def p90(values: Sequence[float]) -> float | None:
-    """Nearest-rank 90th percentile: the smallest value at least 90 % of the values do not exceed."""
+    """Nearest-rank 90th percentile: the smallest value that at least 90 % of the values do not
+    exceed."""
     if not values:
         return None
     ordered = sorted(values)
@@ -142,6 +157,7 @@ def summarise(rows: Sequence[Row]) -> dict:
         "bugs": len(rows),
         "plausible": len(fixed),
         "exact": sum(bool(row["exact"]) for row in rows),
+        "errors": sum(str(row.get("stop", "")).startswith(ERROR) for row in rows),
         "median_seconds": median(seconds),
         "p90_seconds": p90(seconds),
         "median_candidates_per_fix": median([row["candidates"] for row in fixed]),

@@ -116,11 +116,11 @@ def test_row_of_a_repair_and_of_an_error():
     result.status = "not_found"
     assert scoring.row_of("bug", result, expected)["exact"] is False
     error = scoring.error_row("bug", 2.0, ValueError("boom"))
-    assert (error["fixed"], error["exact"], error["stop"]) == (
-        False,
-        False,
-        "error: ValueError: boom",
-    )
+    assert (error["fixed"], error["exact"]) == (False, False)
+    assert error["stop"] == "error: ValueError: boom"
+    results = {"model": {"bug": error, "ok": row("ok", True)}, "baseline": {"ok": row("ok", False)}}
+    assert scoring.errors(results) == [("model", "bug", "error: ValueError: boom")]
+    assert scoring.summarise(list(results["model"].values()))["errors"] == 1
 
 
 # --- medians and summaries -----------------------------------------------------------------
@@ -309,5 +309,11 @@ def test_blind_counts_of_swaps_and_two_token_bugs():
     rows = {"s": row("s", True, runs=4), "v": row("v", True, runs=3), "p": row("p", True, runs=9)}
     text = "\n".join(scoring.targets([swap, token, pair], _results(rows, rows)))
     # single-token, file order: 40 / 4 = 10 and 12 / 3 = 4: median 7.0 over 2 bugs
-    assert "| blind search (file order) / repair, test runs, single-token, median per bug fixed (2 / 2 bugs) | all splits | 7 | 7 |" in text  # fmt: skip
-    assert "| blind search (file order, pairs) / repair, test runs, two-token, median per bug fixed (1 / 1 bugs) | all splits | 100 | 100 |" in text  # fmt: skip
+    assert (
+        "| blind search (file order) / repair, test runs, single-token, median per bug fixed "
+        "(2 / 2 bugs) | all splits | 7 | 7 |"
+    ) in text
+    assert (
+        "| blind search (file order, pairs) / repair, test runs, two-token, median per bug fixed "
+        "(1 / 1 bugs) | all splits | 100 | 100 |"
+    ) in text
