@@ -7,8 +7,9 @@ split, run once for a change's final table:
 
 - held-out HumanEval: a single-token (or swap) and a two-token bug in each of the 29 programs;
 - fixtures: `FIXTURE_BUGS` single-token bugs seeded in each fixture's fixed version;
-- `TEST_PROJECTS`, real projects no split used before (sdists at pinned versions, fetched at run
-  time and never committed): `OSS_BUGS` bugs each, two thirds single-token, in lines their tests run.
+- `TEST_PROJECTS`, real projects no split used before (sdists at pinned versions, fetched at
+  run time and never committed): `OSS_BUGS` bugs each, two thirds single-token, in lines their
+  tests run.
 
 Drawn by `bench/bugs.py` with `TEST_SEED` and keys of their own (`test:...`), none equal to a
 development bug. Made once by
@@ -239,7 +240,8 @@ def load_cases(path: Path, folder: Path, cache: Path) -> list[Case]:
             f"{path}: {len(problems)} of {len(records)} frozen test bugs no longer apply, so the "
             "test split would not be the one frozen; nothing was run:\n  "
             + "\n  ".join(problems)
-            + "\nThe test split is regenerated only on purpose, as a new test set (bench/README.md)."
+            + "\nThe test split is regenerated only on purpose, as a new test set "
+            "(bench/README.md)."
         )
     order = {record["name"]: number for number, record in enumerate(records)}
     return sorted(cases, key=lambda case: order[case.name])
