@@ -56,7 +56,6 @@ REPOSITORIES = {
     "marshmallow-code/marshmallow": Repository(
         "MIT", ("pytest", "simplejson", "packaging", "pytz", "python-dateutil"), "src"
     ),
-    "pyparsing/pyparsing": Repository("MIT", ("pytest", "railroad-diagrams", "jinja2")),
     "python-jsonschema/jsonschema": Repository(
         "MIT",
         ("pytest", "attrs", "jsonschema-specifications", "referencing", "rpds-py", "jsonpath-ng"),
@@ -71,7 +70,8 @@ REPOSITORIES = {
     "pypa/packaging": Repository(
         "Apache-2.0 OR BSD-2-Clause", ("pytest", "hypothesis", "pretend", "tomli_w"), "src"
     ),
-    "sdispater/tomlkit": Repository("MIT", ("pytest", "pyyaml")),
+    # pyparsing/pyparsing was tried: its unit tests take minutes per run.
+    # sdispater/tomlkit was tried: its tests need git submodules (toml-test) an archive lacks.
     "Python-Markdown/markdown": Repository("BSD-3-Clause", ("pytest", "pyyaml")),
     "executablebooks/markdown-it-py": Repository(
         "MIT", ("pytest", "pytest-regressions", "mdurl", "linkify-it-py", "mdit-py-plugins")
@@ -88,6 +88,18 @@ REPOSITORIES = {
     "pallets/flask": Repository(
         "BSD-3-Clause", ("pytest", "werkzeug", "jinja2", "itsdangerous", "click", "blinker"), "src"
     ),  # fmt: skip
+    "PyCQA/pyflakes": Repository("MIT", ("pytest",)),
+    "SethMMorton/natsort": Repository("MIT", ("pytest", "hypothesis", "pytest-mock")),
+    "jd/tenacity": Repository("Apache-2.0", ("pytest", "typeguard")),
+    "martinblech/xmltodict": Repository("MIT", ("pytest",)),
+    "konradhalas/dacite": Repository("MIT", ("pytest",)),
+    "alecthomas/voluptuous": Repository("BSD-3-Clause", ("pytest",)),
+    "lepture/mistune": Repository("BSD-3-Clause", ("pytest",), "src"),
+    "spulec/freezegun": Repository("Apache-2.0", ("pytest", "python-dateutil")),
+    "python-validators/validators": Repository("MIT", ("pytest",), "src"),
+    "tobgu/pyrsistent": Repository("MIT", ("pytest", "hypothesis")),
+    "jmespath/jmespath.py": Repository("MIT", ("pytest",)),
+    "pallets/itsdangerous": Repository("BSD-3-Clause", ("pytest", "freezegun"), "src"),
 }
 TEST_DIRS = ("tests/", "test/", "testing/")
 NOT_SOURCE = ("docs/", "doc/", "examples/", "benchmarks/", "bench/", "scripts/", "tasks/")
