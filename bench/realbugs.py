@@ -46,7 +46,7 @@ from realbugs_env import (  # noqa: E402
     run_outcomes,
 )
 from realbugs_report import render  # noqa: E402
-from realbugs_score import NONE, outcome  # noqa: E402
+from realbugs_score import NONE, SHAPES, outcome  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BUGS = HERE / "realbugs" / "bugs.json"
@@ -206,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
         rows_file.unlink()
     rows_file.parent.mkdir(parents=True, exist_ok=True)
     started, load_before = time.monotonic(), os.getloadavg()[0]
-    rows = []
+    rows: list[dict] = []
+    text, reused = "", 0
     for bug in bugs:
         python = ensure_venv(bug, log=say)
         with tempfile.TemporaryDirectory(prefix="realbugs-run-") as tmp:
@@ -215,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
             for mode in (*MODES, "blind"):
                 if (bug["id"], mode) in done:
                     rows.append(done[(bug["id"], mode)])
+                    reused += 1
                     continue
                 if mode == "blind":
                     row = blind_row(bug, python, fixed, args)
@@ -225,17 +227,39 @@ def run(args: argparse.Namespace) -> int:
                     stream.write(json.dumps(row) + "\n")
                 say(f"{bug['id']:<24} {mode:<9} {row.get('outcome', '')!s:<10} "
                     f"test runs {row['test_runs']}  {row.get('seconds', '')} s")  # fmt: skip
-    info = run_info(args, load_before, time.monotonic() - started)
+        # Tables after every bug, so a stopped run leaves its figures so far.
+        finished = bugs[: bugs.index(bug) + 1]
+        info = run_info(args, load_before, time.monotonic() - started)
+        info["bugs_run"] = f"{len(finished)} of {len(bugs)}"
+        # Rows kept from an earlier (stopped or partial) run of the same command: their seconds
+        # and load are that run's.
+        info["rows_from_earlier_run"] = reused
+        text = write_results(args, finished, rows, info)
+    print(text)
+    return 0
+
+
+def write_results(args: argparse.Namespace, bugs: list[dict], rows: list[dict], info: dict) -> str:
     text = render(bugs, rows, info)
-    document = {"run": info, "bugs": [_bug_summary(b) for b in bugs], "rows": rows}
     if not args.only:
+        document = {"run": info, "bugs": [_bug_summary(b) for b in bugs], "rows": rows}
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"realbugs_{args.split}.txt").write_text(text + "\n", encoding="utf-8")
         (RESULTS / f"realbugs_{args.split}.json").write_text(
             json.dumps(document, indent=1) + "\n", encoding="utf-8"
         )
-    print(text)
-    return 0
+    return text
+
+
+def shape_summary(bugs: list[dict]) -> str:
+    """Bugs per split and shape of the human fix, and how many blind search could reach."""
+    lines = []
+    for split in ("dev", "test"):
+        group = [bug for bug in bugs if bug["split"] == split]
+        repos = len({bug["repo"] for bug in group})
+        counts = ", ".join(f"{shape} {sum(b['shape'] == shape for b in group)}" for shape in SHAPES)
+        lines.append(f"{split}: {len(group)} bugs from {repos} repositories; {counts}")
+    return "\n".join(lines)
 
 
 def _bug_summary(bug: dict) -> dict:
@@ -294,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{bug['id']:<24} {bug['split']:<5} {bug['shape']:<8} {bug['tokens']:>2} "
                   f"{len(bug['tests']):>3} tests  {bug['repo']}@{bug['fixed_commit'][:10]} "
                   f"{bug['file']}")  # fmt: skip
+        print(shape_summary(load_bugs()))
         return 0
     if args.command == "materialize":
         bug = find_bug(args.bug_id)
