@@ -9,7 +9,9 @@ not damage the process that outlives it. The child compiles the source as "<prog
 it in a fresh module with a line tracer that only records frames of "<program>" (Tarantula needs
 the lines each test ran), then runs every test in a shallow copy of the module namespace. Per-test
 timeouts come from SIGALRM (infinite loops are common in mutated code); `sys.exit`/`os._exit` in
-tested code raise instead of exiting; address space is capped; stdout/stderr go to /dev/null.
+tested code raise instead of exiting; address space and CPU time are capped; stdout/stderr go to
+/dev/null (the timer, the caps and the quiet streams are `_child.py`'s, shared with the pytest
+workers).
 Results come back through a pipe, batched (each message wakes the parent); when a child dies or
 hangs past the backstop deadline the parent kills it and runs the unreported tests again in a
 child that reports each test as it ends, to find and mark the test that did it and go on past it.
@@ -33,7 +35,6 @@ import gc
 import os
 import pickle
 import random
-import resource
 import select
 import signal
 import struct
@@ -46,19 +47,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+if __package__:  # imported as `repair.executor`
+    from repair import _child as child
+else:  # a worker loads this file by path, without the `repair` package (see _BOOTSTRAP)
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location(
+        "_repair_child", os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
+    )
+    child = importlib.util.module_from_spec(_spec)
+    sys.modules[_spec.name] = child
+    _spec.loader.exec_module(child)
+
 PROGRAM_FILENAME = "<program>"  # the tracer records only frames compiled from this name
 TEST_FILENAME = "<test>"
 MODULE_NAME = "__program__"  # not "__main__", so `if __name__ == "__main__":` blocks stay quiet
-MEMORY_LIMIT_BYTES = 1 << 30  # address space a child may add on top of what it inherits
+MEMORY_LIMIT_BYTES = child.MEMORY_LIMIT_BYTES  # address space a child may add to what it inherits
 BACKSTOP_GRACE_S = 0.5  # a child silent for timeout + this is killed (SIGALRM swallowed/blocked)
-TIMER_REPEAT_S = 0.05  # SIGALRM re-fires so a bare `except:` in tested code can't swallow it once
+TIMER_REPEAT_S = child.TIMER_REPEAT_S  # SIGALRM re-fires: a bare `except:` can't swallow it once
 FLUSH_INTERVAL_S = 0.02  # a child batches results this long: each message wakes the parent
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
+MESSAGE_LIMIT = 300  # characters of a module error kept
 
 _EMPTY: frozenset[int] = frozenset()
 _HEADER = struct.Struct("<Q")  # length prefix of every pickled message between processes
 _real_exit = os._exit  # tested code gets a raising stand-in; the child itself needs the real one
-_armed = False  # in the child: a test is running, so SIGALRM may raise into it
+_TIMER = child.TestTimer(repeat=TIMER_REPEAT_S)  # in the child: armed while a test runs
 _unreaped: list[int] = []  # finished children; reaped at the next job, off the critical path
 _worker_fd: int | None = None  # in a worker: its socket to the parent, which children close
 
@@ -271,7 +285,7 @@ class _Worker:
 
         ours, theirs = socket.socketpair()
         # A fixed hash seed keeps set/dict-of-str iteration order, hence outcomes, reproducible.
-        env = dict(os.environ, PYTHONHASHSEED="0")
+        env = child.child_environment(PYTHONHASHSEED="0")
         process = subprocess.Popen(
             [sys.executable, "-c", _BOOTSTRAP, os.path.abspath(__file__), str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
@@ -312,7 +326,7 @@ def _worker_main(fd: int) -> None:
     global _worker_fd
     _worker_fd = fd
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGALRM, _on_alarm)  # once here, not in every child
+    _TIMER.install()  # once here, not in every child
     try:
         sys.path[:] = _read_message(fd)
     except (EOFError, OSError):
@@ -397,7 +411,7 @@ def _compile_source(source: str) -> tuple[types.CodeType | None, str | None]:
     try:
         return compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True), None
     except (SyntaxError, ValueError) as error:
-        return None, _describe(error)
+        return None, child.describe_exception(error, MESSAGE_LIMIT)
 
 
 @lru_cache(maxsize=8192)  # tests repeat across every state of a trajectory
@@ -412,16 +426,6 @@ def _compile_test(test: str) -> types.CodeType | None:
 def _devnull_streams():
     """Opened once per process, inherited by every child: opening them in a child costs ~0.5 ms."""
     return open(os.devnull), open(os.devnull, "w")
-
-
-def _address_space_limit() -> int | None:
-    """The child's cap: what this process has mapped (torch maps a lot) plus MEMORY_LIMIT_BYTES."""
-    try:
-        with open("/proc/self/statm") as statm:
-            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return None  # no /proc (macOS): run without the cap
-    return mapped + MEMORY_LIMIT_BYTES
 
 
 def _reap_finished() -> None:
@@ -442,7 +446,7 @@ def _run_job(source: str, tests: tuple[str, ...], timeout: float) -> RawResult:
         return compile_error, _EMPTY, tuple((ERROR, _EMPTY) for _ in tests)
     test_codes = [_compile_test(test) for test in tests]
     streams = _devnull_streams()
-    memory_limit = _address_space_limit()
+    memory_limit = child.address_space_cap(MEMORY_LIMIT_BYTES)  # None without /proc (macOS)
     outcomes: list[tuple[str, frozenset[int]]] = [(ERROR, _EMPTY)] * count
     module_error: str | None = None
     module_lines: frozenset[int] | None = None
@@ -558,15 +562,6 @@ class _MessageReader:
 # --- the child: everything below runs only in a forked process ----------------------------------
 
 
-class _Timeout(BaseException):
-    """BaseException, so `except Exception:` in tested code does not swallow it."""
-
-
-def _on_alarm(signum, frame) -> None:
-    if _armed:
-        raise _Timeout
-
-
 def _refuse_exit(*args: object) -> None:
     raise SystemExit(*args[:1])
 
@@ -603,7 +598,11 @@ def _child_main(
     sys.modules[MODULE_NAME] = module  # dataclasses, pickle and typing look modules up here
     status, error = _run_guarded(module_code, module.__dict__, timeout, global_trace)
     if status != PASSED:
-        text = "timeout while executing the module" if status == TIMEOUT else _describe(error)
+        text = (
+            "timeout while executing the module"
+            if status == TIMEOUT
+            else child.describe_exception(error, MESSAGE_LIMIT)
+        )
         outbox.put(("module", text, frozenset(seen)))
         outbox.flush()
         return
@@ -621,50 +620,34 @@ def _child_main(
 
 
 def _run_guarded(code, namespace: dict, timeout: float, trace) -> tuple[str, BaseException | None]:
-    global _armed
     try:
         random.seed(0)  # tests that draw unseeded random inputs give the same verdict every run
         sys.settrace(trace)  # again every time: an exception inside a tracer unsets it
-        _armed = True
-        signal.setitimer(signal.ITIMER_REAL, timeout, TIMER_REPEAT_S)
+        _TIMER.start(timeout)
         try:
             exec(code, namespace)
             return PASSED, None
         except AssertionError as error:
             return FAILED, error
-        except _Timeout:
+        except child.TestTimeout:
             return TIMEOUT, None
         except BaseException as error:  # SystemExit, MemoryError, RecursionError, ...
             return ERROR, error
         finally:
-            _armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _TIMER.stop()
             sys.settrace(None)
-    except _Timeout:  # the alarm landed in an except clause above, between test and disarm
+    except child.TestTimeout:  # the alarm landed in an except clause above, before the disarm
         return TIMEOUT, None
 
 
 def _isolate(streams, memory_limit: int | None, cpu_seconds: int) -> None:
     stdin, stdout = streams
-    for fd in (0, 1, 2):  # C-level writes too
-        os.dup2(stdout.fileno(), fd)
+    child.quiet_streams(stdout.fileno())  # C-level writes too
     sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stdout
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-        if hard == resource.RLIM_INFINITY or cpu_seconds <= hard:
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, hard))
-        if memory_limit is not None:
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            if hard != resource.RLIM_INFINITY:
-                memory_limit = min(memory_limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, hard))
-    except (OSError, ValueError):
-        pass
+    child.limit_resources(address_space=memory_limit, cpu_seconds=cpu_seconds, core=False)
     os._exit = _refuse_exit  # type: ignore[assignment]
     os.abort = _refuse_exit  # type: ignore[assignment]
-    if signal.getsignal(signal.SIGALRM) is not _on_alarm:
-        signal.signal(signal.SIGALRM, _on_alarm)
+    _TIMER.install()
     sys.setrecursionlimit(1000)
 
 
@@ -706,8 +689,3 @@ class _Outbox:
         _write_all(self.fd, b"".join(self.frames))
         self.frames.clear()
         self.last_flush = time.monotonic()
-
-
-def _describe(error: BaseException | None) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= 300 else text[:297] + "..."
