@@ -1,15 +1,20 @@
 """Child process of `repair.testrun`: run pytest once under coverage, one context per test.
 
 Run as a script, `python -I -B _pytest_runner.py CONFIG.json`, in the project copy. It imports
-nothing from `repair`, so a user's module of the same name cannot shadow it. Every event is one
-JSON line appended and flushed to the results file, so what happened before a crash or a kill
-survives it:
+nothing from `repair` (`_child.py`, the child-process toolkit, is loaded by path), so a user's
+module of the same name cannot shadow it. Every event is one JSON line appended and flushed to
+the results file, so what happened before a crash or a kill survives it:
 
     {"event": "collected", "nodeids": [...], "errors": [{"nodeid": ..., "message": ...}]}
     {"event": "start", "nodeid": ...}
     {"event": "result", "nodeid": ..., "outcome": ..., "duration": ..., "message": ...,
-     "lines": {path: [line, ...]}}
+     "lines": {path: [line, ...]}, "limit": seconds it was given,
+     "stuck": "path:function:line" of the project's code a timeout landed in, or ""}
     {"event": "exit", "code": pytest's exit code}
+
+It dies with the process that started it (`config["parent"]`), leaves through `os._exit`
+whatever threads the tests left running, and a guard (`_child.guard_session`) kills whatever the
+tests started once either of them is gone, so a run leaves nothing behind.
 
 Paths are POSIX paths relative to the project copy's root. Lines run while importing (module
 level, `def` lines) run in no test's context and are not reported.
@@ -17,12 +22,26 @@ level, `def` lines) run in no test's context and are not reported.
 
 import json
 import os
-import signal
 import sys
 import time
 
 import coverage
 import pytest
+
+
+def _load_toolkit():
+    """`_child.py` beside this file, loaded by path: this script cannot import `repair`."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
+    spec = importlib.util.spec_from_file_location("_repair_child", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+child = _load_toolkit()
 
 # Coverage warnings would reach pytest's warning capture, and `filterwarnings = error` in the
 # user's configuration turns them into errors inside our hooks.
@@ -44,12 +63,6 @@ COVERAGE_WARNINGS = [
 MESSAGE_LIMIT = 2000  # characters of a failure message kept
 
 
-class TestTimeout(BaseException):
-    """Raised inside a test by SIGALRM. A BaseException, so `except Exception:` cannot eat it."""
-
-    __test__ = False
-
-
 class Recorder:
     """The in-process pytest plugin: contexts, outcomes and covered lines per test."""
 
@@ -66,7 +79,7 @@ class Recorder:
         self.collection_errors = []
         self.current = None  # nodeid of the running test
         self.reports = []
-        self.timer_fired = False
+        self.timer = child.TestTimer(repeat=None)  # fires once per test
 
     def emit(self, **event):
         self.out.write(json.dumps(event) + "\n")
@@ -83,10 +96,17 @@ class Recorder:
                 lines[path.replace(os.sep, "/")] = sorted(executed)
         return lines
 
-    def on_alarm(self, signum, frame):
-        if self.current is not None and not self.timer_fired:
-            self.timer_fired = True
-            raise TestTimeout(f"test exceeded the per-test timeout of {self.per_test_timeout} s")
+    def stuck_at(self):
+        """Where a timed-out test was: `path:function:line` of the innermost frame of the
+        project's code when the alarm came (the parent compares loops by it), else ""."""
+        frame = self.timer.frame
+        while frame is not None:
+            path = os.path.realpath(frame.f_code.co_filename)
+            if path.startswith(self.root + os.sep):
+                relative = os.path.relpath(path, self.root).replace(os.sep, "/")
+                return f"{relative}:{frame.f_code.co_name}:{frame.f_code.co_firstlineno}"
+            frame = frame.f_back
+        return ""
 
     # -- collection --------------------------------------------------------------------------
 
@@ -114,16 +134,20 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        self.current, self.reports, self.timer_fired = item.nodeid, [], False
+        self.current, self.reports = item.nodeid, []
         self.emit(event="start", nodeid=item.nodeid)
         self.cov.switch_context(item.nodeid)
-        signal.setitimer(signal.ITIMER_REAL, self.per_test_timeout)
+        limit = self.per_test_timeout
+        self.timer.message = f"test exceeded the per-test timeout of {limit} s"
+        self.timer.start(limit)
         try:
             yield
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.timer.stop()
             self.current = None
             self.cov.switch_context("")
+        stuck = self.stuck_at() if self.timer.fired else ""
+        self.timer.frame = None
         outcome, message = self.outcome()
         self.emit(
             event="result",
@@ -132,6 +156,8 @@ class Recorder:
             duration=sum(report.duration for report in self.reports),
             message=message,
             lines=self.lines_in_context(item.nodeid),
+            limit=limit,
+            stuck=stuck,
         )
 
     def pytest_runtest_logreport(self, report):
@@ -140,14 +166,9 @@ class Recorder:
 
     def outcome(self):
         """One outcome per test: an error in setup or teardown is "error", not "failed"."""
-        outcome, message = "passed", ""
-        for report in self.reports:  # setup, call, teardown
-            if report.failed and outcome not in ("failed", "error"):
-                outcome = "failed" if report.when == "call" else "error"
-                message = short_message(report)
-            elif report.skipped and outcome == "passed":
-                outcome, message = "skipped", short_message(report)
-        if self.timer_fired:
+        outcome, deciding = child.test_outcome(self.reports)  # setup, call, teardown
+        message = child.report_message(deciding, MESSAGE_LIMIT) if deciding is not None else ""
+        if self.timer.fired:
             outcome = "timeout"
             message = f"timed out after {self.per_test_timeout} s"
             if self.timeout_after_timeout is not None:  # a loop: later tests get less time
@@ -162,35 +183,36 @@ class Recorder:
         return outcome, message
 
 
-def short_message(report):
-    crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
-        return crash.message[:MESSAGE_LIMIT]
-    if isinstance(report.longrepr, tuple):  # skips: (path, line, reason)
-        return str(report.longrepr[-1])[:MESSAGE_LIMIT]
-    text = report.longreprtext.strip()
-    return text.splitlines()[-1][:MESSAGE_LIMIT] if text else ""
-
-
 def main(config_path):
     with open(config_path, encoding="utf-8") as file:
         config = json.load(file)
+    if not child.die_with_parent(config.get("parent")):
+        os._exit(0)  # the run that started us is gone already
+    if config.get("parent"):  # our session goes with us, or with the run, whatever kills either
+        child.guard_session((config["parent"],))
+    try:
+        run(config)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Skip interpreter shutdown, whatever happened: a test's leftover non-daemon thread must
+        # not keep us alive.
+        os._exit(0)
+
+
+def run(config):
     # As `python -m pytest` does: the project root is importable, so flat layouts work.
     sys.path.insert(0, os.getcwd())
     cov = coverage.Coverage(data_file=None, config_file=False, include=config["include"])
     cov.set_option("run:disable_warnings", COVERAGE_WARNINGS)
     with open(config["results"], "a", encoding="utf-8") as out:
         recorder = Recorder(cov, config, out)
-        signal.signal(signal.SIGALRM, recorder.on_alarm)
+        recorder.timer.install()
         cov.start()
         started = time.monotonic()
         code = pytest.main(config["args"], plugins=[recorder])
         cov.stop()
         recorder.emit(event="exit", code=int(code), wall_time=time.monotonic() - started)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip interpreter shutdown: a test's leftover non-daemon thread must not keep us alive.
-    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,13 @@ The child (`_pytest_runner.py`) runs pytest in the copy's root under coverage, s
 dynamic context to each test's node id, and streams one JSON line per event. This parent watches
 that stream: it enforces the overall timeout, kills a child that makes no progress on one test
 (a hang in C code, or a loop that swallows the timeout), and starts a fresh child for the tests
-not yet run, so one bad test never loses the rest of the suite.
+not yet run, so one bad test never loses the rest of the suite. A child runs in its own process
+group, which is killed once the child is done, with whatever the tests started and left there;
+the child also dies with this process.
+
+After a loop, later tests get less time (`timeout_after_timeout`); a test cut short by that is run
+again with the full per-test timeout at the end, unless it was stuck in the same function as a
+test that ran out its full time, so a slow test that passes is not called failing.
 
 No tests collected, and no collection error, crash or timeout to explain it: `run_suite` raises
 `NoTestsFound`. A suite that collects nothing but errors, or crashes outside any test, comes back
@@ -17,24 +23,24 @@ import itertools
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from repair import _child as child
 from repair.errors import BadInput, NoTestsFound
 from repair.project import check_paths_exist, copy_project, list_source_files
+from repair.tempdirs import TemporaryFolder
 
 OUTCOMES = ("passed", "failed", "error", "timeout", "skipped")
 FAILING_OUTCOMES = frozenset({"failed", "error", "timeout"})
 RUNNER = Path(__file__).with_name("_pytest_runner.py")
 SLOW_FACTOR = 20.0  # after a timeout, a test may still take this many times the slowest pass
 WATCHDOG_GRACE = 5.0  # seconds past the per-test timeout before a silent child is killed
-EXIT_GRACE = 5.0  # seconds a child that has finished pytest may take to exit
+EXIT_GRACE = 1.0  # seconds a child that has reported pytest's end may take to exit
 POLL_INTERVAL = 0.02  # seconds between looks at the child's results stream
 LOG_TAIL = 2000  # characters of the child's output kept in error messages
 _ERROR_LINE = re.compile(r"^E\s+(.*)$", re.MULTILINE)
@@ -83,6 +89,8 @@ class _Progress:
     exit_code: int | None = None
     running: str | None = None  # node id of the test in progress
     running_since: float = 0.0
+    limits: dict[str, float] = field(default_factory=dict)  # node id -> its per-test timeout
+    stuck: dict[str, str] = field(default_factory=dict)  # timed-out node id -> where it was
 
     def record(self, event: dict) -> None:
         kind = event["event"]
@@ -102,16 +110,39 @@ class _Progress:
                 per_line = self.lines.setdefault(path, {})
                 for line in lines:
                     per_line.setdefault(line, set()).add(nodeid)
+            if "limit" in event:
+                self.limits[nodeid] = event["limit"]
+            if event.get("stuck"):
+                self.stuck[nodeid] = event["stuck"]
             self.running = None
         elif kind == "exit":
             self.exit_code = event["code"]
 
-    def give_up_on_running(self, outcome: str, message: str) -> None:
+    def give_up_on_running(self, outcome: str, message: str, limit: float) -> None:
         nodeid = self.running
         assert nodeid is not None
         duration = time.monotonic() - self.running_since
         self.results[nodeid] = TestResult(nodeid, outcome, duration, message)
+        self.limits[nodeid] = limit
         self.running = None
+
+    def forget(self, nodeid: str) -> None:
+        """Drop a test's result, to run it again (its coverage so far stays)."""
+        self.results.pop(nodeid, None)
+        self.limits.pop(nodeid, None)
+        self.stuck.pop(nodeid, None)
+
+    def cut_short(self, per_test_timeout: float) -> list[str]:
+        """The tests that timed out under a limit shortened after a loop, except those stuck in
+        the same function as a test that ran out its full time (presumed to loop there too)."""
+        timeouts = [r.nodeid for r in self.results.values() if r.outcome == "timeout"]
+        full = {n for n in timeouts if self.limits.get(n, per_test_timeout) >= per_test_timeout}
+        loops = {self.stuck[n] for n in full if n in self.stuck}
+        return [
+            nodeid
+            for nodeid in timeouts
+            if nodeid not in full and (self.stuck.get(nodeid) or "?") not in loops
+        ]
 
 
 def run_suite(
@@ -132,55 +163,30 @@ def run_suite(
     Coverage is measured for the Python files under `source_paths`, tests excluded.
     `timeout_after_timeout`: once a test has timed out, later tests get at most this many seconds,
     or 20 times the slowest passing test if that is more (a bug that loops would otherwise cost
-    every test the full timeout).
+    every test the full timeout); those cut short are run again with the full timeout at the end
+    (see the module's docstring).
     """
     root = Path(project_root).resolve()
     check_paths_exist([root, *test_paths, *source_paths])
     sources = list_source_files(source_paths, root, exclude=test_paths)
     tests = [_relative_to_root(path, root) for path in test_paths]
     started = time.monotonic()
-    deadline = started + total_timeout
     progress = _Progress()
-    crashed = timed_out = False
-    with tempfile.TemporaryDirectory(prefix="repair-run-") as tmp:
-        work = Path(tmp).resolve()
+    with TemporaryFolder("repair-run-") as work:
         copy = copy_project(root, work / "project")
         for relative, content in (files or {}).items():
             target = copy / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        args = _pytest_args(tests, copy, work)
-        for attempt in itertools.count(1):  # each restart settles at least one more test
-            done = progress.results.values()
-            slowest = max((r.duration for r in done if r.outcome == "passed"), default=0.0)
-            limit = per_test_timeout
-            if timeout_after_timeout is not None and any(r.outcome == "timeout" for r in done):
-                limit = min(limit, max(timeout_after_timeout, SLOW_FACTOR * slowest))
-            status, log = _run_child(
-                work, attempt, copy, args, sources, select, progress, limit, deadline,
-                timeout_after_timeout, slowest,
-            )  # fmt: skip
-            if status == "finished":
-                if progress.exit_code in (2, 3, 4) and not progress.collected:
-                    progress.collection_errors.setdefault(
-                        "pytest", f"exited with code {progress.exit_code}: {one_line(log)}"
-                    )
-                break
-            if status == "timeout":
-                timed_out = True
-                if progress.running is not None:
-                    progress.give_up_on_running("timeout", "stopped by the overall timeout")
-                break
-            crashed = True
-            if progress.running is None:  # died outside any test: nothing to skip past
-                progress.collection_errors.setdefault(
-                    "pytest", f"{status} outside any test: {one_line(log)}"
-                )
-                break
-            outcome = "timeout" if status.startswith("killed") else "error"
-            progress.give_up_on_running(outcome, status)
-            if set(progress.collected) <= set(progress.results):
-                break
+        runs = _Runs(work, copy, _pytest_args(tests, copy, work), sources, progress)
+        runs.deadline = started + total_timeout
+        crashed, timed_out = runs.settle(select, per_test_timeout, timeout_after_timeout)
+        again = [] if timed_out else progress.cut_short(per_test_timeout)
+        if again:
+            for nodeid in again:
+                progress.forget(nodeid)
+            crashed_again, timed_out = runs.settle(again, per_test_timeout, None)
+            crashed = crashed or crashed_again
     if not (progress.collected or progress.collection_errors or timed_out or crashed):
         raise NoTestsFound(f"no tests found under {', '.join(str(p) for p in test_paths)}")
 
@@ -239,77 +245,115 @@ def _pytest_args(tests: list[str], copy: Path, work: Path) -> list[str]:
     return args + own_config_arguments(copy, work)
 
 
-def _child_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # for the tests' own subprocesses; the child gets -B
-    env["COVERAGE_CORE"] = "ctrace"  # the sys.monitoring core drops dynamic contexts
-    env.pop("COVERAGE_PROCESS_START", None)  # no second coverage started by coverage's .pth
-    env.pop("PYTEST_ADDOPTS", None)  # e.g. -x or -n would change which tests run
-    return env
+class _Runs:
+    """The children of one `run_suite`: each runs the tests not settled yet, in the same copy."""
 
+    def __init__(self, work: Path, copy: Path, args: list[str], sources: list[str], progress):
+        self.work, self.copy, self.args, self.sources = work, copy, args, sources
+        self.progress: _Progress = progress
+        self.deadline = float("inf")
+        self.attempts = itertools.count(1)
 
-def _run_child(
-    work: Path,
-    attempt: int,
-    copy: Path,
-    args: list[str],
-    sources: list[str],
-    select: Sequence[str] | None,
-    progress: _Progress,
-    per_test_timeout: float,
-    deadline: float,
-    timeout_after_timeout: float | None = None,
-    slowest_pass: float = 0.0,
-) -> tuple[str, str]:
-    """Run one child until it exits or is killed; returns (status, tail of its output).
+    def settle(
+        self,
+        select: Sequence[str] | None,
+        per_test_timeout: float,
+        timeout_after_timeout: float | None,
+    ) -> tuple[bool, bool]:
+        """Run children until every selected test has a result (each restart settles at least
+        one more test); returns (crashed, timed out)."""
+        progress = self.progress
+        crashed = False
+        while True:
+            done = progress.results.values()
+            slowest = max((r.duration for r in done if r.outcome == "passed"), default=0.0)
+            limit = per_test_timeout
+            if timeout_after_timeout is not None and any(r.outcome == "timeout" for r in done):
+                limit = min(limit, max(timeout_after_timeout, SLOW_FACTOR * slowest))
+            status, log = self.run_child(select, limit, timeout_after_timeout, slowest)
+            if status == "finished":
+                if progress.exit_code in (2, 3, 4) and not progress.collected:
+                    progress.collection_errors.setdefault(
+                        "pytest", f"exited with code {progress.exit_code}: {one_line(log)}"
+                    )
+                return crashed, False
+            if status == "timeout":
+                if progress.running is not None:
+                    progress.give_up_on_running("timeout", "stopped by the overall timeout", limit)
+                return crashed, True
+            crashed = True
+            if progress.running is None:  # died outside any test: nothing to skip past
+                progress.collection_errors.setdefault(
+                    "pytest", f"{status} outside any test: {one_line(log)}"
+                )
+                return crashed, False
+            outcome = "timeout" if status.startswith("killed") else "error"
+            progress.give_up_on_running(outcome, status, limit)
+            wanted = set(progress.collected if select is None else select)
+            if wanted <= set(progress.results):
+                return crashed, False
 
-    status: "finished", "timeout" (overall), "killed after ..." (no progress on one test), or
-    "interpreter crashed (...)" (it died before pytest returned).
-    """
-    results = work / f"results-{attempt}.jsonl"
-    config = work / f"config-{attempt}.json"
-    log = work / f"output-{attempt}.log"
-    config.write_text(
-        json.dumps(
-            {
-                "root": str(copy),
-                "results": str(results),
-                "include": [str(copy / path) for path in sources],
-                "args": args,
-                "select": list(select) if select is not None else None,
-                "skip": sorted(progress.results),
-                "per_test_timeout": per_test_timeout,
-                "timeout_after_timeout": timeout_after_timeout,
-                "slowest_pass": slowest_pass,
-                "slow_factor": SLOW_FACTOR,
-            }
-        ),
-        encoding="utf-8",
-    )
-    results.touch()
-    with open(log, "wb") as output, open(results, encoding="utf-8") as stream:
-        child = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(RUNNER), str(config)],
-            cwd=copy,
-            env=_child_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so a kill takes its children too
+    def run_child(
+        self,
+        select: Sequence[str] | None,
+        per_test_timeout: float,
+        timeout_after_timeout: float | None,
+        slowest_pass: float,
+    ) -> tuple[str, str]:
+        """Run one child until it exits or is killed; returns (status, tail of its output).
+
+        status: "finished", "timeout" (overall), "killed after ..." (no progress on one test), or
+        "interpreter crashed (...)" (it died before pytest returned).
+        """
+        attempt = next(self.attempts)
+        self.progress.exit_code = None  # this child's, when it comes
+        results = self.work / f"results-{attempt}.jsonl"
+        config = self.work / f"config-{attempt}.json"
+        log = self.work / f"output-{attempt}.log"
+        config.write_text(
+            json.dumps(
+                {
+                    "root": str(self.copy),
+                    "results": str(results),
+                    "include": [str(self.copy / path) for path in self.sources],
+                    "args": self.args,
+                    "select": list(select) if select is not None else None,
+                    "skip": sorted(self.progress.results),
+                    "per_test_timeout": per_test_timeout,
+                    "timeout_after_timeout": timeout_after_timeout,
+                    "slowest_pass": slowest_pass,
+                    "slow_factor": SLOW_FACTOR,
+                    "parent": os.getpid(),
+                }
+            ),
+            encoding="utf-8",
         )
-        try:
-            status = _watch(child, stream, progress, per_test_timeout, deadline)
-        finally:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        _read_events(stream, progress)
-    tail = log.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL:].strip()
-    return status, tail
+        results.touch()
+        with open(log, "wb") as output, open(results, encoding="utf-8") as stream:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(RUNNER), str(config)],
+                cwd=self.copy,
+                # the sys.monitoring core of coverage drops dynamic contexts
+                env=child.child_environment(COVERAGE_CORE="ctrace"),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so a kill takes its children too
+            )
+            try:
+                status = _watch(process, stream, self.progress, per_test_timeout, self.deadline)
+            finally:
+                # Done, stuck or interrupted: the child goes, and whatever the tests left in its
+                # group (a fork that sleeps, a pool's workers) goes with it.
+                child.kill_group(process.pid)
+                process.wait()
+            _read_events(stream, self.progress)
+        tail = log.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL:].strip()
+        return status, tail
 
 
 def _watch(
-    child: subprocess.Popen,
+    process: subprocess.Popen,
     stream,
     progress: _Progress,
     per_test_timeout: float,
@@ -318,7 +362,7 @@ def _watch(
     exited_pytest_at: float | None = None
     while True:
         try:
-            code = child.wait(timeout=POLL_INTERVAL)
+            code = process.wait(timeout=POLL_INTERVAL)
         except subprocess.TimeoutExpired:
             code = None
         _read_events(stream, progress)
@@ -331,7 +375,7 @@ def _watch(
                 return "finished"  # results are complete; something keeps the process alive
             continue
         if code is not None:
-            return f"interpreter crashed ({_describe_exit(code)})"
+            return f"interpreter crashed ({child.describe_exit(code)})"
         if now > deadline:
             return "timeout"
         if progress.running is not None and (
@@ -348,15 +392,6 @@ def _read_events(stream, progress: _Progress) -> None:
             stream.seek(position)
             return
         progress.record(json.loads(line))
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
 
 
 def _line_coverage(progress: _Progress, sources: set[str]) -> dict[str, dict[int, frozenset[str]]]:
