@@ -2,8 +2,8 @@
 per candidate.
 
 Run as a script, `python -I -B _validate_worker.py CONFIG.json`, with the project copy as its
-working directory. Like `_pytest_runner.py` it imports nothing from `repair`, so a user's module
-of the same name cannot shadow it. Requests and answers are JSON objects, one per line, on stdin
+working directory. Like `_pytest_runner.py` it imports nothing from `repair` (`_child.py`, the
+child-process toolkit, is loaded by path), so a user's module of the same name cannot shadow it. Requests and answers are JSON objects, one per line, on stdin
 and on the file descriptor that was stdout at startup (pytest's output goes to /dev/null).
 
 Startup does everything that does not depend on the candidate once: pytest configured, a session
@@ -39,7 +39,12 @@ while the worker answers. Fork copies pages lazily, and on a small VM each page 
 costs several microseconds: when the candidates leave a core idle (`populate`), the first
 children report which pages they wrote (/proc/self/pagemap) and each spare copies the usual ones
 ahead (MADV_POPULATE_WRITE) while it waits. The worker puts the copy's files back once a child is
-done or gone, whatever became of it (timeout, crash, `os._exit`).
+done or gone, whatever became of it (timeout, crash, `os._exit`). A child that dies in a test
+has that test reported as an error ("interpreter crashed (...)"), and a fresh child goes on
+after it (`settled`), so one test that kills its interpreter does not hide the others.
+
+Every child dies with the worker (parent-death signal), and a guard kills the worker's session,
+children and whatever their tests started, as soon as the worker or the run is gone.
 
 A candidate whose refresh cannot be done in place (it changes a conftest or a module the import
 machinery cannot execute again, or reaches a conftest whose fixtures or hooks are built from the
@@ -66,8 +71,6 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import re
-import resource
 import select
 import signal
 import sys
@@ -77,12 +80,19 @@ import types
 
 import pytest
 
-try:
-    import ctypes
 
-    _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once here, not in every child
-except (ImportError, OSError):
-    _LIBC = None
+def _load_toolkit():
+    """`_child.py` beside this file, loaded by path: this script cannot import `repair`."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
+    spec = importlib.util.spec_from_file_location("_repair_child", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+child = _load_toolkit()
+_LIBC = child.load_libc()  # loaded once here, not in every child
 
 MESSAGE_LIMIT = 500  # characters of a failure message kept
 LEARN_FROM = 8  # children that report the pages they wrote (see `_populate`)
@@ -91,7 +101,6 @@ _PRESENT = 1 << 63  # /proc/PID/pagemap: the page is in memory
 _PRESENT_EXCLUSIVE = _PRESENT | (1 << 56)  # ... and mapped by this process alone
 HOT_PAGES_LIMIT = 1 << 14  # pages (64 MiB) at most copied ahead by a spare
 _MADV_POPULATE_WRITE = 23
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")  # object addresses differ from run to run
 FAILING = ("failed", "error", "timeout")
 # A module's namespace keeps these when it is executed again, as a fresh module would have them.
 _MODULE_DUNDERS = frozenset(
@@ -99,17 +108,12 @@ _MODULE_DUNDERS = frozenset(
 )
 
 
-class TestTimeout(BaseException):
-    """Raised inside a test by SIGALRM; a BaseException, so `except Exception:` cannot eat it."""
-
-    __test__ = False
-
-
 class Verdict:
     """The pytest plugin: orders the tests, times each, reports it, and stops once the answer is
     known: when more than `max_failures` tests failed, or, with a `baseline`, right after the
     `first` tests when every one of them failed with exactly its baseline message (the candidate
-    changed nothing those tests can see)."""
+    changed nothing those tests can see). A child started after one crashed in a test goes on
+    after the tests it was told are `settled`, counting them as run."""
 
     def __init__(self):
         self.out = None
@@ -118,7 +122,7 @@ class Verdict:
         self.current = None
         self.reports = []
         self.excinfo = None
-        self.timer_fired = False
+        self.timer = child.TestTimer()  # fires again every 50 ms, should a bare except eat it
         self.failures = 0
         self.first_left = 0
         self.first_unchanged = True
@@ -131,15 +135,14 @@ class Verdict:
             self.out.write(json.dumps(event) + "\n")
             self.out.flush()
 
-    def on_alarm(self, signum, frame):
-        if self.current is not None:
-            self.timer_fired = True
-            signal.setitimer(signal.ITIMER_REAL, 0.05)  # again, should a bare except eat it
-            raise TestTimeout("timed out")
-
     def pytest_collectreport(self, report):
         if report.failed and self.request is not None:
-            self.emit(event="collection_error", nodeid=report.nodeid, message=_text(report))
+            text = str(getattr(report, "longreprtext", "") or "")
+            self.emit(
+                event="collection_error",
+                nodeid=report.nodeid,
+                message=child.error_line(text, MESSAGE_LIMIT),
+            )
 
     def pytest_collection_modifyitems(self, session, config, items):
         if self.request is not None and self.reorder:
@@ -147,7 +150,7 @@ class Verdict:
 
     def order(self, items, config):
         """The `first` tests in their given order, then (with `rest`) the others as collected,
-        or only those of them named in `only`."""
+        or only those of them named in `only`; less the `settled` ones."""
         by_id = {item.nodeid: item for item in items}
         first = [by_id[nodeid] for nodeid in self.request["first"] if nodeid in by_id]
         chosen = {id(item) for item in first}
@@ -161,7 +164,18 @@ class Verdict:
             rest = [item for item in rest if item.nodeid in keep]
         self.first_left = len(first)
         self.emit(event="collected", count=len(first) + len(rest))
-        return first + rest
+        settled = self.request.get("settled")
+        return self.resume(settled, first + rest) if settled else first + rest
+
+    def resume(self, settled, items):
+        """The items left after the `settled` ones ({node id: (outcome, message)}, a prefix of
+        `items` but for the test that crashed), counted as if run here; none if they already
+        give the answer."""
+        stop = None
+        for item in items:
+            if item.nodeid in settled:
+                stop = self.account(item.nodeid, *settled[item.nodeid]) or stop
+        return [] if stop else [item for item in items if item.nodeid not in settled]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -178,51 +192,45 @@ class Verdict:
         if self.request is None:
             yield
             return
-        self.current, self.reports, self.excinfo, self.timer_fired = item.nodeid, [], None, False
-        signal.setitimer(signal.ITIMER_REAL, self.request["per_test_timeout"])
+        self.current, self.reports, self.excinfo = item.nodeid, [], None
+        self.emit(event="start", nodeid=item.nodeid)  # names the test should the child die in it
+        self.timer.start(self.request["per_test_timeout"])
         try:
             yield
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.timer.stop()
             self.current = None
         outcome, message = self.outcome()
         self.emit(event="result", nodeid=item.nodeid, outcome=outcome, message=message)
-        self.decide(item, outcome, message)
+        stop = self.account(item.nodeid, outcome, message)
+        if stop:
+            item.session.shouldstop = stop
 
     def outcome(self):
-        outcome = "passed"
-        for report in self.reports:  # setup, call, teardown
-            if report.failed and outcome not in ("failed", "error"):
-                outcome = "failed" if report.when == "call" else "error"
-            elif report.skipped and outcome == "passed":
-                outcome = "skipped"
-        if self.timer_fired:
+        outcome, _ = child.test_outcome(self.reports)  # setup, call, teardown
+        if self.timer.fired:
             return "timeout", "timed out"
         if outcome in FAILING and self.excinfo is not None:
-            text = self.excinfo.exconly(tryshort=True)
-            return outcome, _ADDRESS.sub("0x?", text)[:MESSAGE_LIMIT]
+            return outcome, child.exception_message(self.excinfo, MESSAGE_LIMIT)
         return outcome, ""
 
-    def decide(self, item, outcome, message):
+    def account(self, nodeid, outcome, message):
+        """Count one test's outcome; why to stop now, if the answer is known."""
         request = self.request
+        stop = None
         if outcome in FAILING:
             self.failures += 1
         baseline = request["baseline"]
         if self.first_left > 0:
             self.first_left -= 1
-            if baseline is None or outcome not in FAILING or baseline.get(item.nodeid) != message:
+            if baseline is None or outcome not in FAILING or baseline.get(nodeid) != message:
                 self.first_unchanged = False
             if self.first_left == 0 and baseline is not None and self.first_unchanged:
-                item.session.shouldstop = "unchanged"
+                stop = "unchanged"
         limit = request["max_failures"]
         if limit is not None and self.failures > limit:
-            item.session.shouldstop = "too many failures"
-
-
-def _text(report):
-    text = str(getattr(report, "longreprtext", "") or "").strip()
-    lines = [line for line in text.splitlines() if line.startswith("E ")] or text.splitlines()
-    return _ADDRESS.sub("0x?", lines[-1] if lines else "")[:MESSAGE_LIMIT]
+            stop = "too many failures"
+        return stop
 
 
 def memoise_assertion_rewriting():
@@ -582,53 +590,25 @@ class Plan:
         self.tests = []  # the test modules reached and kept (replayed or left as they are)
 
 
-class Prepared:
-    """pytest configured, the suite collected, which modules depend on which known."""
+class ModuleMap:
+    """The project's loaded modules (those whose files are in the copy), by name and by real
+    path, in import order, and which depend on which: through their import statements, and
+    through the functions, classes and instances of other project modules their namespaces hold
+    (imports no statement shows: importlib, a loader that copies another module's functions)."""
 
-    def __init__(self, args, verdict, root):
-        from _pytest.config import _prepareconfig
-        from _pytest.main import Session
-
-        os.environ["PYTEST_VERSION"] = pytest.__version__
-        self.root = root
-        self.recorder = Recorder()
-        self.config = _prepareconfig(list(args), [verdict, self.recorder])
-        try:
-            self.session = Session.from_config(self.config)
-            self.session.exitstatus = 0
-            self.config._do_configure()
-            self.config.hook.pytest_sessionstart(session=self.session)
-            self.config.hook.pytest_collection(session=self.session)
-            if self.recorder.other_failures:
-                raise Unprepared(f"collection failed: {self.recorder.other_failures}")
-            if threading.active_count() > 1:
-                raise Unprepared("the project's code started threads, which a fork would lose")
-        except BaseException:
-            try:
-                self.config._ensure_unconfigure()
-            except BaseException:  # noqa: BLE001
-                pass
-            raise
-        self.suite = list(self.session.items)
-        # The collection errors are those of files collected again for every candidate.
-        self.session.testsfailed = 0
-        self.session.shouldstop = self.session.shouldfail = False
-        self.plans = {}
-        self._map_modules()
-
-    def _map_modules(self):
+    def __init__(self, root):
         self.user = {}  # name -> module, for the modules whose files are in the project copy
         self.by_path = {}  # real path -> module names
         for name, module in list(sys.modules.items()):
             path = _module_file(module) if isinstance(module, types.ModuleType) else ""
-            if _under(path, self.root):
+            if _under(path, root):
                 self.user[name] = module
                 self.by_path.setdefault(os.path.realpath(path), []).append(name)
         self.order = {name: index for index, name in enumerate(sys.modules)}
         self.dependents = {}  # name -> names of the modules that depend on it
-        trees = {}
+        self.trees = {}  # name -> its file's syntax tree (None: not parsed)
         for name, module in self.user.items():
-            tree = trees[name] = _parse(_module_file(module))
+            tree = self.trees[name] = _parse(_module_file(module))
             is_package = module.__dict__.get("__path__") is not None
             if tree is None:
                 targets = set(self.user)
@@ -636,9 +616,7 @@ class Prepared:
                 targets = _import_targets(tree, name, is_package, sys.modules.__contains__)
             for target in targets & self.user.keys() - {name}:
                 self.dependents.setdefault(target, set()).add(name)
-        # The functions, classes and instances a namespace holds: catches imports no statement
-        # shows (importlib, a module built by a loader that copies another's functions).
-        holds = {}  # name -> {names bound to objects of other project modules}
+        self.holds = {}  # name -> {names bound to objects of other project modules}
         for name, module in list(sys.modules.items()):
             try:
                 entries = list(module.__dict__.items())
@@ -648,140 +626,203 @@ class Prepared:
                 target = _referenced_module(value)
                 if target in self.user and target != name:
                     self.dependents.setdefault(target, set()).add(name)
-                    holds.setdefault(name, set()).add(key)
+                    self.holds.setdefault(name, set()).add(key)
 
-        def is_user(dotted):
-            if dotted in self.user:
-                return True
-            if dotted in sys.modules:
-                return False
-            top = sys.modules.get(dotted.split(".")[0])
-            return top is None or top.__name__ in self.user
+    def is_user(self, dotted):
+        if dotted in self.user:
+            return True
+        if dotted in sys.modules:
+            return False
+        top = sys.modules.get(dotted.split(".")[0])
+        return top is None or top.__name__ in self.user
 
-        def public_names(dotted):
-            module = sys.modules.get(dotted)
-            if module is None:
-                return None
-            names = module.__dict__.get("__all__")
-            if names is None:
-                names = [n for n in module.__dict__ if not n.startswith("_")]
-            return {n for n in names if isinstance(n, str)}
+    @staticmethod
+    def public_names(dotted):
+        module = sys.modules.get(dotted)
+        if module is None:
+            return None
+        names = module.__dict__.get("__all__")
+        if names is None:
+            names = [n for n in module.__dict__ if not n.startswith("_")]
+        return {n for n in names if isinstance(n, str)}
 
-        # The top-level definition each item came from, to make its items again.
-        collected = {}
-        self.definition = {}  # id(item) -> (path, top-level function or class)
-        for item in self.suite:
-            collected.setdefault(str(item.path), []).append(item)
-            chain = item.listchain()
-            tops = [i for i, node in enumerate(chain) if isinstance(node, pytest.Module)]
-            if tops and tops[-1] + 1 < len(chain):
-                top = chain[tops[-1] + 1]
-                self.definition[id(item)] = (
-                    str(item.path),
-                    top.__dict__.get("originalname") or top.name,
-                )
-        # Test modules and conftests: replayed (see `Replay`), or when that cannot be done,
-        # imported anew and collected again (`whole`: name -> why).
-        self.collectors = {}  # test module name -> its file collector
-        self.whole = {}
-        self.replays = {}  # name -> (code, {definition: why})
-        for path, collector in self.recorder.files.items():
-            for name in self.by_path.get(os.path.realpath(path), []):
-                self.collectors[name] = collector
-                if type(collector) is not pytest.Module:
-                    self.whole[name] = f"collected by {type(collector).__name__}"
-                elif any(not isinstance(i, pytest.Function) for i in collected.get(path, [])):
-                    self.whole[name] = "items that are not test functions"
-        for name, module in self.user.items():
-            conftest = os.path.basename(_module_file(module)) == "conftest.py"
-            if name in self.whole or not (name in self.collectors or conftest):
-                continue
-            tree = trees.get(name)
-            if tree is None:
-                self.whole[name] = "not parsed"
-                continue
-            is_package = module.__dict__.get("__path__") is not None
-            replay = Replay(tree, name, is_package, is_user, public_names)
-            local = {
-                key
-                for key, value in module.__dict__.items()
-                if isinstance(value, (*_DEFS_OBJECTS,)) and value.__module__ == name
-            }
-            unseen = holds.get(name, set()) - replay.bound - local
-            if replay.whole or (conftest and replay.definitions):
-                self.whole[name] = replay.whole or f"fixtures or hooks {replay.definitions}"
-            elif unseen:  # bound to the project's objects by no statement the analysis saw
-                self.whole[name] = f"{sorted(unseen)} bound by no import the analysis saw"
-            elif replay.statements:
-                try:
-                    code = _replay_code(module, replay.statements, self.config)
-                except (OSError, SyntaxError, ValueError) as error:
-                    self.whole[name] = f"replay: {error!r}"
-                else:
-                    self.replays[name] = (code, replay.definitions)
-        # The code of every file as it is now, for modules executed again unchanged.
-        self.compiled = {}
-        for name, module in self.user.items():
-            loader = getattr(module.__dict__.get("__spec__"), "loader", None)
-            if type(loader) is importlib.machinery.SourceFileLoader:
-                path = _module_file(module)
-                try:
-                    with open(path, "rb") as file:
-                        self.compiled[name] = compile(file.read(), path, "exec", dont_inherit=True)
-                except (OSError, SyntaxError, ValueError):
-                    pass
-
-    def plan(self, changed):
-        """The plan for a candidate changing `changed` (relative paths); None: pytest.main."""
-        key = frozenset(changed)
-        if key not in self.plans:
-            self.plans[key] = self._plan(changed)
-        return self.plans[key]
-
-    def _plan(self, changed):
-        names = []
-        for relative in changed:
-            path = os.path.realpath(os.path.join(self.root, relative))
-            if os.path.basename(path) == "conftest.py" and path in self.by_path:
-                return None  # fixtures and hooks registered from the old code
-            names += self.by_path.get(path, [])
+    def reached(self, names):
+        """`names` and every module that depends on one of them, directly or not, in import
+        order."""
         reached, queue = set(names), list(names)
         while queue:
             for dependent in self.dependents.get(queue.pop(), ()):
                 if dependent not in reached:
                     reached.add(dependent)
                     queue.append(dependent)
-        plan = Plan(changed=set(names))
-        for name in sorted(reached, key=lambda n: self.order.get(n, len(self.order))):
-            collector = self.collectors.get(name)
-            python_test = collector is not None and type(collector) is pytest.Module
-            conftest = (
-                name in self.user
-                and name not in self.collectors
-                and (os.path.basename(_module_file(self.user[name])) == "conftest.py")
-            )
-            if python_test and (name in self.whole or name in names):
-                plan.drop.append(name)  # pytest imports it anew and collects it again
-                plan.recollect.append(str(collector.path))
-            elif conftest and name in self.whole:
-                return None  # fixtures or hooks built from the code under repair
-            elif python_test or conftest:
-                if name in self.replays:
-                    plan.replay.append(name)
-                if python_test:
-                    plan.tests.append(name)
+        return sorted(reached, key=lambda n: self.order.get(n, len(self.order)))
+
+    def is_conftest(self, name):
+        return os.path.basename(_module_file(self.user[name])) == "conftest.py"
+
+
+class TestModules:
+    """How the test modules and conftests follow a candidate: the file collector of each test
+    module, the top-level definition each item came from (to make its items again), and for
+    each module either its `Replay` (code and definitions) or why it must be imported anew and
+    collected again (`whole`)."""
+
+    def __init__(self, modules, recorder, suite, config):
+        collected = {}
+        self.definition = {}  # id(item) -> (path, top-level function or class)
+        for item in suite:
+            collected.setdefault(str(item.path), []).append(item)
+            chain = item.listchain()
+            tops = [i for i, node in enumerate(chain) if isinstance(node, pytest.Module)]
+            if tops and tops[-1] + 1 < len(chain):
+                top = chain[tops[-1] + 1]
+                name = top.__dict__.get("originalname") or top.name
+                self.definition[id(item)] = (str(item.path), name)
+        self.collectors = {}  # test module name -> its file collector
+        self.whole = {}  # name -> why
+        self.replays = {}  # name -> (code, {definition: why})
+        for path, collector in recorder.files.items():
+            for name in modules.by_path.get(os.path.realpath(path), []):
+                self.collectors[name] = collector
+                if type(collector) is not pytest.Module:
+                    self.whole[name] = f"collected by {type(collector).__name__}"
+                elif any(not isinstance(i, pytest.Function) for i in collected.get(path, [])):
+                    self.whole[name] = "items that are not test functions"
+        for name, module in modules.user.items():
+            conftest = modules.is_conftest(name)
+            if name not in self.whole and (name in self.collectors or conftest):
+                self._analyse(name, module, conftest, modules, config)
+
+    def _analyse(self, name, module, conftest, modules, config):
+        tree = modules.trees.get(name)
+        if tree is None:
+            self.whole[name] = "not parsed"
+            return
+        is_package = module.__dict__.get("__path__") is not None
+        replay = Replay(tree, name, is_package, modules.is_user, modules.public_names)
+        local = {
+            key
+            for key, value in module.__dict__.items()
+            if isinstance(value, _DEFS_OBJECTS) and value.__module__ == name
+        }
+        unseen = modules.holds.get(name, set()) - replay.bound - local
+        if replay.whole or (conftest and replay.definitions):
+            self.whole[name] = replay.whole or f"fixtures or hooks {replay.definitions}"
+        elif unseen:  # bound to the project's objects by no statement the analysis saw
+            self.whole[name] = f"{sorted(unseen)} bound by no import the analysis saw"
+        elif replay.statements:
+            try:
+                code = _replay_code(module, replay.statements, config)
+            except (OSError, SyntaxError, ValueError) as error:
+                self.whole[name] = f"replay: {error!r}"
             else:
-                module = sys.modules.get(name)
-                spec = getattr(module, "__spec__", None)
-                loader = getattr(spec, "loader", None)
-                if not hasattr(loader, "exec_module") or isinstance(loader, type):
-                    return None  # built in, frozen, a namespace package: cannot run again
-                if isinstance(loader, importlib.machinery.ExtensionFileLoader) or not spec.origin:
-                    return None
-                plan.refresh.append(name)
-                if collector is not None:  # doctests: their globals are copies
-                    plan.recollect.append(str(collector.path))
-        return plan
+                self.replays[name] = (code, replay.definitions)
+
+
+def _compile_files(modules):
+    """The code of every project module's file as it is now, for modules executed again
+    unchanged (their source files, loaded the ordinary way)."""
+    compiled = {}
+    for name, module in modules.items():
+        loader = getattr(module.__dict__.get("__spec__"), "loader", None)
+        if type(loader) is importlib.machinery.SourceFileLoader:
+            path = _module_file(module)
+            try:
+                with open(path, "rb") as file:
+                    compiled[name] = compile(file.read(), path, "exec", dont_inherit=True)
+            except (OSError, SyntaxError, ValueError):
+                pass
+    return compiled
+
+
+def make_plan(changed, root, modules, tests):
+    """The plan for a candidate changing `changed` (relative paths); None: pytest.main."""
+    names = []
+    for relative in changed:
+        path = os.path.realpath(os.path.join(root, relative))
+        if os.path.basename(path) == "conftest.py" and path in modules.by_path:
+            return None  # fixtures and hooks registered from the old code
+        names += modules.by_path.get(path, [])
+    plan = Plan(changed=set(names))
+    for name in modules.reached(names):
+        collector = tests.collectors.get(name)
+        python_test = collector is not None and type(collector) is pytest.Module
+        conftest = name in modules.user and collector is None and modules.is_conftest(name)
+        if python_test and (name in tests.whole or name in names):
+            plan.drop.append(name)  # pytest imports it anew and collects it again
+            plan.recollect.append(str(collector.path))
+        elif conftest and name in tests.whole:
+            return None  # fixtures or hooks built from the code under repair
+        elif python_test or conftest:
+            if name in tests.replays:
+                plan.replay.append(name)
+            if python_test:
+                plan.tests.append(name)
+        else:
+            module = sys.modules.get(name)
+            spec = getattr(module, "__spec__", None)
+            loader = getattr(spec, "loader", None)
+            if not hasattr(loader, "exec_module") or isinstance(loader, type):
+                return None  # built in, frozen, a namespace package: cannot run again
+            if isinstance(loader, importlib.machinery.ExtensionFileLoader) or not spec.origin:
+                return None
+            plan.refresh.append(name)
+            if collector is not None:  # doctests: their globals are copies
+                plan.recollect.append(str(collector.path))
+    return plan
+
+
+def start_session(args, plugins, recorder):
+    """pytest configured, a session started and the whole suite collected, as `pytest.main`
+    does up to its run-test loop; Unprepared if a fork could not go on from there."""
+    from _pytest.config import _prepareconfig
+    from _pytest.main import Session
+
+    os.environ["PYTEST_VERSION"] = pytest.__version__
+    config = _prepareconfig(list(args), [*plugins, recorder])
+    try:
+        session = Session.from_config(config)
+        session.exitstatus = 0
+        config._do_configure()
+        config.hook.pytest_sessionstart(session=session)
+        config.hook.pytest_collection(session=session)
+        if recorder.other_failures:
+            raise Unprepared(f"collection failed: {recorder.other_failures}")
+        if threading.active_count() > 1:
+            raise Unprepared("the project's code started threads, which a fork would lose")
+    except BaseException:
+        try:
+            config._ensure_unconfigure()
+        except BaseException:  # noqa: BLE001
+            pass
+        raise
+    # The collection errors are those of files collected again for every candidate.
+    session.testsfailed = 0
+    session.shouldstop = session.shouldfail = False
+    return config, session
+
+
+class Prepared:
+    """pytest configured, the suite collected, which modules depend on which known; per
+    candidate, the plan of what its change reaches, the refresh of those modules, and the items
+    to run."""
+
+    def __init__(self, args, verdict, root):
+        self.root = root
+        self.recorder = Recorder()
+        self.config, self.session = start_session(args, [verdict], self.recorder)
+        self.suite = list(self.session.items)
+        self.plans = {}
+        self.modules = ModuleMap(root)
+        self.tests = TestModules(self.modules, self.recorder, self.suite, self.config)
+        self.compiled = _compile_files(self.modules.user)
+
+    def plan(self, changed):
+        """The plan for a candidate changing `changed` (relative paths); None: pytest.main."""
+        key = frozenset(changed)
+        if key not in self.plans:
+            self.plans[key] = make_plan(changed, self.root, self.modules, self.tests)
+        return self.plans[key]
 
     def refresh(self, plan, verdict):
         """Run the plan's modules again (then replay the test modules); returns the paths of the
@@ -805,33 +846,27 @@ class Prepared:
                 except BaseException:  # noqa: BLE001 - the candidate's code, on import
                     broken = True
         failed = []
+        collectors = self.tests.collectors
         if broken:  # as in a fresh run, the test modules it reaches fail to import, and say why
             for name in plan.tests:
                 sys.modules.pop(name, None)
-                failed.append(str(self.collectors[name].path))
-        # A package executed again lost the attributes naming submodules that were not.
-        for name, module in modules.items():
-            if module.__dict__.get("__path__") is not None:
-                prefix = name + "."
-                for child_name, child in list(sys.modules.items()):
-                    if child_name.startswith(prefix) and "." not in child_name[len(prefix) :]:
-                        module.__dict__.setdefault(child_name[len(prefix) :], child)
+                failed.append(str(collectors[name].path))
+        _restore_submodule_attributes(modules)
         for name in plan.replay:
             module = sys.modules.get(name)
             if module is None:
                 continue
             try:
-                exec(self.replays[name][0], module.__dict__)
+                exec(self.tests.replays[name][0], module.__dict__)
             except BaseException as error:  # noqa: BLE001 - the candidate's code, on import
-                if name in self.collectors:
+                if name in collectors:
                     sys.modules.pop(name, None)
-                    failed.append(str(self.collectors[name].path))
+                    failed.append(str(collectors[name].path))
                 else:
-                    path = _module_file(module)
-                    message = _ADDRESS.sub("0x?", f"{type(error).__name__}: {error}")
+                    message = child.mask_addresses(f"{type(error).__name__}: {error}")
                     verdict.emit(
                         event="collection_error",
-                        nodeid=os.path.relpath(path, self.root),
+                        nodeid=os.path.relpath(_module_file(module), self.root),
                         message=message[:MESSAGE_LIMIT],
                     )
                     self.session.testsfailed += 1
@@ -849,11 +884,11 @@ class Prepared:
             node = type(collector).from_parent(collector.parent, path=collector.path)
             fresh[path] = self._modified(self.session.genitems(node))
         for name in plan.replay:
-            collector = self.collectors.get(name)
+            collector = self.tests.collectors.get(name)
             if collector is None or str(collector.path) in fresh:
                 continue
             namespace = collector.obj.__dict__
-            for definition in sorted(self.replays[name][1]):
+            for definition in sorted(self.tests.replays[name][1]):
                 made = collector.ihook.pytest_pycollect_makeitem(
                     collector=collector, name=definition, obj=namespace.get(definition)
                 )
@@ -865,7 +900,7 @@ class Prepared:
         ordered, placed = [], set()
         for item in self.suite:
             path = str(item.path)
-            key = path if path in fresh else self.definition.get(id(item))
+            key = path if path in fresh else self.tests.definition.get(id(item))
             if key not in fresh:
                 ordered.append(item)
             elif key not in placed:
@@ -885,6 +920,16 @@ class Prepared:
         return items
 
 
+def _restore_submodule_attributes(modules):
+    """A package executed again lost the attributes naming submodules that were not."""
+    for name, module in modules.items():
+        if module.__dict__.get("__path__") is not None:
+            prefix = name + "."
+            for child_name, loaded in list(sys.modules.items()):
+                if child_name.startswith(prefix) and "." not in child_name[len(prefix) :]:
+                    module.__dict__.setdefault(child_name[len(prefix) :], loaded)
+
+
 def warm_up(args):
     """Collect once: pytest's lazy imports, the tests' third-party imports, rewritten asserts."""
     try:
@@ -900,15 +945,15 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
     """A forked child: set up what does not depend on the candidate, wait for the request, then
     write the files, limit resources, run the tests. Never returns."""
     os.setpgid(0, 0)  # its own group: a kill reaches whatever it starts
-    _die_with_parent()
-    if os.getppid() != parent:  # the worker died before the line above
+    if not child.die_with_parent(parent):  # the worker died before this took effect
         os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the tool's to handle
-    _quiet()
+    child.quiet_streams()
     ahead = time.monotonic()
     _populate(hot, request_fd)
     ahead = time.monotonic() - ahead
-    _limit_memory(config["memory_limit"])
+    if config["memory_limit"]:
+        child.limit_resources(address_space=child.address_space_cap(config["memory_limit"]))
     data = b""
     while chunk := os.read(request_fd, 1 << 20):
         data += chunk
@@ -922,11 +967,11 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
         for relative, text in request["files"].items():
             with open(relative, "wb") as file:
                 file.write(text.encode("utf-8"))
-        cpu_seconds = int(request["timeout"]) + 2  # a backstop should the worker be gone
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        # a backstop should the worker be gone
+        child.limit_resources(cpu_seconds=int(request["timeout"]) + 2)
         plan = prepared.plan(request["files"]) if prepared is not None else None
         verdict.start(request, out, reorder=plan is None)
-        signal.signal(signal.SIGALRM, verdict.on_alarm)
+        verdict.timer.install()
         mark = _stage(stages, "setup", started)
         if plan is not None:
             failed = prepared.refresh(plan, verdict)
@@ -989,6 +1034,10 @@ class Spare:
             os.setpgid(self.pid, self.pid)  # as the child does: no race with a kill
         except OSError:
             pass
+        try:  # readable once the child has exited, even if a fork of a test holds its pipe
+            self.pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # before Linux 5.3 or Python 3.9: the pipe's end only
+            self.pidfd = None
 
     def send(self, request):
         """False if the child is gone (then nothing was sent)."""
@@ -998,25 +1047,25 @@ class Spare:
             return False
         finally:
             os.close(self.request_w)
+            self.request_w = None  # its number may be reused at once: never close it twice
         return True
 
+    def fds(self):
+        """The descriptors to watch it by (its events, and its exit where Linux tells)."""
+        return [fd for fd in (self.events_r, self.pidfd) if fd is not None]
+
+    def close(self):
+        for fd in (self.request_w, self.events_r, self.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.request_w = self.events_r = self.pidfd = None
+
     def retire(self):
-        for fd in (self.request_w, self.events_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        _kill(self.pid)
-
-
-def _kill(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)  # also whatever the tests left running
-    except (ProcessLookupError, PermissionError):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.close()
+        child.kill_group(self.pid)  # also whatever the tests left running
 
 
 class Children:
@@ -1058,55 +1107,78 @@ class Children:
 
 
 def validate(children, request, originals):
-    """Hand one candidate to the spare child (forking the next one while it runs); collect its
-    events until it exits or its deadline."""
+    """Validate one candidate in the spare child (forking the next one while it runs) and
+    collect its events until it exits or the candidate's deadline. A child that dies in a test
+    (`os._exit`, a signal) has that test reported as an error, and a fresh child goes on after
+    it, so the tests after it still count."""
     for relative in request["files"]:
         if relative not in originals:
             with open(relative, "rb") as file:
                 originals[relative] = file.read()
     children.reap()
-    child = children.spare or children.fork()
-    children.spare = None
+    attempt = request
     if children.learning > 0:
         children.learning -= 1
-        request = {**request, "learn": True}
+        attempt = {**request, "learn": True}
     sent = time.monotonic()
-    if not child.send(request):  # died waiting (killed from outside): one fresh try
-        child.retire()
-        children.exiting.append(child.pid)
-        child = children.fork()
+    deadline = sent + request["timeout"]
+    events, settled = [], {}
+    while True:
+        found, status, wait_status = _attempt(children, attempt, originals, deadline)
+        if settled:  # the first child's count is the candidate's
+            found = [event for event in found if event["event"] != "collected"]
+        events += [event for event in found if event["event"] != "start"]
+        crashed_in = _running(found) if status.startswith("crashed") else None
+        if crashed_in is None or time.monotonic() >= deadline:
+            break
+        for event in found:
+            if event["event"] == "result":
+                settled[event["nodeid"]] = (event["outcome"], event["message"])
+        how = child.describe_exit(child.exit_status(wait_status))
+        crash = {"outcome": "error", "message": f"interpreter crashed ({how})"}
+        events.append({"event": "result", "nodeid": crashed_in, **crash})
+        settled[crashed_in] = (crash["outcome"], crash["message"])
+        attempt = {**request, "settled": settled}
+    return {"events": events, "status": status, "seconds": time.monotonic() - sent}
+
+
+def _running(events):
+    """The test a child had started and not finished, if any."""
+    running = None
+    for event in events:
+        if event["event"] == "start":
+            running = event["nodeid"]
+        elif event["event"] == "result":
+            running = None
+    return running
+
+
+def _attempt(children, request, originals, deadline):
+    """One child's run of `request`: its events, how it ended, and its wait status (None if it
+    finished). The copy's files are put back once it is gone."""
+    child_process = children.spare or children.fork()
+    children.spare = None
+    sent = time.monotonic()
+    if not child_process.send(request):  # died waiting (killed from outside): one fresh try
+        child_process.retire()
+        children.exiting.append(child_process.pid)
+        child_process = children.fork()
         sent = time.monotonic()
-        child.send(request)
+        child_process.send(request)
     if children.prepared is not None:
         children.prepared.plan(request["files"])  # the next children inherit it
-    children.spare = children.fork(inherited=(child.events_r,))
-    deadline = sent + request["timeout"]
-    events, buffer, status, wait_status = [], b"", "finished", None
+    children.spare = children.fork(inherited=child_process.fds())
+    wait_status, events = None, []
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                status = "timeout"
-                break
-            ready, _, _ = select.select([child.events_r], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(child.events_r, 65536)
-            if not chunk:
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            events += [json.loads(line) for line in lines if line]
-            if events and events[-1]["event"] in ("done", "died"):
-                break  # it leaves by itself: its exit overlaps the answer and the next one
+        events, status = _collect(child_process, deadline)
     finally:
-        os.close(child.events_r)
-        _kill(child.pid)
+        child_process.close()
+        child.kill_group(child_process.pid)
         done = bool(events) and events[-1]["event"] == "done"
         if done:
-            children.exiting.append(child.pid)
+            children.exiting.append(child_process.pid)
         else:  # make sure it is gone before its files are put back
-            _, wait_status = os.waitpid(child.pid, 0)
+            _, wait_status = os.waitpid(child_process.pid, 0)
         for relative in request["files"]:
             with open(relative, "wb") as file:
                 file.write(originals[relative])
@@ -1122,7 +1194,32 @@ def validate(children, request, originals):
         stages = events[-1]["stages"]
         stages["start"] = round(events[-1].pop("started") - sent, 6)
         stages["finish"] = round(ended - events[-1].pop("finished"), 6)
-    return {"events": events, "status": status, "seconds": ended - sent}
+    return events, status, wait_status
+
+
+def _collect(spare, deadline):
+    """A child's events until it says it is done (or died), it exits, or `deadline`: (events,
+    "finished" or "timeout")."""
+    events, buffer = [], b""
+    watched = spare.fds()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return events, "timeout"
+        ready, _, _ = select.select(watched, [], [], remaining)
+        if not ready:
+            continue
+        exited = spare.events_r not in ready  # its pid fd alone: read what is left, then stop
+        if exited and not select.select([spare.events_r], [], [], 0)[0]:
+            return events, "finished"
+        chunk = os.read(spare.events_r, 65536)
+        if not chunk:
+            return events, "finished"
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        events += [json.loads(line) for line in lines if line]
+        if events and events[-1]["event"] in ("done", "died"):
+            return events, "finished"  # it leaves by itself: its exit overlaps the answer
 
 
 def _private_ranges():
@@ -1208,6 +1305,8 @@ def _populate(hot, request_fd):
     while the worker waits for other things; stops when the request comes."""
     if not hot or _LIBC is None:
         return
+    import ctypes  # loaded with _LIBC already
+
     madvise = _LIBC.madvise
     for index, (start, length) in enumerate(hot):
         if index % 64 == 0 and select.select([request_fd], [], [], 0)[0]:
@@ -1216,40 +1315,13 @@ def _populate(hot, request_fd):
             return  # an older kernel: EINVAL
 
 
-def _die_with_parent():
-    """Linux: SIGKILL this child when its worker dies, so no candidate outlives the tool."""
-    try:
-        _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _limit_memory(extra_bytes):
-    """Cap the address space at what the process holds now plus `extra_bytes` (0: no cap)."""
-    if not extra_bytes:
-        return
-    try:
-        with open("/proc/self/statm", "rb") as file:
-            current = int(file.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return  # not Linux: the per-candidate timeout still bounds a runaway
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = current + extra_bytes
-    if hard != resource.RLIM_INFINITY:
-        wanted = min(wanted, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-
-
-def _quiet():
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
-
-
 def main(config_path):
     with open(config_path, encoding="utf-8") as file:
         config = json.load(file)
+    if not child.die_with_parent(config.get("parent")):
+        os._exit(0)  # the run that started us is gone already
+    if config.get("parent"):  # our session (children, what tests start) goes with us or the run
+        child.guard_session((config["parent"],))
     sys.dont_write_bytecode = True
     sys.path.insert(0, os.getcwd())  # as `python -m pytest` does: flat layouts import
     # Our own copies of the protocol's pipes: pytest's capturing takes over fds 0-2 and sys.std*.

@@ -9,7 +9,9 @@ run-test loop and stops as soon as the answer is known (too many failures, or th
 failing exactly as before); the worker puts the copy back. A candidate's cost is the modules its
 change reaches plus the tests it runs, not the size of the suite. A candidate that loops, eats
 memory, calls `sys.exit` / `os._exit` or kills its interpreter costs at most its timeout; the
-worker and the tool go on.
+worker and the tool go on (a test that kills its interpreter is reported as an error, and the
+tests after it still run). With a `deadline`, no validation runs past it. Workers and their
+children die with this process, and take whatever the tests started with them.
 
 This is for ranking and filtering candidates quickly; the patch a user sees is verified once more
 by a fresh full pytest run under the user's configuration (`repair.patch`).
@@ -20,23 +22,24 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repair import _child as child
 from repair.project import copy_project
+from repair.tempdirs import TemporaryFolder
 from repair.testrun import FAILING_OUTCOMES, own_config_arguments
 
 WORKER = Path(__file__).with_name("_validate_worker.py")
 MEMORY_LIMIT_BYTES = 1 << 30  # address space a candidate may add to what its worker holds
 STARTUP_TIMEOUT = 120.0  # seconds a worker may take to import pytest and collect the suite
 ANSWER_GRACE = 5.0  # seconds past a candidate's timeout before its worker is replaced
+DEADLINE_GRACE = 0.5  # ... but never more than this past the validator's deadline
 
 
 @dataclass(frozen=True)
@@ -100,33 +103,30 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("COVERAGE_PROCESS_START", None)
-    return env
-
-
 class _Worker:
     """One warm worker process and its private copy of the project."""
 
     def __init__(self, root: Path, tests: Sequence[str], memory_limit: int, populate: bool):
-        self.tmp = tempfile.TemporaryDirectory(prefix="repair-validate-")
-        work = Path(self.tmp.name).resolve()
-        copy = copy_project(root, work / "project")
+        self.tmp = TemporaryFolder("repair-validate-")
+        try:
+            work = self.tmp.path
+            copy = copy_project(root, work / "project")
+        except BaseException:
+            self.tmp.cleanup()
+            raise
         config = work / "worker.json"
         settings = {
             "args": pytest_arguments(tests, copy, work),
             "memory_limit": memory_limit,
             "populate": populate,
+            "parent": os.getpid(),
         }
         config.write_text(json.dumps(settings), encoding="utf-8")
         self.log = open(work / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-B", str(WORKER), str(config)],
             cwd=copy,
-            env=_worker_environment(),
+            env=child.child_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -151,11 +151,7 @@ class _Worker:
         return json.loads(line) if line else None
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        child.kill_group(self.process.pid)  # with whatever the suite's import left running
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             try:
@@ -184,6 +180,7 @@ class Validator:
         memory_limit: bytes of address space a candidate may add (0: no cap).
         sources: the files candidates change, relative to `root` (None: any non-test file);
             kept for callers: a worker works out what each change reaches by itself.
+        deadline: `time.monotonic()` past which no candidate runs (None: no limit); settable.
     """
 
     def __init__(
@@ -196,8 +193,10 @@ class Validator:
         candidate_timeout: float = 20.0,
         memory_limit: int = MEMORY_LIMIT_BYTES,
         sources: Sequence[str] | None = None,
+        deadline: float | None = None,
     ):
         self.root = Path(root).resolve()
+        self.deadline = deadline
         self.tests = list(tests)
         self.per_test_timeout = per_test_timeout
         self.candidate_timeout = candidate_timeout
@@ -232,22 +231,34 @@ class Validator:
         return self.validate_many([request])[0]
 
     def validate_many(self, requests: Sequence[Request]) -> list[Validation]:
-        """Validate candidates in parallel, one per worker at a time; results in request order."""
+        """Validate candidates in parallel, one per worker at a time; results in request order.
+        Past the `deadline` a candidate is not started ("timeout")."""
         results: list[Validation | None] = [None] * len(requests)
         pending = list(reversed(range(len(requests))))
         busy: dict[_Worker, int] = {}
-        idle = [worker for worker in self._workers]
+        self._fill()
+        idle = list(self._workers)
         try:
             while pending or busy:
                 while idle and pending:
                     worker, index = idle.pop(0), pending.pop()
-                    if self._wait_ready(worker):
-                        worker.send(self._message(index, requests[index]), self._answer_timeout())
+                    remaining = self._remaining()
+                    if remaining > 0 and self._wait_ready(worker):
+                        timeout = min(self.candidate_timeout, remaining)
+                        message = _message(index, requests[index], self.per_test_timeout, timeout)
+                        worker.send(message, self._answer_timeout(remaining))
                         busy[worker] = index
+                    elif self._remaining() <= 0:  # the deadline came (while it started)
+                        results[index] = Validation({}, 0, status="timeout")
+                        idle.append(worker)
                     else:
                         results[index] = Validation({}, 0, status="worker lost")
-                        idle.append(self._replace(worker))
+                        idle += self._replace(worker)
                 if not busy:
+                    if not idle:  # every worker lost past the deadline
+                        for index in pending:
+                            results[index] = Validation({}, 0, status="timeout")
+                        pending.clear()
                     continue
                 timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
                 ready, _, _ = select.select(list(busy), [], [], timeout)
@@ -258,74 +269,92 @@ class Validator:
                         index = busy.pop(worker)
                         if answer is None:  # the worker itself died
                             results[index] = Validation({}, 0, status="worker lost")
-                            idle.append(self._replace(worker))
+                            idle += self._replace(worker)
                         else:
-                            results[index] = self._validation(answer)
+                            results[index] = _validation(answer)
                             idle.append(worker)
                     elif now > worker.deadline:  # the worker stopped answering
                         index = busy.pop(worker)
                         results[index] = Validation({}, 0, status="timeout")
-                        idle.append(self._replace(worker))
+                        idle += self._replace(worker)
         finally:
-            # Interrupted: a busy worker's late answer would be read as the next one's, so
-            # replace it.
+            # Interrupted: a busy worker's late answer would be read as the next one's, so it
+            # goes (a fresh one starts when the pool is used again).
             for worker in busy:
-                self._replace(worker)
+                self._discard(worker)
         self.validations += len(requests)
         return results  # type: ignore[return-value]
 
-    def _answer_timeout(self) -> float:
-        return self.candidate_timeout + ANSWER_GRACE
+    def _remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def _answer_timeout(self, remaining: float) -> float:
+        return min(self.candidate_timeout + ANSWER_GRACE, remaining + DEADLINE_GRACE)
 
     def _wait_ready(self, worker: _Worker) -> bool:
         if worker.ready:
             return True
         if worker not in self._workers:
             return False
-        remaining = worker.deadline - time.monotonic()
+        remaining = min(worker.deadline - time.monotonic(), self._remaining())
         ready, _, _ = select.select([worker], [], [], max(0.0, remaining))
-        answer = worker.receive() if ready else None
+        if not ready:
+            return False
+        answer = worker.receive()
         worker.ready = bool(answer and answer.get("ready"))
         worker.mode = answer.get("mode", "") if answer else ""
         worker.reason = answer.get("reason", "") if answer else ""
         return worker.ready
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _fill(self) -> None:
+        while len(self._workers) < self.jobs and self._remaining() > 0:
+            self._workers.append(self._start())
+
+    def _discard(self, worker: _Worker) -> None:
         if worker in self._workers:
             self._workers.remove(worker)
         worker.kill()
+
+    def _replace(self, worker: _Worker) -> list[_Worker]:
+        """The worker killed, and a fresh one in its place (none past the deadline)."""
+        self._discard(worker)
+        if self._remaining() <= 0:
+            return []
         fresh = self._start()
         self._workers.append(fresh)
-        return fresh
+        return [fresh]
 
-    def _message(self, index: int, request: Request) -> dict:
-        return {
-            "id": index,
-            "files": {path: data.decode("utf-8") for path, data in request.files.items()},
-            "first": list(request.first),
-            "rest": request.rest,
-            "only": sorted(request.only) if request.only is not None else None,
-            "max_failures": request.max_failures,
-            "baseline": dict(request.baseline) if request.baseline is not None else None,
-            "per_test_timeout": self.per_test_timeout,
-            "timeout": self.candidate_timeout,
-        }
 
-    @staticmethod
-    def _validation(answer: dict) -> Validation:
-        outcomes: dict[str, tuple[str, str]] = {}
-        errors: list[str] = []
-        collected = 0
-        stages: dict[str, float] = {}
-        for event in answer["events"]:
-            kind = event["event"]
-            if kind == "done":
-                stages = event.get("stages", {})
-            elif kind == "result":
-                outcomes[event["nodeid"]] = (event["outcome"], event["message"])
-            elif kind == "collected":
-                collected = event["count"]
-            elif kind == "collection_error":
-                errors.append(f"{event['nodeid']}: {event['message']}")
-        status, seconds = answer["status"], answer["seconds"]
-        return Validation(outcomes, collected, errors, status, seconds, stages)
+def _message(index: int, request: Request, per_test_timeout: float, timeout: float) -> dict:
+    """A request as the worker reads it (JSON)."""
+    return {
+        "id": index,
+        "files": {path: data.decode("utf-8") for path, data in request.files.items()},
+        "first": list(request.first),
+        "rest": request.rest,
+        "only": sorted(request.only) if request.only is not None else None,
+        "max_failures": request.max_failures,
+        "baseline": dict(request.baseline) if request.baseline is not None else None,
+        "per_test_timeout": per_test_timeout,
+        "timeout": timeout,
+    }
+
+
+def _validation(answer: dict) -> Validation:
+    """A worker's answer as a `Validation`."""
+    outcomes: dict[str, tuple[str, str]] = {}
+    errors: list[str] = []
+    collected = 0
+    stages: dict[str, float] = {}
+    for event in answer["events"]:
+        kind = event["event"]
+        if kind == "done":
+            stages = event.get("stages", {})
+        elif kind == "result":
+            outcomes[event["nodeid"]] = (event["outcome"], event["message"])
+        elif kind == "collected":
+            collected = event["count"]
+        elif kind == "collection_error":
+            errors.append(f"{event['nodeid']}: {event['message']}")
+    status, seconds = answer["status"], answer["seconds"]
+    return Validation(outcomes, collected, errors, status, seconds, stages)

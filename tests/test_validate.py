@@ -87,7 +87,9 @@ def test_hazards_cost_at_most_their_timeout(validator):
     loop_result, deaf_result, exit_result, sys_exit_result, memory_result = results
     assert loop_result.outcomes[FAILING[0]][0] == "timeout"
     assert deaf_result.status == "timeout" and 5.0 <= deaf_result.seconds < 8.0
-    assert exit_result.status.startswith("crashed")
+    # The test that killed its interpreter is an error, and stops the candidate (max_failures 0).
+    assert exit_result.outcomes == {FAILING[0]: ("error", "interpreter crashed (exit code 3)")}
+    assert exit_result.status == "finished" and not exit_result.complete
     assert sys_exit_result.outcomes[FAILING[0]][0] == "failed"
     assert memory_result.outcomes[FAILING[0]][0] == "failed"
     assert "MemoryError" in memory_result.outcomes[FAILING[0]][1]
@@ -207,5 +209,5 @@ def test_one_worker_goes_on_after_a_loop_and_an_exit(refresher):
         ]
     )
     assert looped.outcomes[first[0]][0] == "timeout" and not looped.complete
-    assert exited.status.startswith("crashed") and not exited.outcomes
+    assert exited.outcomes == {first[0]: ("error", "interpreter crashed (exit code 3)")}
     assert fine.all_passed and list(fine.outcomes)[0] == first[0]
