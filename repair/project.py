@@ -1,12 +1,19 @@
 """The user's project on disk: its root, its Python source files, and a throwaway copy of it.
 
-Tests always run in a copy (`copy_project`), so nothing `repair` does writes into the user's tree.
+Tests always run in a copy (`copy_project`), so nothing `repair` does writes into the user's tree,
+and the copy never leads back into it: a symbolic link is copied as a relative link to the same
+place in the copy, and one that leads outside the project is refused. Paths that cannot be read
+(unreadable folders and files, dangling links or link loops among the sources) and special files
+among the sources (a FIFO would block the first read for ever) are refused with one line naming
+them; special files elsewhere are left out of the copy.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -78,7 +85,10 @@ def list_source_files(
 
     Skips test files and directories (anything under `exclude`, `test_*.py`, `conftest.py`,
     directories named tests/test), hidden directories, virtual environments and caches. A file
-    named explicitly is kept even if it looks like a test.
+    named explicitly is kept even if it looks like a test. A symbolic link to a file in the
+    project is listed as that file (once). BadInput names a source that cannot be read: an
+    unreadable folder or file, a dangling link, a link loop, a link out of the project, or
+    something other than a regular file.
     """
     check_paths_exist([*source_paths, *exclude])
     root = root.resolve()
@@ -89,12 +99,13 @@ def list_source_files(
 
     found: set[Path] = set()
     for source in source_paths:
-        source = Path(source).resolve()
-        if source.is_file():
+        source = Path(source)
+        if not source.is_dir():  # a file named explicitly
             if source.suffix == ".py":
-                found.add(source)
+                found.add(_source_file(source.absolute(), root))
             continue
-        for directory, dirnames, filenames in os.walk(source):
+        source = source.resolve()
+        for directory, dirnames, filenames in os.walk(source, onerror=_refuse_unreadable):
             here = Path(directory)
             dirnames[:] = sorted(
                 name
@@ -104,8 +115,41 @@ def list_source_files(
             for name in filenames:
                 path = here / name
                 if name.endswith(".py") and not is_test_file(path) and not excluded_path(path):
-                    found.add(path)
+                    real = _source_file(path, root)
+                    if not excluded_path(real):
+                        found.add(real)
     return sorted(path.relative_to(root).as_posix() for path in found)
+
+
+def _readable(path: Path) -> bool:
+    return os.access(path, os.R_OK)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _source_file(path: Path, root: Path) -> Path:
+    """The real file a listed source is (through a link to another file of the project)."""
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise BadInput(f"{path}: a symbolic link loop") from None
+        if path.is_symlink() and error.errno == errno.ENOENT:
+            raise BadInput(f"{path}: a symbolic link to a missing file") from None
+        raise BadInput(f"{path}: cannot read ({error.strerror})") from None
+    if not _inside(real, root):
+        raise BadInput(f"{path}: a symbolic link to {real}, outside the project {root}")
+    if not stat.S_ISREG(real.stat().st_mode):
+        raise BadInput(f"{path}: not a regular file")
+    if not _readable(real):
+        raise BadInput(f"{path}: cannot read (permission denied)")
+    return real
+
+
+def _refuse_unreadable(error: OSError) -> None:
+    raise BadInput(f"{error.filename}: cannot read ({error.strerror})")
 
 
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
@@ -119,10 +163,55 @@ def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
 
 
 def copy_project(root: Path, dest: Path) -> Path:
-    """Copy the project tree at `root` into `dest` (created), leaving out caches and environments.
+    """Copy the project tree at `root` into `dest` (created), leaving out caches, environments
+    and special files (FIFOs, sockets, devices).
 
-    Symbolic links are copied as links, so a link to a large data directory costs nothing.
+    A symbolic link becomes a relative link to the same place in the copy (a link costs
+    nothing, and a test that writes through it writes into the copy); BadInput for a link that
+    leads out of the project, or a folder or file that cannot be read.
     """
     check_paths_exist([root])
-    shutil.copytree(root, dest, symlinks=True, ignore=_ignore_for_copy, dirs_exist_ok=True)
+    root = Path(root).resolve()
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    folders = [(root, dest)]
+    for directory, dirnames, filenames in os.walk(root, onerror=_refuse_unreadable):
+        here = Path(directory)
+        there = dest / here.relative_to(root)
+        ignored = _ignore_for_copy(directory, dirnames + filenames)
+        links = [name for name in dirnames + filenames if (here / name).is_symlink()]
+        dirnames[:] = [name for name in dirnames if name not in ignored and name not in links]
+        for name in dirnames:
+            (there / name).mkdir(exist_ok=True)
+            folders.append((here / name, there / name))
+        for name in filenames:
+            if name in ignored or name in links:
+                continue
+            path = here / name
+            if not stat.S_ISREG(path.lstat().st_mode):
+                continue  # a FIFO would block a read for ever; no test reads these the same way
+            try:
+                shutil.copy2(path, there / name)
+            except OSError as error:
+                raise BadInput(f"{path}: cannot read ({error.strerror})") from None
+        for name in links:
+            if name not in ignored:
+                _copy_link(here / name, root, dest, there / name)
+    for source, copy in reversed(folders):  # modes last: a read-only folder is filled first
+        try:
+            shutil.copystat(source, copy)
+        except OSError:
+            pass
     return dest
+
+
+def _copy_link(link: Path, root: Path, dest: Path, copy: Path) -> None:
+    """`copy`: a relative link to where `link` leads, in the copy; BadInput if that is outside
+    the project (a test writing through it would write into the user's files)."""
+    leads_to = Path(os.path.realpath(link))  # through every link that exists
+    if not _inside(leads_to, root):
+        raise BadInput(
+            f"{link}: a symbolic link to {os.readlink(link)}, outside the project; "
+            "repair runs tests in a copy, which must not reach your files"
+        )
+    os.symlink(os.path.relpath(dest / leads_to.relative_to(root), copy.parent), copy)
