@@ -3,7 +3,8 @@
 The diff names files `a/<path>` / `b/<path>` relative to the project root, so `git apply` and
 `patch -p1` take it from there. Verification is a fresh `python -m pytest` on a temporary copy
 with the patched files, under the user's own configuration: the validator's answer is fast, this
-one is what the user would see. Applying replaces only the changed files, each through a temporary
+one is what the user would see. Its output goes to a file, not a pipe, so a process a test leaves
+behind cannot hold the verification up; pytest's process group goes when pytest is done. Applying replaces only the changed files, each through a temporary
 file in the same directory, fsync and `os.replace`, with Ctrl-C held off between the first and the
 last replace: at any moment each file is either the user's or the patched version, never a mix.
 """
@@ -17,13 +18,16 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from repair import _child as child
 from repair.errors import RepairError
 from repair.project import copy_project
+from repair.tempdirs import TemporaryFolder
 from repair.validate import pytest_arguments
 
 OUTPUT_TAIL = 4000  # characters of pytest's output kept
@@ -58,36 +62,33 @@ def unified_diff(originals: Mapping[str, bytes], patched: Mapping[str, bytes]) -
 def verify_patch(
     root: Path, tests: Sequence[str], files: Mapping[str, bytes], timeout: float
 ) -> Verification:
-    """Run the whole suite once with `files` written into a temporary copy of `root`."""
-    with tempfile.TemporaryDirectory(prefix="repair-verify-") as tmp:
-        work = Path(tmp).resolve()
+    """Run the whole suite once with `files` written into a temporary copy of `root`; at most
+    `timeout` seconds in all, the copy included."""
+    deadline = time.monotonic() + timeout
+    with TemporaryFolder("repair-verify-") as work:
         copy = copy_project(root, work / "project")
         for relative, content in files.items():
             (copy / relative).write_bytes(content)
         command = [sys.executable, "-B", "-m", "pytest", *pytest_arguments(tests, copy, work)]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        env.pop("PYTEST_ADDOPTS", None)
-        process = subprocess.Popen(
-            command,
-            cwd=copy,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            output, _ = process.communicate(timeout=max(1.0, timeout))
-            code = process.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            code = -1
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+        with open(work / "output.log", "w+b") as output:
+            process = subprocess.Popen(
+                command,
+                cwd=copy,
+                env=child.child_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                code = process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                code = -1
+            finally:
+                child.kill_group(process.pid)  # with whatever its tests left running
                 process.wait()
-    text = output.decode("utf-8", "replace")[-OUTPUT_TAIL:]
+            output.seek(max(0, output.seek(0, os.SEEK_END) - 4 * OUTPUT_TAIL))
+            text = output.read().decode("utf-8", "replace")[-OUTPUT_TAIL:]
     return Verification(code == 0, code, text)
 
 
