@@ -35,7 +35,7 @@ NOT_SOURCE_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py"})
 
 def check_paths_exist(paths: Iterable[Path]) -> None:
     for path in paths:
-        if not Path(path).exists():
+        if not os.path.exists(path):  # False, not an error, under an unreadable folder
             raise BadInput(f"{path}: no such file or directory")
 
 
@@ -52,13 +52,13 @@ def find_project_root(source_paths: Sequence[Path], test_paths: Sequence[Path]) 
     resolved = [path.resolve() for path in paths]
     common = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
     for directory in (common, *common.parents):
-        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+        if any(os.path.exists(directory / marker) for marker in ROOT_MARKERS):
             return directory
     return common
 
 
 def _is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").exists()
+    return os.path.exists(path / "pyvenv.cfg")  # False in an unreadable folder (Path raises)
 
 
 def _is_source_dir(path: Path) -> bool:
