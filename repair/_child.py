@@ -88,7 +88,7 @@ def guard_session(watched: tuple[int, ...]) -> bool:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         quiet_streams()
-        os.closerange(3, _max_fd())
+        _close_inherited()
         descriptors = []
         for pid in (leader, *watched):
             try:
@@ -129,11 +129,19 @@ def kill_session(session: int) -> None:
             return
 
 
-def _max_fd() -> int:
+def _close_inherited() -> None:
+    """Close every descriptor above 2: those open (from /proc), not up to a limit that may be
+    a billion where close_range(2) is missing."""
     try:
-        return os.sysconf("SC_OPEN_MAX")
-    except (OSError, ValueError):
-        return 1024
+        numbers = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        numbers = list(range(3, 1024))
+    for number in numbers:
+        if number > 2:
+            try:
+                os.close(number)
+            except OSError:
+                pass
 
 
 def address_space_cap(extra_bytes: int = MEMORY_LIMIT_BYTES) -> int | None:
