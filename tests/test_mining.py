@@ -241,6 +241,10 @@ def test_license_classification() -> None:
         == "Unlicense"
     )
     assert classify_text("All rights reserved.") == "unknown"
+    # the project's own license first, then a notice for bundled code: the first one counts
+    bundled = MIT + "\nPortions are under the PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2"
+    assert classify_text(bundled) == "MIT"
+    assert classify_text("Files: *\nCopyright: 2009 us\nLicense: BSD-3-Clause\n") == "BSD-3-Clause"
     classifiers = 'classifiers = [\n  "License :: OSI Approved :: BSD License",\n]'
     assert classify_metadata(classifiers) == "BSD-3-Clause"
     assert classify_metadata('license = {text = "Apache 2.0"}') == "Apache-2.0"

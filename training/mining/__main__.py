@@ -69,23 +69,22 @@ def command_build(args: argparse.Namespace) -> int:
         if repo.lower() not in known:
             entries.append({"repo": repo})
             known.add(repo.lower())
-    jobs = []
+    jobs, carried = [], []
     for entry in entries:
         git_dir = git_dir_of(args.git_root, entry["repo"])
         commit = entry.get("commit")
         if commit is None:
             commit = resolve(git_dir)  # a new entry is recorded at the head it was mined from
-        jobs.append((git_dir, entry["repo"], commit, args.cache, MinerPolicy()))
-    missing = [
-        job[1]
-        for job in jobs
-        if not job[0].exists() and cache.load(args.cache, job[1], job[2], job[4]) is None
-    ]
-    if missing:
-        raise SystemExit(
-            f"no git dir and no cache for {len(missing)} repositories: {', '.join(missing[:10])}"
-            f" (clone them with git clone --bare into {args.git_root}/OWNER+NAME/repo)"
-        )
+        job = (git_dir, entry["repo"], commit, args.cache, MinerPolicy())
+        if git_dir.exists() or cache.cache_path(args.cache, *job[1:3], job[4]).exists():
+            jobs.append(job)
+        elif entry.get("excluded"):
+            carried.append(entry)  # excluded before (a license, say): nothing to clone for it
+        else:
+            raise SystemExit(
+                f"no git dir and no cache for {entry['repo']}: clone it with"
+                f" git clone --bare https://github.com/{entry['repo']} {git_dir}"
+            )
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             results = list(pool.map(_mine_job, jobs))
@@ -94,7 +93,8 @@ def command_build(args: argparse.Namespace) -> int:
     built = corpus.assemble(results, corpus.load_pins(args.pins, tuple(args.realbugs)))
     corpus.write_corpus(built.fixes, args.out)
     args.repos.parent.mkdir(parents=True, exist_ok=True)
-    args.repos.write_text(json.dumps(built.repositories, indent=1) + "\n")
+    listed = sorted(built.repositories + carried, key=lambda entry: entry["repo"].lower())
+    args.repos.write_text(json.dumps(listed, indent=1) + "\n")
     per_split = {
         split: sum(fix["split"] == split for fix in built.fixes) for split in corpus.SPLITS
     }

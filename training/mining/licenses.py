@@ -14,7 +14,8 @@ PERMISSIVE = frozenset(
 )
 UNKNOWN = "unknown"
 
-# (license, every pattern that must occur); first match wins, so the more specific come first.
+# (license, every pattern that must occur). The license stated first in the file wins (a project's
+# own license comes before the notices of code it bundles); on a tie, the earlier rule.
 _TEXT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AGPL-3.0", (r"GNU AFFERO GENERAL PUBLIC LICENSE",)),
     ("LGPL", (r"GNU LESSER GENERAL PUBLIC LICENSE|GNU LIBRARY GENERAL PUBLIC LICENSE",)),
@@ -58,7 +59,8 @@ _METADATA_LINE = re.compile(
     r"""(?mi)^\s*(?:license\s*[=:]\s*(?:\{\s*text\s*=\s*)?["']?([^"'\n}]+)"""
     r"""|["']?License\s*::\s*OSI Approved\s*::\s*([^"'\n]+))"""
 )
-_SPDX = re.compile(r"SPDX-License-Identifier:\s*([\w.+-]+)")
+# An SPDX tag, or the first "License:" field of a Debian-style copyright file.
+_SPDX = re.compile(r"(?m)(?:SPDX-License-Identifier|^License):\s*([\w.+-]+)")
 
 
 def classify_text(text: str) -> str:
@@ -68,9 +70,13 @@ def classify_text(text: str) -> str:
         return classify_name(spdx.group(1))
     # The project's own license opens the file; texts of bundled code may follow it.
     head = " ".join(text.split())[:4000]  # line breaks and indentation vary between copies
-    for name, patterns in _TEXT_RULES:
-        if all(re.search(pattern, head, re.IGNORECASE) for pattern in patterns):
-            return name
+    found: list[tuple[int, int, str]] = []
+    for order, (name, patterns) in enumerate(_TEXT_RULES):
+        matches = [re.search(pattern, head, re.IGNORECASE) for pattern in patterns]
+        if all(matches):
+            found.append((min(match.start() for match in matches if match), order, name))
+    if found:
+        return min(found)[2]
     return UNKNOWN
 
 
