@@ -15,9 +15,11 @@ from repair.source import parse, tokens
 from training.mining import corpus
 from training.mining.__main__ import main
 from training.mining.align import edit_script
+from training.mining.hunks import Hunk, single_hunk
 from training.mining.licenses import classify_metadata, classify_text, is_permissive
 from training.mining.miner import MineResult, fix_like, mine
 from training.mining.paths import is_test_path
+from training.mining.regions import enclosing_region
 from training.mining.reserved import ReservedRepositoryError, is_held_out, reserved_reason
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -222,6 +224,19 @@ def test_dedupe_across_repositories_and_exclusions() -> None:
     assert [fix["split"] for fix in pinned.fixes] == ["dev"]
 
 
+def test_cap_per_repository_is_a_stable_sample() -> None:
+    big = _result("a/big", [(f"x{index}", f"y{index}") for index in range(9)])
+    small = _result("b/small", [("p", "q")])
+    policy = corpus.CorpusPolicy(max_per_repository=4)
+    built = corpus.assemble([big, small], pins={}, policy=policy)
+    counts = Counter(fix["repo"] for fix in built.fixes)
+    assert counts == {"a/big": 4, "b/small": 1}
+    again = corpus.assemble([small, big], pins={}, policy=policy)
+    assert [fix["commit"] for fix in again.fixes] == [fix["commit"] for fix in built.fixes]
+    entries = {entry["repo"]: entry for entry in built.repositories}
+    assert entries["a/big"]["mined"] == 9 and entries["a/big"]["fixes"] == 4
+
+
 def test_license_classification() -> None:
     assert classify_text(MIT) == "MIT"
     bsd = (
@@ -279,3 +294,20 @@ def test_build_and_stats_commands(history: dict[str, object], tmp_path: Path) ->
     table = tmp_path / "shape.txt"
     assert main(["stats", str(out), "--out", str(table)]) == 0
     assert "one replacement" in table.read_text()
+
+
+def test_module_level_change_gets_a_statement_window() -> None:
+    old = b"import os\n\nLIMIT = 10\nNAME = 'x'\n\n\ndef f():\n    return LIMIT\n"
+    new = old.replace(b"LIMIT = 10", b"LIMIT = 100")
+    hunk = single_hunk(old, new)
+    assert hunk == Hunk(3, 1, 3, 1)
+    region = enclosing_region(parse(old), parse(new), hunk, context=1)
+    assert region.kind == "window" and region.before == (1, 4) and region.after == (1, 4)
+    inserted = old.replace(b"    return LIMIT\n", b"    print()\n    return LIMIT\n")
+    region = enclosing_region(parse(old), parse(inserted), single_hunk(old, inserted))
+    assert (region.kind, region.name, region.before, region.after) == (
+        "function",
+        "f",
+        (7, 8),
+        (7, 9),
+    )

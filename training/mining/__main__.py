@@ -90,7 +90,8 @@ def command_build(args: argparse.Namespace) -> int:
             results = list(pool.map(_mine_job, jobs))
     else:
         results = [_mine_job(job) for job in jobs]
-    built = corpus.assemble(results, corpus.load_pins(args.pins, tuple(args.realbugs)))
+    policy = corpus.CorpusPolicy(max_per_repository=args.max_per_repo or None)
+    built = corpus.assemble(results, corpus.load_pins(args.pins, tuple(args.realbugs)), policy)
     corpus.write_corpus(built.fixes, args.out)
     args.repos.parent.mkdir(parents=True, exist_ok=True)
     listed = sorted(built.repositories + carried, key=lambda entry: entry["repo"].lower())
@@ -140,6 +141,12 @@ def parser() -> argparse.ArgumentParser:
         help="the real-bug benchmark's bugs.json / repositories.json: their repos keep their split",
     )
     build.add_argument("--jobs", type=int, default=1, help="repositories mined at once")
+    build.add_argument(
+        "--max-per-repo",
+        type=int,
+        default=corpus.CorpusPolicy().max_per_repository,
+        help="a stable sample of at most this many fixes per repository (0: all)",
+    )
     build.set_defaults(run=command_build)
     stats = commands.add_parser("stats", help="the corpus's shape table")
     stats.add_argument("corpus", type=Path)

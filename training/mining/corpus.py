@@ -28,12 +28,15 @@ REALBUGS_PATHS = (Path("bench/realbugs/bugs.json"), Path("bench/realbugs/reposit
 
 
 @dataclass(frozen=True)
-class SplitPolicy:
+class CorpusPolicy:
     dev_percent: int = 10  # of repositories, by hash; pins come on top
     test_percent: int = 10
+    # A few long histories (sympy, twisted, astropy) would otherwise hold a third of the corpus and
+    # most of a split; a stable sample of each keeps the repositories balanced and the file small.
+    max_per_repository: int | None = 600
 
 
-def hashed_split(repo: str, policy: SplitPolicy = SplitPolicy()) -> str:
+def hashed_split(repo: str, policy: CorpusPolicy = CorpusPolicy()) -> str:
     bucket = int(hashlib.sha256(repo.lower().encode()).hexdigest()[:8], 16) % 100
     if bucket < policy.test_percent:
         return "test"
@@ -69,7 +72,7 @@ def _benchmark_splits(data: Any) -> dict[str, str]:
     return {repo.lower(): split for repo, split in pairs if repo and split in SPLITS}
 
 
-def split_of(repo: str, pins: dict[str, str], policy: SplitPolicy = SplitPolicy()) -> str:
+def split_of(repo: str, pins: dict[str, str], policy: CorpusPolicy = CorpusPolicy()) -> str:
     return pins.get(repo.lower()) or hashed_split(repo, policy)
 
 
@@ -112,6 +115,21 @@ def dedupe(fixes: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     return kept, len(ordered) - len(kept)
 
 
+def cap_per_repository(fixes: list[dict[str, Any]], cap: int | None) -> list[dict[str, Any]]:
+    """At most `cap` fixes of each repository: those whose commit ids hash lowest (a stable,
+    unbiased sample that does not move when other repositories change)."""
+    if cap is None:
+        return fixes
+    by_repo: dict[str, list[dict[str, Any]]] = {}
+    for fix in fixes:
+        by_repo.setdefault(fix["repo"], []).append(fix)
+    chosen: set[int] = set()
+    for group in by_repo.values():
+        ranked = sorted(group, key=lambda fix: hashlib.sha256(fix["commit"].encode()).hexdigest())
+        chosen.update(id(fix) for fix in ranked[:cap])
+    return [fix for fix in fixes if id(fix) in chosen]
+
+
 @dataclass(frozen=True)
 class Corpus:
     fixes: list[dict[str, Any]]  # in split, repository, date order, each with its split
@@ -120,9 +138,9 @@ class Corpus:
 
 
 def assemble(
-    results: list[MineResult], pins: dict[str, str], policy: SplitPolicy = SplitPolicy()
+    results: list[MineResult], pins: dict[str, str], policy: CorpusPolicy = CorpusPolicy()
 ) -> Corpus:
-    """Exclude, dedupe and split the fixes of `results` (one per repository)."""
+    """Exclude, dedupe, sample and split the fixes of `results` (one per repository)."""
     included: list[dict[str, Any]] = []
     entries: dict[str, dict[str, Any]] = {}
     for result in results:
@@ -140,6 +158,7 @@ def assemble(
         if reason is None:
             included.extend({**fix, "split": split} for fix in result.fixes)
     kept, duplicates = dedupe(included)
+    kept = cap_per_repository(kept, policy.max_per_repository)
     for fix in kept:
         entries[fix["repo"]]["fixes"] += 1
     order = {split: index for index, split in enumerate(SPLITS)}
