@@ -9,18 +9,17 @@ measured on the same programs and corruptions.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
-
 from repair.source import apply_edits, candidates, parse, repair_targets, tokens
 from training.corruption import Corruption, corrupt
-from training.decode import decided_edits, decode
 from training.programs import Program
-from training.trajectory import Environment, State, collate, run_model
+from training.rounds import RAW, SAFE, Predictor, RoundPolicy, refine
+from training.trajectory import Environment, State
 
 
 @dataclass(frozen=True)
@@ -64,37 +63,11 @@ def _accuracy(sources: Sequence[bytes], cases: Sequence[Case]) -> tuple[int, int
     return hits, total
 
 
-@torch.no_grad()
-def predict_round(
-    model,
-    environment: Environment,
-    states: Sequence[State],
-    *,
-    device,
-    use_feedback: bool,
-    batch_size: int = 64,
-):
-    """One round: the model's decided edits applied to every state; returns (new sources, failing)."""
-    new_sources: list[bytes] = []
-    failing: list[int] = []
-    chunks = [states[start : start + batch_size] for start in range(0, len(states), batch_size)]
-    # every chunk is queued at once: its tests and graphs are ready while the model runs another
-    pending = [environment.observe_async(chunk) for chunk in chunks]
-    for chunk, future in zip(chunks, pending):
-        observations = future.result()
-        batch = collate(observations, device)
-        output = run_model(model, observations, batch, use_feedback=use_feedback)
-        decoded = decode(output, batch, [o.options for o in observations])
-        for state, observation, choices in zip(chunk, observations, decoded):
-            edits = decided_edits(choices, observation.token_list)
-            new_sources.append(apply_edits(state.source, edits))
-            failing.append(observation.failing)
-    return new_sources, failing
-
-
 def failing_counts(
     environment: Environment, sources: Sequence[bytes], cases: Sequence[Case]
 ) -> list[int]:
+    if not sources:
+        return []
     results = environment.run_tests(
         [
             (s.decode("utf-8", "replace"), environment.programs[c.program].tests)
@@ -112,46 +85,49 @@ def evaluate_cases(
     iterations: int,
     device,
     feedback_at_first_step: bool = True,
+    policies: Sequence[RoundPolicy] = (SAFE, RAW),
 ) -> dict[float, dict[str, float]]:
-    """Per level: one-shot, iterative (safe) and iterative (raw) accuracy, and tests fixed."""
+    """Per level: one-shot accuracy, and after each policy's rounds (`training.rounds`) the
+    iterative accuracy, programs passing, rounds kept and tokens changed."""
     model.eval()
+    predictor = Predictor(model, environment, device)
     table: dict[float, dict[str, float]] = {}
     for level in sorted({c.level for c in cases}):
         level_cases = [c for c in cases if c.level == level]
         states = [State(c.program, c.corruption.source, None, 0) for c in level_cases]
-        one_shot, failing_before = predict_round(
-            model, environment, states, device=device, use_feedback=feedback_at_first_step
-        )
+        first = predictor.predict(states, use_feedback=feedback_at_first_step)
+        one_shot = [apply_edits(s.source, p.edits()) for s, p in zip(states, first)]
         row = {"cases": len(level_cases)}
         hits, total = _accuracy(one_shot, level_cases)
         row["one_shot"] = hits / max(1, total)
         row["positions"] = total
+        row["tokens_changed_one_shot"] = sum(len(p.edits()) for p in first)
         failing_one_shot = failing_counts(environment, one_shot, level_cases)
-        for mode in ("safe", "raw"):
-            current, failing = list(one_shot), list(failing_one_shot)
-            for iteration in range(1, iterations):
-                active = [i for i, f in enumerate(failing) if f > 0]
-                if not active:
-                    break
-                round_states = [
-                    State(level_cases[i].program, current[i], None, iteration) for i in active
-                ]
-                proposed, _ = predict_round(
-                    model, environment, round_states, device=device, use_feedback=True
-                )
-                new_failing = failing_counts(
-                    environment, proposed, [level_cases[i] for i in active]
-                )
-                for i, source, fails in zip(active, proposed, new_failing):
-                    if mode == "raw" or fails < failing[i]:
-                        current[i], failing[i] = source, fails
-            hits, _ = _accuracy(current, level_cases)
-            row[f"iterative_{mode}"] = hits / max(1, total)
-            row[f"programs_passing_{mode}"] = sum(f == 0 for f in failing) / max(1, len(failing))
+
+        def failing_of(indices: list[int], sources: list[bytes], of=level_cases) -> list[int]:
+            return failing_counts(environment, sources, [of[i] for i in indices])
+
+        for policy in policies:
+            refined = refine(
+                predictor,
+                [c.program for c in level_cases],
+                one_shot,
+                failing_one_shot,
+                policy,
+                iterations=iterations,
+                failing_of=failing_of,
+            )
+            hits, _ = _accuracy(refined.sources, level_cases)
+            row[f"iterative_{policy.name}"] = hits / max(1, total)
+            row[f"programs_passing_{policy.name}"] = sum(f == 0 for f in refined.failing) / max(
+                1, len(level_cases)
+            )
+            row[f"rounds_kept_{policy.name}"] = refined.rounds_kept
+            row[f"tokens_changed_{policy.name}"] = refined.tokens_changed
         row["programs_passing_one_shot"] = sum(f == 0 for f in failing_one_shot) / max(
             1, len(level_cases)
         )
-        row["programs_failing_before"] = sum(f > 0 for f in failing_before) / max(
+        row["programs_failing_before"] = sum(p.failing > 0 for p in first) / max(
             1, len(level_cases)
         )
         table[level] = row
@@ -203,7 +179,41 @@ def format_table(
                 f"{value:.1%} | | | | | |"
             )
         lines.append("| any level, baseline: leave the program unchanged | | 0.0% | 0.0% | | | | |")
+    others = [
+        k[len("iterative_") :] for k in next(iter(table.values()), {}) if k.startswith("iterative_")
+    ]
+    others = [name for name in others if name not in ("safe", "raw")]
+    if others:
+        lines += ["", "| Corruption | Policy | Iterative | Change | Rounds kept | Tokens changed |"]
+        lines.append("|---|---|---|---|---|---|")
+        for level, row in table.items():
+            for name in others:
+                value = row[f"iterative_{name}"]
+                lines.append(
+                    f"| {level:.0%} | {name} | {value:.1%} | {value - row['one_shot']:+.1%} | "
+                    f"{row[f'rounds_kept_{name}']} | {row[f'tokens_changed_{name}']} |"
+                )
     return "\n".join(lines)
+
+
+SPLITS = ("held_out", "validation", "development")
+
+
+def split_programs_of(splits, name: str) -> list[Program]:
+    """The programs of a named split: `held_out` (29 HumanEval problems, never trained on or
+    validated on), `validation` (the run's validation programs) or `development` (the validation
+    programs and every other non-held-out HumanEval problem the run did not train on)."""
+    if name == "held_out":
+        return list(splits.held_out)
+    if name == "validation":
+        return list(splits.validation)
+    if name != "development":
+        raise ValueError(f"split {name!r}: expected one of {', '.join(SPLITS)}")
+    from training.data import _humaneval
+
+    seen = {p.source_hash for p in [*splits.train, *splits.held_out, *splits.validation]}
+    unused = [p for p in _humaneval() if p.source_hash not in seen]
+    return [*splits.validation, *unused]
 
 
 def evaluate_checkpoint(
@@ -215,8 +225,16 @@ def evaluate_checkpoint(
     seed: int = 0,
     device: str = "auto",
     workers: int = 0,
+    first_step_feedback: bool | None = None,
+    split: str = "held_out",
+    policies: Sequence[RoundPolicy] = (SAFE, RAW),
+    programs: int = 0,
 ) -> dict:
-    """The log's table for one checkpoint, on the held-out HumanEval split (never trained on)."""
+    """The log's table for one checkpoint, by default on the held-out HumanEval split.
+
+    `first_step_feedback`: give a guided model its test feedback in the one-shot pass (round 0);
+    None: as it was trained (the log evaluated one-shot "at iteration 0, no test feedback").
+    `programs`: only the split's first N programs (0: all)."""
     from repair.checkpoint import load_checkpoint
     from training.config import TrainConfig
     from training.data import load_splits
@@ -227,10 +245,14 @@ def evaluate_checkpoint(
     train_config = (
         TrainConfig.from_dict(checkpoint.train_config) if checkpoint.train_config else TrainConfig()
     )
+    if first_step_feedback is None:
+        first_step_feedback = train_config.feedback_at_first_step
     splits = load_splits(train_config)
-    cases = make_cases(splits.held_out, levels, per_program, seed)
+    chosen = split_programs_of(splits, split)
+    chosen = chosen[:programs] if programs else chosen
+    cases = make_cases(chosen, levels, per_program, seed)
     environment = Environment(
-        splits.held_out,
+        chosen,
         checkpoint.vocabulary,
         train_config.signal,
         workers=workers,
@@ -244,18 +266,23 @@ def evaluate_checkpoint(
             cases,
             iterations=iterations,
             device=torch_device,
-            feedback_at_first_step=train_config.feedback_at_first_step,
+            feedback_at_first_step=first_step_feedback,
+            policies=policies,
         )
     finally:
         environment.close()
     baseline = frequency_baseline(splits.train, cases)
-    split = f"held-out HumanEval ({len(splits.held_out)} programs, {per_program} corruptions each, seed {seed})"
+    origin = "held-out HumanEval" if split == "held_out" else f"{split} split"
+    described = f"{origin} ({len(chosen)} programs, {per_program} corruptions each, seed {seed})"
     return {
         "checkpoint": str(path),
         "experiment": train_config.experiment,
-        "split": split,
+        "split": described,
+        "split_name": split,
         "iterations": iterations,
+        "feedback_at_first_step": first_step_feedback,
+        "policies": [dataclasses.asdict(policy) for policy in policies],
         "table": {f"{level:g}": row for level, row in table.items()},
         "baseline_most_frequent": {f"{level:g}": value for level, value in baseline.items()},
-        "text": format_table(table, baseline, split),
+        "text": format_table(table, baseline, described),
     }
