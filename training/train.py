@@ -392,6 +392,7 @@ def _finish(run: _Run, ledger: _Ledger) -> dict:
         "experiment": config.experiment,
         "best_epoch": ledger.best_epoch,
         "best_val_mean": ledger.best_score,
+        "start_one_shot": ledger.start_one_shot,  # the starting checkpoint's (Exp 2's stop rule)
         "epochs_run": len(ledger.history),
         "seconds": sum(record["seconds"] for record in ledger.history),  # resumed epochs too
         "graphs_per_second": ledger.graphs_seen / max(1e-9, ledger.train_seconds),
