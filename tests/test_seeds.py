@@ -1,0 +1,112 @@
+"""Seeds side by side (training/seeds.py), their statistics, and Exp 2's stop rule marks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from training import seeds
+from training.seed_stats import aggregate, compare, mean_sd
+from training.stop_rule import stop_epochs, thresholds
+
+
+def test_stop_rule_readings() -> None:
+    start = 0.40
+    floors = thresholds(start)
+    assert floors["absolute"] == 0.70
+    assert floors["ratio"] == pytest.approx(0.40 * 0.70 / 0.734)
+    assert floors["drop"] == pytest.approx(0.40 - 0.034)
+    history = [{"epoch": 1, "val_one_shot@0.2": 0.39}, {"epoch": 2, "val_one_shot@0.2": 0.37},
+               {"epoch": 3, "val_one_shot@0.2": 0.36}]  # fmt: skip
+    assert stop_epochs(history, start) == {"absolute": 1, "ratio": 2, "drop": 3}
+    assert stop_epochs(history[:2], start) == {"absolute": 1, "ratio": 2, "drop": None}
+    assert stop_epochs(history, None) == {}
+
+
+def test_mean_sd_and_the_verdict_rule() -> None:
+    mean, sd = mean_sd([1.0, 2.0, 3.0])
+    assert mean == 2.0 and sd == pytest.approx(1.0)
+    assert mean_sd([5.0]) == (5.0, None) and math.isnan(mean_sd([])[0])
+    assert compare([0.50, 0.51, 0.52], [0.40, 0.41, 0.42])[2] == "A > B"
+    assert compare([0.40, 0.41, 0.42], [0.50, 0.51, 0.52])[2] == "A < B"
+    assert compare([0.40, 0.50, 0.45], [0.44, 0.46, 0.47])[2] == "within noise"
+    assert compare([0.4], [0.5])[2] == "one run each: no verdict"
+    gap, se, verdict = compare([0.5], [0.40, 0.41, 0.42])  # one side's sd borrowed
+    assert gap == pytest.approx(0.09) and se == pytest.approx(math.sqrt(0.01**2 + 0.01**2 / 3))
+
+
+def _run(job: str, seed: int, one_shot: float, status: str = "done") -> dict:
+    row = {
+        "one_shot": one_shot,
+        "iterative_safe": one_shot - 0.01,
+        "iterative_raw": one_shot - 0.05,
+    }
+    return {
+        "id": f"{job}.s{seed}",
+        "job": job,
+        "experiment": job,
+        "status": status,
+        "complete": True,
+        "best_val_mean": 0.4,
+        "evaluations": {
+            "as_trained": {"table": {"0.2": row}, "baseline_most_frequent": {"0.2": 0.3}}
+        },
+    }
+
+
+def test_aggregate_uses_finished_runs_only() -> None:
+    runs = [_run("exp1", 0, 0.40), _run("exp1", 1, 0.44), _run("exp1", 2, 0.99, "killed")]
+    cell = aggregate(runs)["exp1"]["evaluations"]["as_trained"]["0.2"]
+    assert cell["one_shot"]["values"] == [0.40, 0.44]
+    assert cell["one_shot"]["mean"] == pytest.approx(0.42)
+    assert cell["change_raw"]["mean"] == pytest.approx(-0.05)
+    assert aggregate(runs)["exp1"]["done"] == 2
+
+
+def test_a_run_waits_for_its_parent_and_is_dropped_when_it_fails(tmp_path) -> None:
+    args = seeds.parse_args(["--plan", "call1", "--out", str(tmp_path / "out"),
+                             "--work", str(tmp_path / "work")])  # fmt: skip
+    runs = seeds.plan_runs(seeds.PLANS["call1"])
+    runner = seeds.Runner(runs, args)
+    child = runner.by_id("exp2.s1")
+    assert runner.ready(child) is False and runner.ready(runner.by_id("exp3.s0")) is True
+    runner.by_id("exp1.s1").status = "done"
+    assert runner.ready(child) is True
+    runner.by_id("exp1.s1").status = "failed"
+    assert runner.ready(child) is None
+
+
+def test_nothing_starts_without_time_and_the_files_are_still_written(tmp_path) -> None:
+    out = tmp_path / "out"
+    seeds.main(["--plan", "call2", "--out", str(out), "--work", str(tmp_path / "work"),
+                "--minutes", "0.5", "--setup-seconds", "60"])  # fmt: skip
+    runs = json.loads((out / "runs.json").read_text())["runs"]
+    assert {run["status"] for run in runs} == {"not_started"}
+    assert len(runs) == 7 and (out / "aggregate.json").is_file() and (out / "log.txt").is_file()
+
+
+@pytest.mark.slow
+def test_a_tiny_plan_trains_chains_evaluates_and_bundles(tmp_path) -> None:
+    """exp1 then exp2 from its best checkpoint, one seed, a tiny schedule, as the device runs it."""
+    out = tmp_path / "out"
+    seeds.main(["--plan", "smoke", "--only", "exp1.s0,exp2.s0", "--tiny", "--out", str(out),
+                "--work", str(tmp_path / "work"), "--parallel", "2", "--minutes", "6",
+                "--eval-programs", "2", "--eval-per-program", "1", "--eval-iterations", "2",
+                "--eval-workers", "1", "--setup-seconds", "5", "--eval-seconds", "10",
+                "--min-train-minutes", "0.1", "--bundle", "exp2.s0=exp2"])  # fmt: skip
+    runs = {run["id"]: run for run in json.loads((out / "runs.json").read_text())["runs"]}
+    assert [runs[i]["status"] for i in ("exp1.s0", "exp2.s0")] == ["done", "done"]
+    exp2 = runs["exp2.s0"]
+    assert exp2["spec"]["init"].endswith("exp1.s0/best.pt")
+    assert exp2["start_one_shot"] is not None and set(exp2["stop_rule"]) == {
+        "absolute",
+        "ratio",
+        "drop",
+    }
+    assert len(exp2["history"]) == 2 and "0.2" in exp2["evaluations"]["as_trained"]["table"]
+    aggregate_file = json.loads((out / "aggregate.json").read_text())
+    assert aggregate_file["jobs"]["exp2"]["done"] == 1
+    assert (out / "exp2.bundle.tar").is_file()
+    assert len(list(out.iterdir())) <= 8
