@@ -15,6 +15,7 @@ from repair.source import parse, tokens
 from training.mining import corpus
 from training.mining.__main__ import main
 from training.mining.align import edit_script
+from training.mining.filters import skip_reason
 from training.mining.hunks import Hunk, single_hunk
 from training.mining.licenses import classify_metadata, classify_text, is_permissive
 from training.mining.miner import MineResult, fix_like, mine
@@ -311,3 +312,21 @@ def test_module_level_change_gets_a_statement_window() -> None:
         (7, 8),
         (7, 9),
     )
+
+
+def test_record_checks_drop_docstrings_and_releases() -> None:
+    def record(message: str, line: str, edit: dict[str, object]) -> dict[str, object]:
+        return {
+            "message": message,
+            "before": f"{line}\n",
+            "before_lines": [1, 1],
+            "hunk": {"old_start": 1, "old_count": 1, "new_start": 1, "new_count": 1},
+            "edits": [edit],
+        }
+
+    literal = {"op": "replace", "old": '"9"', "new": '"10"', "class": "string", "target": True}
+    assert skip_reason(record("Bump to 1.10", 'minor = "9"', literal)) == "version_bump"
+    assert skip_reason(record("Use 10 workers", '__version__ = "9"', literal)) == "version_bump"
+    assert skip_reason(record("Use 10 workers", 'workers = "9"', literal)) is None
+    docstring = {**literal, "target": False}
+    assert skip_reason(record("Typo", '"""Retrun x."""', docstring)) == "docstring_only"

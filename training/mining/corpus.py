@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from training.mining.filters import skip_reason
 from training.mining.licenses import is_permissive
 from training.mining.miner import MineResult
 from training.mining.reserved import is_held_out, refuse_reserved
@@ -156,7 +157,10 @@ def assemble(
             **({"excluded": reason} if reason else {}),
         }
         if reason is None:
-            included.extend({**fix, "split": split} for fix in result.fixes)
+            # the record checks run again, so a refined check needs no re-mining
+            kept_here = [fix for fix in result.fixes if skip_reason(fix) is None]
+            entries[result.repo]["mined"] = len(kept_here)
+            included.extend({**fix, "split": split} for fix in kept_here)
     kept, duplicates = dedupe(included)
     kept = cap_per_repository(kept, policy.max_per_repository)
     for fix in kept:

@@ -15,7 +15,8 @@ from typing import Any
 
 from repair.source import parse
 from training.mining import gitlog
-from training.mining.align import TokenEdit, edit_script, region_tokens
+from training.mining.align import edit_script, region_tokens
+from training.mining.filters import skip_reason
 from training.mining.hunks import Hunk, single_hunk
 from training.mining.licenses import is_permissive, repository_license
 from training.mining.paths import is_python_source, is_test_path
@@ -48,7 +49,6 @@ class MinerPolicy:
 # Changes that are not code: documentation builds and packaging metadata.
 _NOT_CODE_DIRECTORIES = frozenset({"doc", "docs"})
 _NOT_CODE_FILES = frozenset({"setup.py"})
-_VERSION_LINE = re.compile(r"version|release", re.IGNORECASE)
 
 
 def _is_code_path(path: str) -> bool:
@@ -167,11 +167,7 @@ def _fix_record(
         return "no_token_change"  # whitespace or comments only
     if len(edits) > policy.max_tokens:
         return "too_many_tokens"
-    if all(edit.token_class == "string" and not edit.target for edit in edits):
-        return "docstring_only"
-    if _is_version_bump(edits, old_source, hunk):
-        return "version_bump"
-    return {
+    record = {
         "commit": summary.commit,
         "parent": summary.parents[0],
         "path": change.path,
@@ -188,15 +184,8 @@ def _fix_record(
         "after": new_source[new_span[0] : new_span[1]].decode("utf-8"),
         "edits": [edit.as_json() for edit in edits],
     }
+    return skip_reason(record) or record
 
 
 def _hunk_json(hunk: Hunk) -> dict[str, int]:
     return asdict(hunk)
-
-
-def _is_version_bump(edits: list[TokenEdit], old_source: bytes, hunk: Hunk) -> bool:
-    """Only literals change, on lines that name a version or release: a release, not a fix."""
-    if not all(edit.op == "replace" and edit.token_class in ("string", "number") for edit in edits):
-        return False
-    lines = old_source.split(b"\n")[hunk.old_start - 1 : hunk.old_start - 1 + hunk.old_count]
-    return bool(_VERSION_LINE.search(b"\n".join(lines).decode("utf-8", "replace")))
