@@ -110,3 +110,57 @@ def test_a_tiny_plan_trains_chains_evaluates_and_bundles(tmp_path) -> None:
     assert aggregate_file["jobs"]["exp2"]["done"] == 1
     assert (out / "exp2.bundle.tar").is_file()
     assert len(list(out.iterdir())) <= 8
+
+
+def test_claims_are_judged_against_the_logs_direction() -> None:
+    from training.seed_claims import Claim, cell, judge
+
+    runs = [_run("exp1", s, 0.40 + s / 100) for s in range(3)]
+    runs += [_run("exp2", s, 0.30 + s / 100) for s in range(3)]
+    below = Claim("x", ("exp2", "as_trained", "one_shot"), ("exp1", "as_trained", "one_shot"),
+                  {"0.2": "<"})  # fmt: skip
+    assert judge(runs, below)[0] == "holds"
+    above = Claim("y", below.a, below.b, {"0.2": ">"})
+    assert judge(runs, above)[0] == "does not hold"
+    same = Claim("z", below.a, below.b, {"0.2": "≈"})
+    assert judge(runs, same)[0] == "does not hold"
+    # raw rounds lose 5 points in every run: "iterative hurts" holds against zero
+    hurts = Claim("w", ("exp1", "as_trained", "change_raw"), None, {"0.2": "<"})
+    assert judge(runs, hurts)[0] == "holds"
+    missing = Claim("v", ("exp3", "no_feedback_at_0", "one_shot"), None, {"0.2": ">"})
+    assert cell(runs, missing) == "pending the device run"
+
+
+def test_fill_replaces_marked_blocks_and_can_run_again(tmp_path) -> None:
+    from training.seed_report import fill
+
+    page = tmp_path / "page.md"
+    page.write_text(
+        "intro\n<!-- fill:table -->\npending the device run\n<!-- /fill:table -->\n"
+        "| claim | <!-- fill:S1 -->pending the device run<!-- /fill:S1 --> |\n"
+    )
+    assert fill(page, {"table": "| a |\n|---|", "S1": "**holds**", "S9": "x"}) == ["table", "S1"]
+    once = page.read_text()
+    assert (
+        "pending" not in once and "| claim | <!-- fill:S1 -->**holds**<!-- /fill:S1 --> |" in once
+    )
+    fill(page, {"table": "| a |\n|---|", "S1": "**holds**"})
+    assert page.read_text() == once
+
+
+def test_bundled_runs_take_the_round0_variants(tmp_path) -> None:
+    from training.seed_report import bundled_runs
+
+    curves, round0 = tmp_path / "curves", tmp_path / "round0"
+    curves.mkdir()
+    round0.mkdir()
+    table = {"table": {"0.2": {"one_shot": 0.4}}, "baseline_most_frequent": {"0.2": 0.3}}
+    (curves / "exp3.evaluation.json").write_text(json.dumps(table))
+    (curves / "exp1.evaluation.json").write_text(json.dumps(table))
+    quiet = {"table": {"0.2": {"one_shot": 0.01}}, "baseline_most_frequent": {"0.2": 0.3}}
+    (round0 / "exp3.no_feedback_at_0.json").write_text(json.dumps(quiet))
+    runs = {run["id"]: run for run in bundled_runs(curves, round0)}
+    exp3 = runs["exp3@bundled"]["evaluations"]
+    assert exp3["feedback_at_0"]["table"]["0.2"]["one_shot"] == 0.4
+    assert exp3["no_feedback_at_0"]["table"]["0.2"]["one_shot"] == 0.01
+    assert set(runs["exp1@bundled"]["evaluations"]) == {"as_trained"}

@@ -1,10 +1,14 @@
 """The results page's tables, from the bundled runs in models/curves, beside the log's figures.
 
     python -m training.report [--curves models/curves]
+    python -m training.report --seeds CALL1.runs.json CALL2.runs.json --fill training/RESULTS.md
 
 Prints two markdown tables: held-out accuracy per experiment and level (the log's one-shot and
 final iterative figures beside ours, and the trivial baseline), and the training runs (data,
-epochs, best validation, wall time, throughput).
+epochs, best validation, wall time, throughput). Exp 3 is shown the log's way, its one-shot pass
+without test feedback (training/results/round0_feedback). With `--seeds`, the seed tables and
+verdicts of `training.seed_report`; with `--fill PAGE`, those are written into the page's
+`<!-- fill:KEY -->` blocks instead of printed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
+ROUND0 = Path("training/results/round0_feedback")
 EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4")  # default.pt is exp4.pt
 
 # The research log's figures (../shared/seed/experiment-log.md): (one-shot, final iterative) per
@@ -50,6 +55,9 @@ def held_out_table(curves: Path) -> str:
     ]
     for experiment in EXPERIMENTS:
         evaluation = _load(curves, experiment, "evaluation.json")
+        log_way = ROUND0 / f"{experiment}.no_feedback_at_0.json"
+        if experiment == "exp3" and log_way.is_file():  # the log's one-shot: no feedback at 0
+            evaluation = json.loads(log_way.read_text())
         if evaluation is None:
             continue
         baseline = evaluation.get("baseline_most_frequent", {})
@@ -100,10 +108,29 @@ def runs_table(curves: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curves", type=Path, default=Path("models/curves"))
+    parser.add_argument("--seeds", type=Path, nargs="*", default=[], help="runs.json files")
+    parser.add_argument("--fill", type=Path, help="write the seed blocks into this page")
+    parser.add_argument("--figure", type=Path, default=Path("training/results/exp2_stop_rule.png"))
     args = parser.parse_args()
-    print(held_out_table(args.curves))
-    print()
-    print(runs_table(args.curves))
+    if not args.seeds:
+        print(held_out_table(args.curves))
+        print()
+        print(runs_table(args.curves))
+        return
+    from training.seed_report import blocks, bundled_runs, fill, load_runs
+
+    runs = [*load_runs(args.seeds), *bundled_runs(args.curves)]
+    filled = blocks(runs, args.figure)
+    if args.fill:
+        done = fill(args.fill, filled)
+        missing = sorted(set(filled) - set(done))
+        print(
+            f"{args.fill}: filled {len(done)} blocks"
+            + (f"; not found: {missing}" if missing else "")
+        )
+    else:
+        for key, content in filled.items():
+            print(f"## {key}\n{content}\n")
 
 
 if __name__ == "__main__":

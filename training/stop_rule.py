@@ -52,7 +52,9 @@ def plot_marked(history: Sequence[dict], start: float | None, path, title: str) 
         stops = stop_epochs(history, start)
         for (name, floor), style in zip(thresholds(start).items(), (":", "--", "-.")):
             if floor < 0.6:  # the absolute 70 % lies far above every curve here
-                axes.axhline(floor, color="red", linestyle=style, linewidth=0.8)
+                axes.axhline(
+                    floor, color="red", linestyle=style, linewidth=0.6, label=f"'{name}' threshold"
+                )
             if stops.get(name) is not None:
                 axes.axvline(
                     stops[name],

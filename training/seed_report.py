@@ -1,0 +1,174 @@
+"""The results page's seed tables and verdicts, from the `runs.json` files of `training.seeds`.
+
+`python -m training.report --seeds A.runs.json B.runs.json --fill training/RESULTS.md` replaces
+every block of the page between `<!-- fill:KEY -->` and `<!-- /fill:KEY -->`: `seeds-table`
+(held-out accuracy, mean ± sd), `seeds-runs` (training), `exp2-curve` (Exp 2's whole curve with
+the log's stop rule marked, and its figure) and one per claim of `training.seed_claims` (S1 …).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from training.seed_claims import CLAIMS, NO_FB
+from training.seed_claims import cell as claim_cell
+from training.seed_stats import aggregate
+from training.stop_rule import plot_marked
+
+JOBS = ("exp1", "exp2", "exp2_from_bundled", "exp3", "exp3b", "exp3c")
+LOG_WAY = {"exp3": NO_FB, "exp3c": NO_FB}  # the log's one-shot: iteration 0 without feedback
+ROUND0 = Path("training/results/round0_feedback")
+
+
+def load_runs(paths: Iterable[Path]) -> list[dict]:
+    """Every run of the files; a run id seen again (a later call) replaces the earlier one."""
+    runs: dict[str, dict] = {}
+    for path in paths:
+        for run in json.loads(Path(path).read_text())["runs"]:
+            runs[run["id"]] = run
+    return list(runs.values())
+
+
+def bundled_runs(curves: Path, round0: Path = ROUND0) -> list[dict]:
+    """The bundled single runs as runs of jobs `<exp>@bundled`, with the CPU evaluations of
+    training/results/round0_feedback as their other round-0 variants."""
+    runs = []
+    for path in sorted(curves.glob("*.evaluation.json")):
+        experiment = path.name.split(".")[0]
+        evaluation = json.loads(path.read_text())
+        fed = bool(evaluation.get("feedback_at_first_step", experiment == "exp3"))
+        variants = {"as_trained": evaluation}
+        if experiment.startswith("exp3") and experiment != "exp3b":
+            variants["feedback_at_0" if fed else NO_FB] = evaluation
+            for label in ("feedback_at_0", NO_FB):
+                extra = round0 / f"{experiment}.{label}.json"
+                if extra.is_file():
+                    variants[label] = json.loads(extra.read_text())
+        job = f"{experiment}@bundled"
+        runs.append(
+            {
+                "id": job,
+                "job": job,
+                "experiment": experiment,
+                "status": "done",
+                "evaluations": variants,
+            }  # fmt: skip
+        )
+    return runs
+
+
+def _ms(cell: dict, scale: float = 100) -> str:
+    mean, sd = cell["mean"], cell["sd"]
+    return f"{mean * scale:.1f}" + (f" ± {sd * scale:.1f}" if sd is not None else "")
+
+
+def seeds_table(runs: list[dict]) -> str:
+    jobs = aggregate(runs)
+    lines = [
+        "| Job | Evaluation | Level | Runs | One-shot | Iterative, safe (change) "
+        "| Iterative, raw (change) | Baseline |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for job in JOBS:
+        if job not in jobs:
+            continue
+        evaluations = jobs[job]["evaluations"]
+        for variant in sorted(evaluations, key=lambda v: v != LOG_WAY.get(job, "as_trained")):
+            for level, cell in evaluations[variant].items():
+                lines.append(
+                    f"| {job} | {variant.replace('_', ' ')} | {float(level):.0%} | "
+                    f"{len(cell['one_shot']['values'])} | {_ms(cell['one_shot'])} | "
+                    f"{_ms(cell['iterative_safe'])} ({_ms(cell['change_safe'])}) | "
+                    f"{_ms(cell['iterative_raw'])} ({_ms(cell['change_raw'])}) | "
+                    f"{cell['baseline']['mean'] * 100:.1f} |"
+                )
+    return "\n".join(lines)
+
+
+def runs_table(runs: list[dict]) -> str:
+    jobs = aggregate(runs)
+    lines = [
+        "| Job | Runs done / planned | Full schedules | Epochs run | Best epoch "
+        "| Best validation (mean one-shot) | Training time (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for job in JOBS:
+        if job not in jobs:
+            continue
+        entry, training = jobs[job], jobs[job]["training"]
+        epochs = "/".join(str(v) for v in training["epochs_run"]["values"]) or "—"
+        best = "/".join(str(v) for v in training["best_epoch"]["values"]) or "—"
+        seconds = training["train_seconds"]["mean"]
+        lines.append(
+            f"| {job} | {entry['done']} / {entry['runs']} | {entry['complete_schedules']} | "
+            f"{epochs} | {best} | {_ms(training['best_val_mean'])} % | "
+            f"{'—' if seconds != seconds else f'{seconds:.0f}'} |"
+        )
+    return "\n".join(lines)
+
+
+def exp2_block(runs: list[dict], figure: Path) -> str:
+    chosen = [r for r in runs if r.get("job") in ("exp2_from_bundled", "exp2") and r.get("history")]
+    if not chosen:
+        return "Pending the device run."
+    lines = [
+        "| Run | Start (val. one-shot@20 %) | Val. one-shot@20 % at epochs 1 / 5 / 10 / 20 / 30 "
+        "| Best epoch | Rule would stop after epoch: absolute / ratio / drop | Held-out one-shot "
+        "20/50/75 % |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in sorted(chosen, key=lambda r: (r["job"] != "exp2_from_bundled", r["id"])):
+        by_epoch = {r["epoch"]: r.get("val_one_shot@0.2") for r in run["history"]}
+        marks = " / ".join(
+            "never" if run["stop_rule"].get(k) is None else str(run["stop_rule"][k])
+            for k in ("absolute", "ratio", "drop")
+        )
+        curve = " / ".join(
+            "—" if by_epoch.get(e) is None else f"{by_epoch[e] * 100:.1f}"
+            for e in (1, 5, 10, 20, 30)
+        )
+        table = run.get("evaluations", {}).get("as_trained", {}).get("table", {})
+        held = " / ".join(f"{table[lv]['one_shot'] * 100:.1f}" for lv in table) or "—"
+        start = run.get("start_one_shot")
+        lines.append(
+            f"| {run['id']} | {'—' if start is None else f'{start * 100:.1f}'} | {curve} | "
+            f"{run.get('best_epoch', '—')} | {marks} | {held} |"
+        )
+    main = chosen[0] if chosen[0]["job"] == "exp2_from_bundled" else None
+    main = main or min(chosen, key=lambda r: r["id"])
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    plot_marked(main["history"], main.get("start_one_shot"), figure, f"Exp 2 ({main['id']})")
+    lines += [
+        "",
+        f"Figure: `{figure}` ({main['id']}; red lines: each reading's threshold and stop).",
+    ]
+    return "\n".join(lines)
+
+
+def blocks(runs: list[dict], figure: Path) -> dict[str, str]:
+    result = {
+        "seeds-table": seeds_table(runs),
+        "seeds-runs": runs_table(runs),
+        "exp2-curve": exp2_block(runs, figure),
+    }
+    result.update({claim.key: claim_cell(runs, claim) for claim in CLAIMS})
+    return result
+
+
+def fill(page: Path, filled: dict[str, str]) -> list[str]:
+    """Replace each `<!-- fill:KEY -->…<!-- /fill:KEY -->` block's content; returns keys filled."""
+    text, done = page.read_text(), []
+    for key, content in filled.items():
+        pattern = re.compile(
+            rf"(<!-- fill:{re.escape(key)} -->)(.*?)(<!-- /fill:{re.escape(key)} -->)", re.S
+        )
+        multiline = "\n" in content
+        body = f"\n{content}\n" if multiline else content
+        text, count = pattern.subn(lambda m, b=body: m.group(1) + b + m.group(3), text)
+        if count:
+            done.append(key)
+    page.write_text(text)
+    return done
