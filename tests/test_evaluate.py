@@ -172,3 +172,18 @@ def test_cases_are_fixed_by_the_seed() -> None:
     b = make_cases([PROGRAM], (0.5,), 2, seed=0)
     assert [c.corruption for c in a] == [c.corruption for c in b]
     assert all(isinstance(c, Case) and isinstance(c.corruption, Corruption) for c in a)
+
+
+def test_freeze_and_iteration_cap() -> None:
+    minus = next(t.index for t in tokens(START) if t.text == "-")
+    # the one-shot pass changed the operator: a frozen policy may not touch it again
+    frozen = RoundPolicy("f", keep="all", freeze=True)
+    fake = _FakePredictor(lambda it, source: _prediction(source, {"-": 0.9}, {"-": "+"}))
+    result = refine(fake, [0], [START], [2], frozen, iterations=3, failing_of=_failing,
+                    edited=[{minus}])  # fmt: skip
+    assert result.sources == [START] and result.tokens_changed == 0
+    # the model never sees an iteration above the cap
+    capped = RoundPolicy("c", keep="fewer", max_iteration=2)
+    fake = _FakePredictor(lambda it, source: _prediction(source, {"b": 0.9}, {"b": "a"}))
+    refine(fake, [0], [START], [2], capped, iterations=5, failing_of=_failing)
+    assert fake.asked == [1, 2, 2, 2]

@@ -97,6 +97,7 @@ def evaluate_cases(
         states = [State(c.program, c.corruption.source, None, 0) for c in level_cases]
         first = predictor.predict(states, use_feedback=feedback_at_first_step)
         one_shot = [apply_edits(s.source, p.edits()) for s, p in zip(states, first)]
+        edited = [p.edited_tokens(p.edits()) for p in first]
         row = {"cases": len(level_cases)}
         hits, total = _accuracy(one_shot, level_cases)
         row["one_shot"] = hits / max(1, total)
@@ -116,6 +117,7 @@ def evaluate_cases(
                 policy,
                 iterations=iterations,
                 failing_of=failing_of,
+                edited=edited,
             )
             hits, _ = _accuracy(refined.sources, level_cases)
             row[f"iterative_{policy.name}"] = hits / max(1, total)

@@ -32,6 +32,8 @@ class RoundPolicy:
     )
     stop_below: float = 0.0  # a program stops once no token's P(wrong) reaches this (0: never)
     patience: int = 0  # a program stops after this many dropped rounds in a row (0: never)
+    max_iteration: int = 0  # the iteration feature the model sees, at most (0: no cap)
+    freeze: bool = False  # rounds ≥ 1 leave alone the tokens earlier kept rounds changed
 
     def __post_init__(self) -> None:
         if self.keep not in KEEP_RULES:
@@ -57,8 +59,9 @@ class Prediction:
         """The model's largest P(wrong) over the state's repair targets."""
         return float(self.decoded.wrong.max()) if len(self.decoded.wrong) else 0.0
 
-    def edits(self, min_wrong: float = 0.0) -> list[Edit]:
-        """The one-shot rule (`decide`) or, with `min_wrong`, every token above that P(wrong)."""
+    def edits(self, min_wrong: float = 0.0, exclude: frozenset[int] = frozenset()) -> list[Edit]:
+        """The one-shot rule (`decide`) or, with `min_wrong`, every token above that P(wrong);
+        never the tokens (by index) in `exclude`."""
         if min_wrong > 0:
             chosen = np.flatnonzero(self.decoded.wrong > min_wrong).tolist()
         else:
@@ -66,9 +69,13 @@ class Prediction:
         edits = []
         for i in chosen:
             token = self.token_list[int(self.decoded.token_index[i])]
-            if self.decoded.best_text[i] != token.text:
+            if self.decoded.best_text[i] != token.text and token.index not in exclude:
                 edits.append(Edit(token.start, token.end, token.text, self.decoded.best_text[i]))
         return edits
+
+    def edited_tokens(self, edits: Sequence[Edit]) -> set[int]:
+        starts = {edit.start for edit in edits}
+        return {token.index for token in self.token_list if token.start in starts}
 
 
 class Predictor:
@@ -115,11 +122,14 @@ def refine(
     *,
     iterations: int,
     failing_of,
+    edited: Sequence[set[int]] | None = None,
 ) -> Refined:
-    """Rounds 1 … iterations-1 from the one-shot `sources` (tests `failing` in each).
+    """Rounds 1 … iterations-1 from the one-shot `sources` (tests `failing` in each; `edited`:
+    the tokens the one-shot pass changed, for `freeze`).
 
     `failing_of(indices, sources)` runs the tests of the programs at `indices` on new sources."""
     current, fails = list(sources), list(failing)
+    frozen = [set(e) for e in edited] if edited is not None else [set() for _ in current]
     dropped = [0] * len(current)
     stopped = [False] * len(current)
     kept = changed = 0
@@ -127,23 +137,26 @@ def refine(
         active = [i for i, f in enumerate(fails) if f > 0 and not stopped[i]]
         if not active:
             break
-        states = [State(programs[i], current[i], None, iteration) for i in active]
+        shown = min(iteration, policy.max_iteration) if policy.max_iteration else iteration
+        states = [State(programs[i], current[i], None, shown) for i in active]
         predictions = predictor.predict(states, use_feedback=True)
         proposed, moving = [], []
         for i, prediction in zip(active, predictions):
             if prediction.confidence() < policy.stop_below:
                 stopped[i] = True  # the model is sure enough that nothing is left to change
                 continue
-            edits = prediction.edits(policy.min_wrong)
+            exclude = frozenset(frozen[i]) if policy.freeze else frozenset()
+            edits = prediction.edits(policy.min_wrong, exclude)
             if not edits:  # nothing this round; the next round's iteration feature differs
                 continue
-            proposed.append((apply_edits(current[i], edits), len(edits)))
+            proposed.append((apply_edits(current[i], edits), prediction.edited_tokens(edits)))
             moving.append(i)
         new_failing = failing_of(moving, [source for source, _ in proposed])
-        for i, (source, count), after in zip(moving, proposed, new_failing):
+        for i, (source, tokens_changed), after in zip(moving, proposed, new_failing):
             if policy.kept(fails[i], after):
                 current[i], fails[i], dropped[i] = source, after, 0
-                kept, changed = kept + 1, changed + count
+                kept, changed = kept + 1, changed + len(tokens_changed)
+                frozen[i] |= tokens_changed
             else:
                 dropped[i] += 1
                 stopped[i] = policy.patience > 0 and dropped[i] >= policy.patience

@@ -1,7 +1,7 @@
 """Evaluation variants `repair evaluate` does not offer: round-0 feedback, the split, round policies.
 
     python -m training.variants CHECKPOINT [--first-step-feedback on|off] [--split development]
-        [--policy NAME:keep=fewer,min_wrong=0.5,stop_below=0,patience=0 ...] [--json OUT]
+        [--policy NAME:keep=fewer,min_wrong=0.5,stop_below=0,patience=0,max_iteration=2,freeze=1 ...] [--json OUT]
 
 `--first-step-feedback off` evaluates a guided model's one-shot pass the log's way ("iteration 0,
 no test feedback"); `on` gives it the tests' feedback in that pass. Policies (training/rounds.py)
@@ -32,8 +32,10 @@ def parse_policy(text: str) -> RoundPolicy:
             values[key] = raw
         elif key in ("min_wrong", "stop_below"):
             values[key] = float(raw)
-        elif key == "patience":
+        elif key in ("patience", "max_iteration"):
             values[key] = int(raw)
+        elif key == "freeze":
+            values[key] = raw.lower() in ("1", "true", "yes", "on")
         else:
             raise ValueError(f"--policy {text!r}: unknown setting {key!r}")
     return RoundPolicy(name, **values)
