@@ -68,7 +68,9 @@ def test_hazardous_candidates_do_not_hang_the_search():
     assert [(edit.line, edit.new) for edit in result.edits] == [(16, "+")]
     hazards = result.validation_outcomes
     assert hazards.get("test timeout", 0) + hazards.get("timeout", 0) >= 1, hazards
-    assert hazards.get("crashed", 0) >= 1, hazards  # os._exit in the code under test
+    # os._exit in the code under test makes that test an error ("interpreter crashed") and the
+    # rest still run (#12 F4): a failing candidate, no crashed validation.
+    assert hazards.get("crashed", 0) == 0, hazards
 
 
 def test_same_seed_same_patch(two_bugs_result):
