@@ -151,8 +151,10 @@ def test_edit_script_classes_insertions_and_deletions() -> None:
         ("delete", ",", "", "punctuation"),
         ("delete", "b", "", "identifier"),
     ]
-    assert script("x = a < 1  # c\n", "x = a <= 1  # other comment\n") == [
-        ("replace", "<", "<=", "comparison")
+    assert script("x = a < 1  # c\n", "x = (a <=\\\n     1)  # other comment\n") == [
+        ("insert", "", "(", "punctuation"),
+        ("replace", "<", "<=", "comparison"),
+        ("insert", "", ")", "punctuation"),
     ]
 
 

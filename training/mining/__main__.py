@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -100,6 +101,10 @@ def command_build(args: argparse.Namespace) -> int:
         split: sum(fix["split"] == split for fix in built.fixes) for split in corpus.SPLITS
     }
     kept = sum(entry["fixes"] > 0 for entry in built.repositories)
+    skipped: Counter[str] = Counter()
+    for result in results:
+        skipped.update(result.counts)
+    print("miner counts over all repositories:", dict(skipped.most_common()))
     print(
         f"{len(built.fixes)} fixes from {kept} repositories ({built.duplicates} duplicates dropped)"
         f" {per_split}; {args.out} {args.out.stat().st_size / 1e6:.1f} MB;"

@@ -1,7 +1,7 @@
 """The token-level edit script between two versions of a region, with every token's class.
 
-Tokens are `repair.source`'s (tree-sitter leaves, one token per plain string literal); comments are
-left out, as they never change behaviour. The two token sequences are aligned on their texts with
+Tokens are `repair.source`'s (tree-sitter leaves, one token per plain string literal); comments and
+backslash line continuations are left out, as they are layout and never change behaviour. The two token sequences are aligned on their texts with
 difflib, so an edit reads as the model would have to make it: replace, insert or delete one token.
 """
 
@@ -18,6 +18,7 @@ import tree_sitter
 from repair.source import Token, is_leaf, is_repair_target, tokens
 
 _PUNCTUATION = frozenset("()[]{},:.;") | {"->", "=", ":="}
+_LAYOUT_TYPES = frozenset({"comment", "line_continuation"})
 _STRING_PARTS = frozenset(
     {"string_start", "string_content", "string_end", "escape_sequence", "interpolation"}
 )
@@ -35,6 +36,8 @@ def token_kind(token: Token) -> str:
         return "punctuation"
     if keyword.iskeyword(token.text) or keyword.issoftkeyword(token.text):
         return "keyword"
+    if token.node_type == token.text and token.text.isidentifier():
+        return "keyword"  # Python 2's print and exec statements
     if token.text and not token.text[0].isalnum() and token.text[0] != "_":
         return "operator"  # unary minus, splats, operators out of operator position, ...
     return "other"
@@ -91,8 +94,8 @@ def edit_script(
     old: list[Token], new: list[Token], old_origin: int = 0, new_origin: int = 0
 ) -> list[TokenEdit]:
     """Token edits turning `old` into `new`; byte spans are taken relative to the two origins."""
-    old = [token for token in old if token.node_type != "comment"]
-    new = [token for token in new if token.node_type != "comment"]
+    old = [token for token in old if token.node_type not in _LAYOUT_TYPES]
+    new = [token for token in new if token.node_type not in _LAYOUT_TYPES]
     old_texts = [token.text for token in old]
     new_texts = [token.text for token in new]
     # The common prefix and suffix are cut first: difflib is quadratic in what is left.

@@ -152,6 +152,7 @@ def assemble(
             "commit": result.commit,
             "license": result.license,
             "split": None if reason else split,
+            "commits": result.counts.get("commits", 0),
             "mined": len(result.fixes),
             "fixes": 0,
             **({"excluded": reason} if reason else {}),

@@ -40,7 +40,7 @@ class MinerPolicy:
     max_tokens: int = 8  # token edits once aligned
     max_region_lines: int = 150  # a longer enclosing function is skipped, to keep the corpus small
     window_context: int = 1  # statements either side of a module/class-level change
-    version: int = 2  # bump when the miner's output changes for the same policy
+    version: int = 3  # bump when the miner's output changes for the same policy
 
     def cache_key(self) -> str:
         return "-".join(f"{value}" for value in asdict(self).values())
