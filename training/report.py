@@ -73,6 +73,40 @@ def held_out_table(curves: Path) -> str:
     return "\n".join(lines)
 
 
+def round0_table(curves: Path, round0: Path = ROUND0) -> str:
+    """Exp 3, 3c and 3d with and without test feedback in the one-shot pass (round 0)."""
+    lines = [
+        "| Exp | Trained with feedback at 0 | Level | One-shot, no feedback at 0 (the log's way) "
+        "| then safe | then raw | One-shot, feedback at 0 | then safe | then raw |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for experiment in ("exp3", "exp3c", "exp3d"):
+        bundled = _load(curves, experiment, "evaluation.json")
+        trained = experiment == "exp3"
+        other = round0 / f"{experiment}.{'no_feedback_at_0' if trained else 'feedback_at_0'}.json"
+        if bundled is None or not other.is_file():
+            continue
+        other_table = json.loads(other.read_text())["table"]
+        without, with_ = (
+            (other_table, bundled["table"]) if trained else (bundled["table"], other_table)
+        )
+        for level in bundled["table"]:
+            cells = []
+            for table in (without, with_):
+                row = table[level]
+                one = row["one_shot"] * 100
+                cells += [f"{one:.1f}%"] + [
+                    f"{row[k] * 100:.1f}% ({row[k] * 100 - one:+.1f})"
+                    for k in ("iterative_safe", "iterative_raw")
+                ]
+            lines.append(
+                f"| {experiment} | {'yes' if trained else 'no'} | {float(level):.0%} | "
+                + " | ".join(cells)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
 def runs_table(curves: Path) -> str:
     lines = [
         "| Exp | Training programs | Epochs run (preset) | Best epoch | Best validation (mean "
@@ -114,6 +148,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.seeds:
         print(held_out_table(args.curves))
+        print()
+        print(round0_table(args.curves))
         print()
         print(runs_table(args.curves))
         return

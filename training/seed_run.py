@@ -41,8 +41,10 @@ def run(spec: dict) -> dict:
 
     from training.config import apply_overrides, preset
     from training.evaluate import evaluate_checkpoint
+    from training.rounds import RAW, SAFE
     from training.stop_rule import stop_epochs
     from training.train import train
+    from training.variants import parse_policy
 
     torch.set_num_threads(spec.get("threads", 2))
     folder = Path(spec["folder"])
@@ -80,6 +82,7 @@ def run(spec: dict) -> dict:
     )
     _write(folder / "result.json", result)
     evaluation = spec.get("evaluation", {})
+    policies = [SAFE, RAW, *(parse_policy(text) for text in spec.get("policies", []))]
     for feedback in spec.get("first_step_feedback", [None]):
         began = time.time()
         table = evaluate_checkpoint(
@@ -90,6 +93,7 @@ def run(spec: dict) -> dict:
             workers=evaluation.get("workers", 0),
             device=config.device,
             first_step_feedback=feedback,
+            policies=policies,
         )
         table.pop("text")
         table["seconds"] = time.time() - began

@@ -23,7 +23,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from training.seed_stats import aggregate
@@ -38,14 +38,17 @@ class Job:
     init: str = ""  # or a checkpoint file
     overrides: tuple[str, ...] = ()
     first_step_feedback: tuple[bool | None, ...] = (None,)  # evaluations (training.seed_run)
+    policies: tuple[str, ...] = ()  # round policies beyond safe and raw (training.variants syntax)
 
 
 BOTH_WAYS = (False, True)  # one-shot without feedback at round 0 (the log's way), then with it
 PLANS: dict[str, tuple[Job, ...]] = {
+    # the plan's order is the order runs start in: long runs first, a run waiting for its
+    # starting checkpoint (exp2) takes the next free slot once that is there
     "call1": (
         Job("exp1", "exp1"),
-        Job("exp2", "exp2", init_from="exp1"),
         Job("exp3", "exp3", first_step_feedback=BOTH_WAYS),
+        Job("exp2", "exp2", init_from="exp1"),
     ),
     "call2": (
         Job("exp3b", "exp3b"),
@@ -53,10 +56,7 @@ PLANS: dict[str, tuple[Job, ...]] = {
         Job("exp2_from_bundled", "exp2", seeds=(0,), init="models/exp1.pt"),
     ),
 }
-PLANS["smoke"] = tuple(
-    Job(j.name, j.experiment, (0, 1), j.init_from, j.init, j.overrides, j.first_step_feedback)
-    for j in PLANS["call1"]
-)
+PLANS["smoke"] = tuple(replace(job, seeds=(0, 1)) for job in PLANS["call1"])
 TINY = (
     "epochs=2 train_samples=4 val_samples=2 batch_size=4 hidden=16 depth=1 workers=1 "
     "val_corruptions=1 trajectory_steps=2"
@@ -120,6 +120,7 @@ class Runner:
             "overrides": [*run.job.overrides, *args.set],
             "max_minutes": budget / 60,
             "first_step_feedback": list(run.job.first_step_feedback),
+            "policies": list(run.job.policies),
             "threads": args.threads,
             "evaluation": {
                 "iterations": args.eval_iterations,
