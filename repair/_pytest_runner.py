@@ -9,7 +9,9 @@ the results file, so what happened before a crash or a kill survives it:
     {"event": "start", "nodeid": ...}
     {"event": "result", "nodeid": ..., "outcome": ..., "duration": ..., "message": ...,
      "lines": {path: [line, ...]}, "limit": seconds it was given,
-     "stuck": "path:function:line" of the project's code a timeout landed in, or ""}
+     "stuck": "path:function:line" of the project's code a timeout landed in, or "",
+     "frames": [[path, line, function], ...] of the failure's traceback in the measured
+     source files, crash site first (empty when it raised in tests or libraries only)}
     {"event": "exit", "code": pytest's exit code}
 
 It dies with the process that started it (`config["parent"]`), leaves through `os._exit`
@@ -61,6 +63,7 @@ COVERAGE_WARNINGS = [
     "trace-changed",
 ]
 MESSAGE_LIMIT = 2000  # characters of a failure message kept
+FRAME_LIMIT = 20  # traceback frames kept per test, innermost first (deep recursion repeats)
 
 
 class Recorder:
@@ -70,6 +73,8 @@ class Recorder:
         self.cov = cov
         self.out = out
         self.root = os.path.realpath(config["root"])
+        self.sources = {os.path.realpath(path) for path in config["include"]}
+        self.frames = []  # the current test's failure frames in the sources, crash site first
         self.select = set(config["select"]) if config["select"] is not None else None
         self.skip = set(config["skip"])
         self.per_test_timeout = config["per_test_timeout"]
@@ -95,6 +100,24 @@ class Recorder:
                 path = os.path.relpath(os.path.realpath(filename), self.root)
                 lines[path.replace(os.sep, "/")] = sorted(executed)
         return lines
+
+    def source_frames(self, traceback):
+        """`[path, line, function]` of the traceback's frames in the measured source files,
+        innermost (the crash site) first; a line repeated by recursion is kept once."""
+        frames = []
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            path = os.path.realpath(code.co_filename)
+            if path in self.sources:
+                relative = os.path.relpath(path, self.root).replace(os.sep, "/")
+                frames.append([relative, traceback.tb_lineno, code.co_name])
+            traceback = traceback.tb_next
+        kept, seen = [], set()
+        for frame in reversed(frames):
+            if (frame[0], frame[1]) not in seen:
+                seen.add((frame[0], frame[1]))
+                kept.append(frame)
+        return kept[:FRAME_LIMIT]
 
     def stuck_at(self):
         """Where a timed-out test was: `path:function:line` of the innermost frame of the
@@ -134,7 +157,7 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        self.current, self.reports = item.nodeid, []
+        self.current, self.reports, self.frames = item.nodeid, [], []
         self.emit(event="start", nodeid=item.nodeid)
         self.cov.switch_context(item.nodeid)
         limit = self.per_test_timeout
@@ -158,7 +181,15 @@ class Recorder:
             lines=self.lines_in_context(item.nodeid),
             limit=limit,
             stuck=stuck,
+            frames=self.frames if outcome in ("failed", "error", "timeout") else [],
         )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        # The first failing phase's traceback (setup's, else the call's): where it raised.
+        if call.excinfo is not None and not self.frames and item.nodeid == self.current:
+            self.frames = self.source_frames(call.excinfo.tb)
+        yield
 
     def pytest_runtest_logreport(self, report):
         if report.nodeid == self.current:

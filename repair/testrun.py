@@ -29,6 +29,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from repair import _child as child
 from repair.errors import BadInput, NoTestsFound
@@ -48,6 +49,14 @@ _FILE_LOCATION = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
 PYTEST_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
+class Frame(NamedTuple):
+    """One frame of a failing test's traceback that lies in the project's source files."""
+
+    path: str  # relative to the project root, POSIX separators
+    line: int  # 1-based: the line the frame was running when the exception passed through
+    function: str
+
+
 @dataclass(frozen=True)
 class TestResult:
     __test__ = False  # not a pytest test class
@@ -56,6 +65,9 @@ class TestResult:
     outcome: str  # one of OUTCOMES
     duration: float  # seconds, setup + call + teardown
     message: str  # the failure's one-line summary, or why it was skipped; "" when passed
+    # A failing test's traceback frames in the measured source files, the crash site first
+    # (empty: it passed, or raised in the tests or libraries only, or was killed).
+    frames: tuple[Frame, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,8 +115,9 @@ class _Progress:
             self.running, self.running_since = event["nodeid"], time.monotonic()
         elif kind == "result":
             nodeid = event["nodeid"]
+            frames = tuple(Frame(*frame) for frame in event.get("frames", ()))
             self.results[nodeid] = TestResult(
-                nodeid, event["outcome"], event["duration"], event["message"]
+                nodeid, event["outcome"], event["duration"], event["message"], frames
             )
             for path, lines in event["lines"].items():
                 per_line = self.lines.setdefault(path, {})

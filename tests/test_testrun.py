@@ -236,3 +236,60 @@ def test_after_a_timeout_later_tests_get_less_time():
     limit = max(0.3, 20 * durations["test_even"])
     assert durations["test_loops_2"] < limit + 1.0
     assert durations["test_loops_3"] < limit + 1.0
+
+
+TRACEBACK_SOURCE = """\
+def inner(x):
+    return 1 / x
+
+
+def outer(x):
+    return inner(x) + 1
+
+
+def fact(n):
+    if n == 0:
+        raise ValueError("bottom")
+    return fact(n - 1)
+"""
+TRACEBACK_TESTS = """\
+import mod
+
+
+def test_divide():
+    assert mod.outer(0) == 1
+
+
+def test_assert():
+    assert mod.outer(1) == 3
+
+
+def test_recursion():
+    mod.fact(30)
+
+
+def test_ok():
+    assert mod.outer(1) == 2
+"""
+
+
+def test_failures_record_their_frames_in_the_source(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "mod.py").write_text(TRACEBACK_SOURCE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_mod.py").write_text(TRACEBACK_TESTS)
+    run = run_suite(tmp_path, [tmp_path / "tests"], [tmp_path])
+    frames = {r.nodeid.split("::")[-1]: r.frames for r in run.results}
+    # crash site first, then its callers in the source; the test file is not a source
+    assert frames["test_divide"] == (("mod.py", 2, "inner"), ("mod.py", 6, "outer"))
+    assert frames["test_assert"] == ()  # it raised in the test itself
+    # thirty recursive calls are one caller frame
+    assert frames["test_recursion"] == (("mod.py", 11, "fact"), ("mod.py", 12, "fact"))
+    assert frames["test_ok"] == ()
+
+
+def test_a_timeout_records_where_the_loop_was():
+    run = run_case("infinite_loop", per_test_timeout=0.5)
+    looping = [r for r in run.results if r.outcome == "timeout"]
+    assert looping and all(r.frames for r in looping)
+    assert {r.frames[0].path for r in looping} <= set(run.line_coverage)
