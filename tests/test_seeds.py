@@ -124,6 +124,8 @@ def test_claims_are_judged_against_the_logs_direction() -> None:
     assert judge(runs, above)[0] == "does not hold"
     same = Claim("z", below.a, below.b, {"0.2": "≈"})
     assert judge(runs, same)[0] == "does not hold"
+    assert judge(runs, Claim("u", below.a, below.b, {"0.2": "≤"}))[0] == "holds"
+    assert judge(runs, Claim("t", below.a, below.b, {"0.2": "≥"}))[0] == "does not hold"
     # raw rounds lose 5 points in every run: "iterative hurts" holds against zero
     hurts = Claim("w", ("exp1", "as_trained", "change_raw"), None, {"0.2": "<"})
     assert judge(runs, hurts)[0] == "holds"

@@ -4,8 +4,8 @@ A side is (job, evaluation, metric): the job of `training.seeds` (or `<exp>@bund
 single run of models/curves), the evaluation ("as_trained"; for Exp 3 and 3c "no_feedback_at_0",
 the log's one-shot, or "feedback_at_0") and the metric ("one_shot", "iterative_safe",
 "iterative_raw", or "change_safe" / "change_raw": iterative minus one-shot). The other side may be
-None: zero. `expect` gives the log's direction per level: ">" (A above B), "<", or "≈" (no
-difference). `training.seed_stats.compare` calls each gap; the cell says whether the log's
+None: zero. `expect` gives the log's direction per level: ">" (A above B), "<", "≈" (no
+difference), or "≤" / "≥" (not above / not below: the other direction or within noise). `training.seed_stats.compare` calls each gap; the cell says whether the log's
 direction holds.
 """
 
@@ -62,6 +62,9 @@ CLAIMS = (
         ("exp1", "as_trained", "one_shot"),
         _all(">"),
     ),
+    Claim(
+        "S16", ("exp2", "as_trained", "change_raw"), ("exp1", "as_trained", "change_raw"), _all("≤")
+    ),
 )
 
 
@@ -82,10 +85,16 @@ def judge(runs: list[dict], claim: Claim) -> tuple[str, list[str]] | None:
             phrases.append(f"{float(level):.0%}: {a[0] * 100:+.1f} (one run: no verdict)")
             continue
         gap, se, verdict = compare(a, b)
-        if expected == "≈":
-            held = verdict == "within noise"
-        else:
-            held = verdict == ("A > B" if expected == ">" else "A < B")
+        held = (
+            verdict
+            in {
+                ">": ("A > B",),
+                "<": ("A < B",),
+                "≈": ("within noise",),
+                "≤": ("A < B", "within noise"),
+                "≥": ("A > B", "within noise"),
+            }[expected]
+        )
         outcomes.append(held)
         spread = f" ± {se * 100:.1f}" if se is not None else ""
         shown = {"A > B": "above", "A < B": "below", "within noise": "within noise"}.get(
