@@ -27,13 +27,26 @@ def test_localize_prints_failing_tests_then_ranked_lines():
     assert lines[0] == "2 of 6 tests fail:"
     assert "tests/test_stats.py::test_largest  assert 1 == 7" in lines[1]
     assert "tests/test_stats.py::test_setup_error" in lines[2]
-    ranked = [line.split() for line in lines[lines.index("") + 2 :]]
-    assert [row[:3] for row in ranked] == [
-        ["1", "1.000", "stats.py:8"],
-        ["2", "1.000", "stats.py:9"],
-        ["3", "0.600", "stats.py:6"],
+    table = lines[lines.index("") + 2 :]
+    ranked = [line.split() for line in table]
+    # the three lines tied at 0.6 across the cut at 3 are shown whole
+    assert [row[1:3] for row in ranked] == [
+        ["1.000", "stats.py:8"],
+        ["1.000", "stats.py:9"],
+        ["0.600", "stats.py:6"],
+        ["0.600", "stats.py:7"],
+        ["0.600", "stats.py:10"],
     ]
-    assert lines[-3].endswith("if value < best:")
+    assert table[0].endswith("if value < best:")
+
+
+@pytest.mark.xfail(strict=False, reason="needs the cli/fix patch (#21: ranks with ties)")
+def test_localize_shows_tied_statements_at_one_rank():
+    case = CASES / "failing"
+    result = invoke("localize", case, "--tests", case / "tests", "--top", "3")
+    lines = result.stdout.splitlines()
+    ranked = [line.split() for line in lines[lines.index("") + 2 :]]
+    assert [row[0] for row in ranked] == ["1", "1", "3", "3", "3"]
 
 
 def test_localize_json():

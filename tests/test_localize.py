@@ -99,17 +99,23 @@ def test_rank_lines(tmp_path):
     (tmp_path / "m.py").write_text(SOURCE)
     ranked = rank_lines(made_up_run(), tmp_path, "tarantula", top=10)
     assert ranked == [
-        RankedLine("m.py", 1, 1.0, "a = 1"),
-        RankedLine("m.py", 2, pytest.approx(0.6), "b = 2"),
-        RankedLine("m.py", 4, 0.5, "d = 4"),
+        RankedLine("m.py", 1, 1.0, "a = 1", rank=1, last=1),
+        RankedLine("m.py", 2, pytest.approx(0.6), "b = 2", rank=2, last=2),
+        RankedLine("m.py", 4, 0.5, "d = 4", rank=3, last=4),
     ]  # zero scores are left out
     assert [line.line for line in rank_lines(made_up_run(), tmp_path, "dstar", top=2)] == [1, 4]
 
 
-def test_ties_break_by_path_then_line(tmp_path):
+def test_tied_statements_share_their_rank(tmp_path):
     (tmp_path / "m.py").write_text(SOURCE)
     ranked = rank_lines(made_up_run(), tmp_path, "binary", top=None)
-    assert [(line.line, line.score) for line in ranked] == [(1, 1.0), (2, 1.0), (4, 1.0)]
+    assert [(line.line, line.score, line.rank) for line in ranked] == [
+        (1, 1.0, 1),
+        (2, 1.0, 1),
+        (4, 1.0, 1),
+    ]
+    # a tie across the cut is kept whole
+    assert len(rank_lines(made_up_run(), tmp_path, "binary", top=1)) == 3
 
 
 def test_token_scores_take_their_line_score():
