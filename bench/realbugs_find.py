@@ -162,9 +162,9 @@ def pinned_requirements(repo: str, spec: Repository, cache: Path = CACHE) -> lis
 
 def src_argument(path: str, pythonpath: str) -> str:
     """What to hand `repair fix`: the top-level package folder holding `path` (or the module)."""
-    inside = path[len(pythonpath) + 1 :] if pythonpath != "." else path
-    top = inside.split("/", 1)[0]
-    return f"{pythonpath}/{top}" if pythonpath != "." else top
+    if pythonpath == "." or not path.startswith(pythonpath + "/"):
+        return path.split("/", 1)[0]  # a flat layout (older commits of a src-layout project)
+    return f"{pythonpath}/{path[len(pythonpath) + 1 :].split('/', 1)[0]}"
 
 
 def verify(bug: dict, workdir: Path, git_root: Path) -> dict | None:

@@ -80,6 +80,7 @@ def test_paths_and_src_argument():
     assert not is_test_path("src/pkg/testing_utils.py")
     assert src_argument("src/pkg/sub/mod.py", "src") == "src/pkg"
     assert src_argument("pkg/mod.py", ".") == "pkg"
+    assert src_argument("mistune/core.py", "src") == "mistune"  # before the move to src/
     assert src_argument("single.py", ".") == "single.py"
 
 
