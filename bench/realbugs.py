@@ -23,12 +23,15 @@ shapes: `bench/realbugs_score.py`. Results: bench/results/realbugs_<split>.txt a
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +50,8 @@ from realbugs_env import (  # noqa: E402
 )
 from realbugs_report import render  # noqa: E402
 from realbugs_score import NONE, SHAPES, outcome  # noqa: E402
+
+from repair.checkpoint import default_model_paths  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BUGS = HERE / "realbugs" / "bugs.json"
@@ -115,6 +120,28 @@ def check(args: argparse.Namespace) -> int:
 # --- run -----------------------------------------------------------------------------------
 
 
+def repair_snapshot(commit: str = "HEAD") -> tuple[Path, str]:
+    """The committed `repair/` and `models/` of this checkout at `commit`, unpacked once into the
+    cache: runs use it (through PYTHONPATH) so that edits in the working tree, anyone's, cannot
+    change a run halfway. Returns the folder and the full commit id."""
+    sha = subprocess.run(
+        ["git", "-C", str(HERE.parent), "rev-parse", commit],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    folder = CACHE / "repair" / sha
+    if not (folder / "repair" / "__init__.py").exists():
+        archive = subprocess.run(
+            ["git", "-C", str(HERE.parent), "archive", "--format=tar", sha, "repair", "models"],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        staging = Path(tempfile.mkdtemp(prefix="snapshot-", dir=CACHE))
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(staging, filter="data")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(folder)
+    return folder, sha
+
+
 def bug_files(bug: dict, git_root: Path) -> tuple[str, str]:
     """The bug's file before and after the human fix."""
     gitdir = git_dir(bug["repo"], git_root)
@@ -144,10 +171,13 @@ def repair_row(bug: dict, mode: str, python: Path, buggy: Path, args) -> dict:
         command += ["--timeout", str(args.timeout), *MODES[mode]]
         for test_file in bug["test_files"]:
             command += ["--tests", test_file]
+        env = dict(os.environ)
+        if args.snapshot:
+            env["PYTHONPATH"] = str(args.snapshot)
         started = time.monotonic()
         try:
             done = subprocess.run(
-                command, cwd=tree, capture_output=True, text=True,
+                command, cwd=tree, capture_output=True, text=True, env=env,
                 stdin=subprocess.DEVNULL, timeout=2 * args.timeout + 120,
             )  # fmt: skip
             result = json.loads(done.stdout) if done.stdout.strip().startswith("{") else None
@@ -196,6 +226,9 @@ def blind_row(bug: dict, python: Path, fixed_tree: Path, args) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     bugs = load_bugs(args.split, args.only)
+    args.snapshot = None
+    if not args.live:
+        args.snapshot, args.snapshot_commit = repair_snapshot()
     rows_file = args.rows or CACHE / f"rows-{args.split}.jsonl"
     done = {}
     if args.resume and rows_file.exists():
@@ -272,13 +305,20 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> di
         done = subprocess.run(["git", "-C", str(HERE.parent), *command], capture_output=True)
         return done.stdout.decode().strip()
 
-    commit = here("rev-parse", "--short", "HEAD")
-    if here("status", "--porcelain", "--", "repair", "models"):
-        commit += " (+ uncommitted changes in repair/ or models/)"
+    if args.snapshot:
+        commit = f"{args.snapshot_commit[:7]} (committed repair/ only; models as named below)"
+    else:
+        commit = here("rev-parse", "--short", "HEAD") + " (the working tree, --live)"
+        if here("status", "--porcelain", "--", "repair", "models"):
+            commit += " + uncommitted changes in repair/ or models/"
     return {
         "split": args.split,
         "repair_commit": commit,
-        "models": "bundled (repair fix defaults)",
+        "models": "bundled (repair fix defaults): "
+        + ", ".join(
+            f"{path} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+            for path in default_model_paths()
+        ),
         "timeout_s": args.timeout,
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
@@ -312,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--timeout", type=float, default=60.0, help="seconds per bug and mode")
     run_parser.add_argument("--rows", type=Path, help="rows file (default: in the cache)")
     run_parser.add_argument("--resume", action="store_true", help="keep the rows file's rows")
+    run_parser.add_argument(
+        "--live",
+        action="store_true",
+        help="repair as the working tree has it (default: the committed HEAD, unpacked apart)",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for bug in load_bugs():
