@@ -69,16 +69,16 @@ def suspiciousness(
     policy: LocalizePolicy = DEFAULT_POLICY,
     *,
     model: Mapping[UnitKey, float] | None = None,
-    maps: Mapping[str, StatementMap] | None = None,
+    prepared: tuple[dict, dict[str, StatementMap]] | None = None,
 ) -> dict[UnitKey, float]:
     """Every statement with evidence, keyed by (path, its first line): the combined score.
 
     `sources`: the text of the files the run measured (paths relative to the root); a file
     missing there is scored line by line. `model`: P(wrong) per statement, for the hook.
+    `prepared`: `parsed_sources(sources)`, when the caller has it already.
     """
     formula = formula_named(policy.formula)
-    parsed, built = parsed_sources(sources)
-    maps = maps if maps is not None else built
+    parsed, maps = prepared if prepared is not None else parsed_sources(sources)
     spectra = statement_spectra(run, maps)
     failed, passed = frozenset(run.failed), frozenset(run.passed)
     total_failed, total_passed = len(failed), len(passed)

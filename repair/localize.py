@@ -117,9 +117,9 @@ def line_suspiciousness(
 ) -> dict[tuple[str, int], float]:
     """The combined statement scores on every line of each statement, keyed by (path, line):
     `line_scores`' shape, for the repair loop (`sources`: path -> text of the run's files)."""
-    _, maps = parsed_sources(sources)
-    scores = suspiciousness(run, sources, policy_for(formula, policy), maps=maps)
-    return spread_to_lines(scores, maps)
+    prepared = parsed_sources(sources)
+    scores = suspiciousness(run, sources, policy_for(formula, policy), prepared=prepared)
+    return spread_to_lines(scores, prepared[1])
 
 
 def rank_lines(
@@ -135,8 +135,9 @@ def rank_lines(
     tie across the cut is kept whole.
     """
     sources = read_sources(run, root)
-    _, maps = parsed_sources(sources)
-    scores = suspiciousness(run, sources, policy_for(formula, policy), maps=maps)
+    prepared = parsed_sources(sources)
+    maps = prepared[1]
+    scores = suspiciousness(run, sources, policy_for(formula, policy), prepared=prepared)
     ranked = []
     texts: dict[str, list[str]] = {}
     for (path, line), score, rank, _ in tied_ranks(scores):
