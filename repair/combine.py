@@ -22,8 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from repair.evidence import (
+    ImportLinks,
     UnitKey,
     crash_scores,
+    import_links,
     import_time_scores,
     statement_spectra,
 )
@@ -56,11 +58,21 @@ class LocalizePolicy:
 DEFAULT_POLICY = LocalizePolicy()
 
 
-def parsed_sources(sources: Mapping[str, bytes]):
-    """{path: (source, tree)} and {path: StatementMap}, each file parsed once."""
-    parsed = {path: (source, parse(source)) for path, source in sources.items()}
-    maps = {path: statement_map(source, tree) for path, (source, tree) in parsed.items()}
-    return parsed, maps
+@dataclass(frozen=True)
+class ParsedSources:
+    """The run's source files, each parsed once, with what the evidence needs of them."""
+
+    maps: dict[str, StatementMap]  # path -> its statements
+    links: dict[str, ImportLinks]  # path -> its import-time links
+
+
+def parsed_sources(sources: Mapping[str, bytes]) -> ParsedSources:
+    maps, links = {}, {}
+    for path, source in sources.items():
+        tree = parse(source)
+        maps[path] = statement_map(source, tree)
+        links[path] = import_links(source, tree, maps[path])
+    return ParsedSources(maps, links)
 
 
 def suspiciousness(
@@ -69,7 +81,7 @@ def suspiciousness(
     policy: LocalizePolicy = DEFAULT_POLICY,
     *,
     model: Mapping[UnitKey, float] | None = None,
-    prepared: tuple[dict, dict[str, StatementMap]] | None = None,
+    prepared: ParsedSources | None = None,
 ) -> dict[UnitKey, float]:
     """Every statement with evidence, keyed by (path, its first line): the combined score.
 
@@ -78,7 +90,8 @@ def suspiciousness(
     `prepared`: `parsed_sources(sources)`, when the caller has it already.
     """
     formula = formula_named(policy.formula)
-    parsed, maps = prepared if prepared is not None else parsed_sources(sources)
+    prepared = prepared if prepared is not None else parsed_sources(sources)
+    maps = prepared.maps
     spectra = statement_spectra(run, maps)
     failed, passed = frozenset(run.failed), frozenset(run.passed)
     total_failed, total_passed = len(failed), len(passed)
@@ -106,8 +119,7 @@ def suspiciousness(
     scores.update(
         import_time_scores(
             scores,
-            parsed,
-            maps,
+            prepared.links,
             constant_share=policy.constant_share,
             header_share=policy.header_share,
         )

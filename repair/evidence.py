@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import tree_sitter
 
@@ -58,54 +59,92 @@ def crash_scores(
     return {key: total / len(failing) for key, total in totals.items()}
 
 
+@dataclass
+class ImportLinks:
+    """What links one file's import-time statements to the statements that run in tests."""
+
+    constants: dict[str, int]  # name -> first line of the import-time statement assigning it
+    reads: dict[str, set[int]]  # name -> first lines of the statements that read it
+    # (header and decorator first lines, first and last line of the body) per import-time def
+    functions: list[tuple[tuple[int, ...], int, int]]
+
+
+def import_links(source: bytes, tree: tree_sitter.Tree, statements: StatementMap) -> ImportLinks:
+    """The file's import-time constants, who reads which name, and its functions' headers."""
+    constants = _import_time_assignments(tree, statements)
+    reads: dict[str, set[int]] = {}
+    for token in tokens(source, tree):
+        if token.node_type == "identifier":
+            unit = statements.at(token.line)
+            reader = unit.first if unit is not None else token.line
+            if constants.get(token.text) != reader:
+                reads.setdefault(token.text, set()).add(reader)
+    functions = []
+    for _, _, first, last in function_regions(tree):
+        header = statements.starting_at(first)
+        if header is None or not header.import_time:
+            continue
+        keys = [header.first]
+        line = first - 1  # its decorators: the decorator statements just above the `def`
+        while (unit := statements.at(line)) is not None and unit.kind == "decorator":
+            keys.append(unit.first)
+            line = unit.first - 1
+        functions.append((tuple(keys), header.last + 1, last))
+    return ImportLinks(constants, reads, functions)
+
+
+def _shared_name(name: str) -> bool:
+    """A name read across files by convention a constant (`KEYWORDS`, `MAX_SIZE`): a module's
+    other names are too common to follow from file to file (`name`, `value`)."""
+    return len(name) >= 3 and name.isupper()
+
+
 def import_time_scores(
     scores: Mapping[UnitKey, float],
-    sources: Mapping[str, tuple[bytes, tree_sitter.Tree]],
-    maps: Mapping[str, StatementMap],
+    links: Mapping[str, ImportLinks],
     *,
     constant_share: float,
     header_share: float,
 ) -> dict[UnitKey, float]:
     """Scores for statements run at import that have none: constants read by suspicious
-    statements (`constant_share` of the best reader), function headers and decorators
-    (`header_share` of the function body's best statement)."""
+    statements (`constant_share` of the best reader; an upper-case name also from other files),
+    function headers and decorators (`header_share` of the function body's best statement)."""
+    by_file: dict[str, dict[int, float]] = {}
+    for (path, first), score in scores.items():
+        if score > 0:
+            by_file.setdefault(path, {})[first] = score
     found: dict[UnitKey, float] = {}
 
     def offer(key: UnitKey, score: float) -> None:
         if score > 0 and not scores.get(key):
             found[key] = max(found.get(key, 0.0), score)
 
-    by_file: dict[str, dict[int, float]] = {}
-    for (path, first), score in scores.items():
-        if score > 0:
-            by_file.setdefault(path, {})[first] = score
-    for path, lines in by_file.items():
-        if path not in sources or path not in maps:
-            continue
-        source, tree = sources[path]
-        statements = maps[path]
-        if constant_share > 0:
-            for key, score in _constant_readers(path, source, tree, statements, lines):
-                offer(key, constant_share * score)
-        if header_share > 0:
-            for key, score in _function_headers(path, tree, statements, lines):
-                offer(key, header_share * score)
+    if constant_share > 0:
+        # the best suspicious reader of each upper-case name, over all files
+        shared: dict[str, float] = {}
+        for path, lines in by_file.items():
+            if path in links:
+                for name, readers in links[path].reads.items():
+                    if _shared_name(name):
+                        best = max((lines.get(r, 0.0) for r in readers), default=0.0)
+                        shared[name] = max(shared.get(name, 0.0), best)
+        for path, link in links.items():
+            lines = by_file.get(path, {})
+            for name, first in link.constants.items():
+                readers = link.reads.get(name, ())
+                best = max((lines.get(r, 0.0) for r in readers), default=0.0)
+                if _shared_name(name):
+                    best = max(best, shared.get(name, 0.0))
+                offer((path, first), constant_share * best)
+    if header_share > 0:
+        for path, lines in by_file.items():
+            if path not in links:
+                continue
+            for keys, low, high in links[path].functions:
+                best = max((s for line, s in lines.items() if low <= line <= high), default=0.0)
+                for first in keys:
+                    offer((path, first), header_share * best)
     return found
-
-
-def _constant_readers(path, source, tree, statements: StatementMap, lines: Mapping[int, float]):
-    """(constant's key, score of a suspicious statement that reads its name) pairs."""
-    constants = _import_time_assignments(tree, statements)
-    if not constants:
-        return
-    for token in tokens(source, tree):
-        first = constants.get(token.text)
-        if token.node_type != "identifier" or first is None:
-            continue
-        unit = statements.at(token.line)
-        reader = unit.first if unit is not None else token.line
-        if reader != first and lines.get(reader, 0.0) > 0:
-            yield (path, first), lines[reader]
 
 
 def _import_time_assignments(tree: tree_sitter.Tree, statements: StatementMap) -> dict[str, int]:
@@ -132,21 +171,3 @@ def _import_time_assignments(tree: tree_sitter.Tree, statements: StatementMap) -
                 ):
                     names.setdefault(left.text.decode(), unit.first)
     return names
-
-
-def _function_headers(path, tree, statements: StatementMap, lines: Mapping[int, float]):
-    """(header or decorator key, best score in the function's body) of import-time functions."""
-    for _, _, first, last in function_regions(tree):
-        header = statements.starting_at(first)
-        if header is None or not header.import_time:
-            continue
-        body = [score for line, score in lines.items() if header.last < line <= last]
-        if not body:
-            continue
-        best = max(body)
-        yield (path, header.first), best
-        # its decorators: import-time statements just above the `def`
-        line = first - 1
-        while (unit := statements.at(line)) is not None and unit.kind == "decorator":
-            yield (path, unit.first), best
-            line = unit.first - 1

@@ -119,7 +119,7 @@ def line_suspiciousness(
     `line_scores`' shape, for the repair loop (`sources`: path -> text of the run's files)."""
     prepared = parsed_sources(sources)
     scores = suspiciousness(run, sources, policy_for(formula, policy), prepared=prepared)
-    return spread_to_lines(scores, prepared[1])
+    return spread_to_lines(scores, prepared.maps)
 
 
 def rank_lines(
@@ -136,7 +136,7 @@ def rank_lines(
     """
     sources = read_sources(run, root)
     prepared = parsed_sources(sources)
-    maps = prepared[1]
+    maps = prepared.maps
     scores = suspiciousness(run, sources, policy_for(formula, policy), prepared=prepared)
     ranked = []
     texts: dict[str, list[str]] = {}

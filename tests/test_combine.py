@@ -109,3 +109,16 @@ def test_spread_to_lines_gives_each_line_of_a_statement_its_score():
     maps = {"m.py": statement_map(SOURCE)}
     lines = spread_to_lines({("m.py", 8): 0.7, ("m.py", 5): 0.2}, maps)
     assert lines == {("m.py", 8): 0.7, ("m.py", 9): 0.7, ("m.py", 10): 0.7, ("m.py", 5): 0.2}
+
+
+def test_an_upper_case_constant_is_followed_from_another_file():
+    sources = {
+        "keywords.py": b"KEYWORDS = {\n    'a': 1,\n}\nname = 'x'\n",
+        "lexer.py": b"from keywords import KEYWORDS, name\n\n\ndef lex(w):\n"
+        b"    return KEYWORDS.get(w), name\n",
+    }
+    results = [TestResult("t::f", "failed", 0.0, ""), TestResult("t::p", "passed", 0.0, "")]
+    run = SuiteRun(results, {"lexer.py": {5: frozenset({"t::f"})}}, [], 0.0, False, False)
+    scores = suspiciousness(run, sources, LocalizePolicy(constant_share=0.5))
+    assert scores[("keywords.py", 1)] == pytest.approx(0.5 * scores[("lexer.py", 5)])
+    assert ("keywords.py", 4) not in scores  # `name`: too common a name to follow across files
