@@ -166,3 +166,14 @@ def test_bundled_runs_take_the_round0_variants(tmp_path) -> None:
     assert exp3["feedback_at_0"]["table"]["0.2"]["one_shot"] == 0.4
     assert exp3["no_feedback_at_0"]["table"]["0.2"]["one_shot"] == 0.01
     assert set(runs["exp1@bundled"]["evaluations"]) == {"as_trained"}
+
+
+def test_the_exp2_note_follows_the_bundled_run(tmp_path) -> None:
+    from training.seed_report import exp2_note
+
+    summary = {"epochs_run": 1, "config": {"epochs": 30}}
+    (tmp_path / "exp2.summary.json").write_text(json.dumps(summary))
+    assert "early-stopped run (1 of 30" in exp2_note(tmp_path)
+    summary["epochs_run"] = 30
+    (tmp_path / "exp2.summary.json").write_text(json.dumps(summary))
+    assert exp2_note(tmp_path).startswith("The exp2 rows are the full run (30 of 30")

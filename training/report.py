@@ -156,7 +156,7 @@ def main() -> None:
     from training.seed_report import blocks, bundled_runs, fill, load_runs
 
     runs = [*load_runs(args.seeds), *bundled_runs(args.curves)]
-    filled = blocks(runs, args.figure)
+    filled = blocks(runs, args.figure, args.curves)
     if args.fill:
         done = fill(args.fill, filled)
         missing = sorted(set(filled) - set(done))

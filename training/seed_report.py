@@ -148,12 +148,36 @@ def exp2_block(runs: list[dict], figure: Path) -> str:
     return "\n".join(lines)
 
 
-def blocks(runs: list[dict], figure: Path) -> dict[str, str]:
+def exp2_note(curves: Path) -> str:
+    """Which Exp 2 run the single-run tables show (the bundled one, from models/curves)."""
+    path = curves / "exp2.summary.json"
+    summary = json.loads(path.read_text()) if path.is_file() else {}
+    epochs, planned = summary.get("epochs_run"), summary.get("config", {}).get("epochs")
+    if epochs is not None and planned is not None and epochs >= planned:
+        return (
+            f"The exp2 rows are the full run ({epochs} of {planned} epochs, from the bundled "
+            "`models/exp1.pt`); the early-stopped run is `training/ablations/exp2-early-stop/`."
+        )
+    return (
+        f"The exp2 rows are the early-stopped run ({epochs} of {planned} epochs, "
+        "`training/ablations/exp2-early-stop/`) until the 30-epoch run replaces `models/exp2.pt` "
+        "(pending the device run)."
+    )
+
+
+def blocks(runs: list[dict], figure: Path, curves: Path | None = None) -> dict[str, str]:
     result = {
         "seeds-table": seeds_table(runs),
         "seeds-runs": runs_table(runs),
         "exp2-curve": exp2_block(runs, figure),
     }
+    if curves is not None:  # the single-run tables, from the bundled runs
+        from training import report
+
+        result["heldout-table"] = report.held_out_table(curves)
+        result["round0-table"] = report.round0_table(curves)
+        result["runs-table"] = report.runs_table(curves)
+        result["exp2-note"] = exp2_note(curves)
     result.update({claim.key: claim_cell(runs, claim) for claim in CLAIMS})
     return result
 
