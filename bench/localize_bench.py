@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import re
@@ -446,7 +447,8 @@ GRID = {
     "formula": ("tarantula", "ochiai", "dstar"),
     "crash_weight": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
     "frame_decay": (0.25, 0.5, 0.75),
-    "header_share": (0.0, 0.5, 0.9),
+    "header_share": (0.0, 0.5),
+    "constant_share": (0.5, 0.99),
 }
 
 
@@ -461,14 +463,12 @@ def fit(args) -> int:
     records = [p.record for p in prepared]
     say(f"fitting on {len(prepared)} bugs ({', '.join(sets)})")
     results = []
-    for formula in GRID["formula"]:
-        for weight in GRID["crash_weight"]:
-            for decay in GRID["frame_decay"] if weight else (0.5,):
-                for header in GRID["header_share"]:
-                    policy = LocalizePolicy(formula=formula, crash_weight=weight,
-                                            frame_decay=decay, header_share=header)  # fmt: skip
-                    ranks = [p.ours(policy) for p in prepared]
-                    results.append((policy, summary(ranks, records)))
+    for formula, weight, decay, header, constant in itertools.product(*GRID.values()):
+        if weight == 0 and decay != GRID["frame_decay"][0]:
+            continue  # the decay means nothing without traceback evidence
+        policy = LocalizePolicy(formula=formula, crash_weight=weight, frame_decay=decay,
+                                header_share=header, constant_share=constant)  # fmt: skip
+        results.append((policy, summary([p.ours(policy) for p in prepared], records)))
     results.sort(key=lambda item: objective(item[1]), reverse=True)
     best = results[0][0]
     out = [

@@ -57,6 +57,7 @@ class Localization:
     root: Path  # the project root that paths are relative to
     run: SuiteRun
     ranked: list[RankedLine]  # most suspicious first; empty when no test fails
+    policy: LocalizePolicy = DEFAULT_POLICY  # how the evidence was weighed
 
 
 def line_scores(run: SuiteRun, formula: str = "tarantula") -> dict[tuple[str, int], float]:
@@ -184,4 +185,5 @@ def localize(
         if run.collection_errors:
             raise TestSuiteBroken(run.collection_errors[0])
         raise TestSuiteBroken("no test finished before the overall timeout")
-    return Localization(root=root, run=run, ranked=rank_lines(run, root, top=top, policy=policy))
+    ranked = rank_lines(run, root, top=top, policy=policy)
+    return Localization(root=root, run=run, ranked=ranked, policy=policy)

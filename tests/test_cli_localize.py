@@ -21,7 +21,9 @@ def invoke(*args: str | Path):
 
 def test_localize_prints_failing_tests_then_ranked_lines():
     case = CASES / "failing"
-    result = invoke("localize", case, "--tests", case / "tests", "--top", "3")
+    result = invoke(
+        "localize", case, "--tests", case / "tests", "--top", "3", "--formula", "tarantula"
+    )
     assert result.exit_code == ExitCode.OK, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "2 of 6 tests fail:"
@@ -47,6 +49,9 @@ def test_localize_shows_tied_statements_at_one_rank():
     lines = result.stdout.splitlines()
     ranked = [line.split() for line in lines[lines.index("") + 2 :]]
     assert [row[0] for row in ranked] == ["1", "1", "3", "3", "3"]
+    report = json.loads(invoke("localize", case, "--tests", case / "tests", "--json").stdout)
+    assert [line["rank"] for line in report["ranked"][:5]] == [1, 1, 3, 3, 3]
+    assert report["policy"].startswith(report["formula"])
 
 
 def test_localize_json():
@@ -59,7 +64,8 @@ def test_localize_json():
         "tests/test_stats.py::test_largest",
         "tests/test_stats.py::test_setup_error",
     ]
-    assert report["ranked"][0] == {
+    first = report["ranked"][0]
+    assert {key: first[key] for key in ("rank", "path", "line", "score", "text")} == {
         "rank": 1,
         "path": "stats.py",
         "line": 8,
