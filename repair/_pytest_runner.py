@@ -186,10 +186,11 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        # The first failing phase's traceback (setup's, else the call's): where it raised.
+        yield
+        # The first failing phase's traceback (setup's, else the call's): where it raised. Read
+        # after the other hooks: pytest's unittest support sets a TestCase's `call.excinfo` there.
         if call.excinfo is not None and not self.frames and item.nodeid == self.current:
             self.frames = self.source_frames(call.excinfo.tb)
-        yield
 
     def pytest_runtest_logreport(self, report):
         if report.nodeid == self.current:

@@ -293,3 +293,16 @@ def test_a_timeout_records_where_the_loop_was():
     looping = [r for r in run.results if r.outcome == "timeout"]
     assert looping and all(r.frames for r in looping)
     assert {r.frames[0].path for r in looping} <= set(run.line_coverage)
+
+
+def test_a_unittest_case_records_its_frames_too(tmp_path):
+    # pytest's unittest support hands over a TestCase's exception late in the report hooks
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "mod.py").write_text(TRACEBACK_SOURCE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_case.py").write_text(
+        "import unittest\n\nimport mod\n\n\nclass Case(unittest.TestCase):\n"
+        "    def test_divide(self):\n        self.assertEqual(mod.outer(0), 1)\n"
+    )
+    run = run_suite(tmp_path, [tmp_path / "tests"], [tmp_path])
+    assert run.results[0].frames == (("mod.py", 2, "inner"), ("mod.py", 6, "outer"))
