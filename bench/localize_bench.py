@@ -43,7 +43,6 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -290,7 +289,8 @@ def fauxpy_env(case: dict, tree: Path) -> dict:
     return env
 
 
-def collect_one(case: dict, git_root: Path, fauxpy: bool) -> dict:
+def collect_one(case: dict, git_root: Path, fauxpy: bool, kept: dict | None = None) -> dict:
+    """Both tools on one bug; with `kept` (an earlier record), ours only, FauxPy's kept."""
     with tempfile.TemporaryDirectory(prefix="localize-bench-") as tmp:
         if case["kind"] == "fixture":
             tree = Path(tmp) / case["id"]
@@ -318,7 +318,10 @@ def collect_one(case: dict, git_root: Path, fauxpy: bool) -> dict:
             "load": os.getloadavg()[0],
             "ours": run_ours(python, tree, src, tests, env),
         }
-        if fauxpy:
+        if kept is not None:
+            record["fauxpy"] = kept.get("fauxpy")
+            record["ours_run_again"] = True  # ours and FauxPy's seconds are not back to back
+        elif fauxpy:
             record["fauxpy"] = run_fauxpy(case, tree, src, tests)
     return record
 
@@ -341,9 +344,13 @@ def collect(args) -> int:
 
     for case in cases_of(args.set, args.only):
         path = record_path(args.set, case["id"])
-        if path.exists() and not args.again:
-            continue
-        record = collect_one(case, args.git_root or GIT_ROOT, not args.no_fauxpy)
+        kept = None
+        if path.exists():
+            if args.ours_before is not None and path.stat().st_mtime < args.ours_before:
+                kept = json.loads(gzip.decompress(path.read_bytes()))
+            elif not args.again:
+                continue
+        record = collect_one(case, args.git_root or GIT_ROOT, not args.no_fauxpy, kept)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip.compress(json.dumps(record).encode()))
         ours, faux = record["ours"], record.get("fauxpy", {})
@@ -445,11 +452,11 @@ def line_level(prepared: Prepared, formula: str) -> float:
 # Grid of the fit (development data only: fixtures + the real bugs' dev split).
 GRID = {
     "formula": ("tarantula", "ochiai", "dstar"),
-    "crash_weight": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
+    "crash_weight": (0.0, 0.5, 1.0, 2.0),
     "frame_decay": (0.25, 0.5, 0.75),
     "header_share": (0.0, 0.5),
-    "constant_share": (0.5, 0.99),
-}
+    "text_weight": (0.0, 0.25, 0.5, 1.0),
+}  # constant_share stays at 0.99, the value it had before #21
 
 
 def objective(stats: dict) -> tuple:
@@ -463,11 +470,11 @@ def fit(args) -> int:
     records = [p.record for p in prepared]
     say(f"fitting on {len(prepared)} bugs ({', '.join(sets)})")
     results = []
-    for formula, weight, decay, header, constant in itertools.product(*GRID.values()):
+    for formula, weight, decay, header, text in itertools.product(*GRID.values()):
         if weight == 0 and decay != GRID["frame_decay"][0]:
             continue  # the decay means nothing without traceback evidence
         policy = LocalizePolicy(formula=formula, crash_weight=weight, frame_decay=decay,
-                                header_share=header, constant_share=constant)  # fmt: skip
+                                header_share=header, text_weight=text)  # fmt: skip
         results.append((policy, summary([p.ours(policy) for p in prepared], records)))
     results.sort(key=lambda item: objective(item[1]), reverse=True)
     best = results[0][0]
@@ -482,9 +489,9 @@ def fit(args) -> int:
     ]
     for policy, stats in results[:15]:
         out.append(row(policy.key(), stats))
-    out += ["", "Each formula alone (statements, no traceback evidence, header share 0):"]
+    out += ["", "Each formula alone (statements; no traceback, header or text evidence):"]
     for formula in GRID["formula"]:
-        policy = LocalizePolicy(formula=formula, crash_weight=0.0, header_share=0.0)
+        policy = LocalizePolicy(formula=formula, crash_weight=0.0)
         out.append(row(policy.key(), summary([p.ours(policy) for p in prepared], records)))
     out += ["", "The best weights with each formula:"]
     for formula in GRID["formula"]:
@@ -524,7 +531,7 @@ def table(args) -> int:
     ours = [p.ours(DEFAULT_POLICY) for p in prepared]
     out.append(row("repair (combined, default)", summary(ours, records), ours_seconds))
     for formula in ("tarantula", "ochiai", "dstar"):
-        policy = replace(DEFAULT_POLICY, formula=formula, crash_weight=0.0)
+        policy = LocalizePolicy(formula=formula, crash_weight=0.0)
         out.append(row(f"repair, {formula} alone (statements)",
                        summary([p.ours(policy) for p in prepared], records)))  # fmt: skip
     for formula in ("ochiai", "dstar"):
@@ -558,8 +565,8 @@ def table(args) -> int:
     for p in prepared:
         faux = p.record.get("fauxpy") or {}
         cells = [p.ours(DEFAULT_POLICY),
-                 p.ours(replace(DEFAULT_POLICY, formula="ochiai", crash_weight=0.0)),
-                 p.ours(replace(DEFAULT_POLICY, formula="dstar", crash_weight=0.0)),
+                 p.ours(LocalizePolicy(formula="ochiai", crash_weight=0.0)),
+                 p.ours(LocalizePolicy(formula="dstar", crash_weight=0.0)),
                  p.fauxpy("ochiai"), p.fauxpy("dstar")]  # fmt: skip
         note = p.record["ours"].get("error", "") or faux.get("error", "")
         out.append(
@@ -623,6 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--only", nargs="*")
     one.add_argument("--again", action="store_true", help="run bugs already collected again")
     one.add_argument("--no-fauxpy", action="store_true")
+    one.add_argument("--ours-before", type=float, metavar="UNIX_TIME",
+                     help="run ours again (FauxPy's kept) where collected before this time")  # fmt: skip
     one.add_argument("--git-root", type=Path)
     commands.add_parser("fit")
     show = commands.add_parser("table")

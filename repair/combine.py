@@ -9,7 +9,9 @@
 - `model`: a per-statement P(wrong) from the model, a hook: weight 0 until the model is
   trustworthy on real code.
 Statements run at import with no score then take a share of their readers' or their body's
-(`repair.evidence.import_time_scores`). Every score is in [0, 1].
+(`repair.evidence.import_time_scores`). Last, among the statements with a score, those that share
+the failing tests' words (names, failure messages; `repair.evidence.text_scores`) move up:
+(score + text_weight * text) / (1 + text_weight). Every score is in [0, 1].
 
 The weights are chosen by a small grid on development data only: the 16 fixtures and the dev
 split of the real bugs (`bench/localize_bench.py fit`); the grid and its table are in
@@ -28,6 +30,7 @@ from repair.evidence import (
     import_links,
     import_time_scores,
     statement_spectra,
+    text_scores,
 )
 from repair.formulas import formula_named
 from repair.source import parse
@@ -45,13 +48,15 @@ class LocalizePolicy:
     constant_share: float = 0.99  # a constant scores this share of its best reader
     header_share: float = 0.0  # a def header / decorator: this share of its body's best
     model_weight: float = 0.0  # P(wrong) from the model: a hook, off until #8
+    # words shared with the failing tests' names and messages, among statements with evidence
+    text_weight: float = 0.0
 
     def key(self) -> str:
         """The settings as one string, recorded with a benchmark's results."""
         return (
             f"{self.formula}+crash{self.crash_weight:g}/decay{self.frame_decay:g}"
             f"+const{self.constant_share:g}+header{self.header_share:g}"
-            f"+model{self.model_weight:g}"
+            f"+text{self.text_weight:g}+model{self.model_weight:g}"
         )
 
 
@@ -124,6 +129,14 @@ def suspiciousness(
             header_share=policy.header_share,
         )
     )
+    if policy.text_weight > 0 and total_failed:
+        # words shared with the failing tests: among the statements with evidence only
+        text = text_scores(run, prepared.links, [k for k, v in scores.items() if v > 0])
+        if text:
+            scores = {
+                key: (value + policy.text_weight * text.get(key, 0.0)) / (1 + policy.text_weight)
+                for key, value in scores.items()
+            }
     return scores
 
 

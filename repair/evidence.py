@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,17 +69,20 @@ class ImportLinks:
     reads: dict[str, set[int]]  # name -> first lines of the statements that read it
     # (header and decorator first lines, first and last line of the body) per import-time def
     functions: list[tuple[tuple[int, ...], int, int]]
+    words: dict[int, frozenset[str]]  # statement's first line -> the words of its names and strings
 
 
 def import_links(source: bytes, tree: tree_sitter.Tree, statements: StatementMap) -> ImportLinks:
     """The file's import-time constants, who reads which name, and its functions' headers."""
     constants = _import_time_assignments(tree, statements)
     reads: dict[str, set[int]] = {}
+    words: dict[int, set[str]] = {}
     for token in tokens(source, tree):
-        if token.node_type == "identifier":
+        if token.node_type in ("identifier", "string", "string_content"):
             unit = statements.at(token.line)
             reader = unit.first if unit is not None else token.line
-            if constants.get(token.text) != reader:
+            words.setdefault(reader, set()).update(words_of(token.text))
+            if token.node_type == "identifier" and constants.get(token.text) != reader:
                 reads.setdefault(token.text, set()).add(reader)
     functions = []
     for _, _, first, last in function_regions(tree):
@@ -90,7 +95,62 @@ def import_links(source: bytes, tree: tree_sitter.Tree, statements: StatementMap
             keys.append(unit.first)
             line = unit.first - 1
         functions.append((tuple(keys), header.last + 1, last))
-    return ImportLinks(constants, reads, functions)
+    frozen = {first: frozenset(found) for first, found in words.items() if found}
+    return ImportLinks(constants, reads, functions, frozen)
+
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# Words every test or statement has: they tell nothing about where a bug is.
+STOP_WORDS = frozenset(
+    "test tests self cls assert assertion error errors none true false the and for not with "
+    "return def args kwargs value values result expected actual got raise raises where that "
+    "this from into equal equals should".split()
+)
+
+
+def words_of(text: str) -> set[str]:
+    """The lower-case words of a name or text: snake_case and CamelCase split, three letters or
+    more, without STOP_WORDS."""
+    found = {word.lower() for word in _WORD.findall(text)}
+    return {word for word in found if len(word) >= 3 and word not in STOP_WORDS}
+
+
+def failing_test_words(nodeid: str, message: str) -> set[str]:
+    """A failing test's words: its function and class names (parameters left out) and its
+    failure message, which often names the values that came out wrong."""
+    names = nodeid.split("::")[1:]
+    return words_of(" ".join(name.split("[")[0] for name in names)) | words_of(message)
+
+
+def text_scores(run: SuiteRun, links: Mapping[str, ImportLinks], keys) -> dict[UnitKey, float]:
+    """For each statement in `keys`, how much of the failing tests' words it shares: per test,
+    the IDF-weighted share of the test's words (those found in the sources) that the statement
+    holds; averaged over failing tests. In [0, 1]. IR-based localization, in its simplest form."""
+    failing = [r for r in run.results if r.outcome in FAILING_OUTCOMES]
+    statements = [w for link in links.values() for w in link.words.values()]
+    counts: dict[str, int] = {}
+    for found in statements:
+        for word in found:
+            counts[word] = counts.get(word, 0) + 1
+    if not failing or not counts:
+        return {}
+    idf = {word: math.log((1 + len(statements)) / count) for word, count in counts.items()}
+    per_test = []
+    for result in failing:
+        wanted = {w: idf[w] for w in failing_test_words(result.nodeid, result.message) if w in idf}
+        per_test.append((wanted, sum(wanted.values())))
+    scores = {}
+    for path, first in keys:
+        link = links.get(path)
+        found = link.words.get(first, frozenset()) if link is not None else frozenset()
+        total = sum(
+            sum(weight for word, weight in wanted.items() if word in found) / norm
+            for wanted, norm in per_test
+            if norm > 0
+        )
+        if total > 0:
+            scores[(path, first)] = total / len(failing)
+    return scores
 
 
 def _shared_name(name: str) -> bool:

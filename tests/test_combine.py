@@ -122,3 +122,18 @@ def test_an_upper_case_constant_is_followed_from_another_file():
     scores = suspiciousness(run, sources, LocalizePolicy(constant_share=0.5))
     assert scores[("keywords.py", 1)] == pytest.approx(0.5 * scores[("lexer.py", 5)])
     assert ("keywords.py", 4) not in scores  # `name`: too common a name to follow across files
+
+
+def test_words_shared_with_the_failing_test_move_a_statement_up():
+    source = b"def render(item, width):\n    label = item.title\n    padding = width - 1\n"
+    results = [
+        TestResult("t.py::test_padding_of_wide_items", "failed", 0.0, "assert 3 == 4"),
+        TestResult("t.py::test_other", "passed", 0.0, ""),
+    ]
+    coverage = {"m.py": {2: frozenset({"t.py::test_padding_of_wide_items"}),
+                         3: frozenset({"t.py::test_padding_of_wide_items"})}}  # fmt: skip
+    run = SuiteRun(results, coverage, [], 0.0, False, False)
+    plain = suspiciousness(run, {"m.py": source}, LocalizePolicy())
+    assert plain[("m.py", 2)] == plain[("m.py", 3)]  # coverage cannot tell them apart
+    with_text = suspiciousness(run, {"m.py": source}, LocalizePolicy(text_weight=0.5))
+    assert with_text[("m.py", 3)] > with_text[("m.py", 2)]  # `padding` is in the test's name
