@@ -14,6 +14,7 @@ from repair.localize import (
     covered_by_failing,
     dstar,
     line_scores,
+    line_suspiciousness,
     localize,
     ochiai,
     rank_lines,
@@ -152,3 +153,15 @@ def test_localize_a_suite_that_cannot_import(tmp_path):
     (tmp_path / "tests" / "test_mod.py").write_text("import mod\n\ndef test_f():\n    pass\n")
     with pytest.raises(TestSuiteBroken, match="SyntaxError"):
         localize([tmp_path], [tmp_path / "tests"])
+
+
+def test_line_suspiciousness_scores_every_line_of_a_statement():
+    source = b"total = sum(\n    [1, 2],\n)\nother = 3\n"
+    results = [TestResult("f", "failed", 0.0, ""), TestResult("p", "passed", 0.0, "")]
+    # coverage reports a statement at whichever of its lines the interpreter stopped at
+    run = SuiteRun(
+        results, {"m.py": {2: frozenset({"f"}), 4: frozenset({"p"})}}, [], 0, False, False
+    )
+    lines = line_suspiciousness(run, {"m.py": source}, "ochiai")
+    assert lines == {("m.py", 1): 1.0, ("m.py", 2): 1.0, ("m.py", 3): 1.0, ("m.py", 4): 0.0}
+    assert line_scores(run, "ochiai") == {("m.py", 2): 1.0, ("m.py", 4): 0.0}  # the plain one
