@@ -177,3 +177,20 @@ def test_the_exp2_note_follows_the_bundled_run(tmp_path) -> None:
     summary["epochs_run"] = 30
     (tmp_path / "exp2.summary.json").write_text(json.dumps(summary))
     assert exp2_note(tmp_path).startswith("The exp2 rows are the full run (30 of 30")
+
+
+def test_policy_verdicts_say_whether_iterative_falls_below_one_shot() -> None:
+    from training.seed_report import policy_verdicts
+
+    runs = []
+    for seed, gain in enumerate((0.010, 0.012, 0.011)):
+        run = _run("exp1", seed, 0.40)
+        run["evaluations"]["as_trained"]["table"]["0.2"]["iterative_freeze"] = 0.40 + gain
+        runs.append(run)
+        run = _run("exp3b", seed, 0.40)
+        run["evaluations"]["as_trained"]["table"]["0.2"]["iterative_freeze"] = 0.40 - gain
+        runs.append(run)
+    table = policy_verdicts(runs, "freeze")
+    assert "| exp1 | 20% | 1.1 ± 0.1 |" in table and "**yes** (above)" in table
+    assert "| exp3b | 20% | -1.1 ± 0.1 |" in table and "**no** (below)" in table
+    assert policy_verdicts(runs[:0], "freeze") == "Pending the device run."

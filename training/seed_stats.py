@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-METRICS = ("one_shot", "iterative_safe", "iterative_raw")
-
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float | None]:
     """Mean and sample standard deviation (None for fewer than two values)."""
@@ -88,7 +86,19 @@ def aggregate(runs: Sequence[dict]) -> dict:
             table: dict = {}
             for level in levels:
                 cell: dict = {}
-                for metric in (*METRICS, "change_safe", "change_raw"):
+                rows = [
+                    run["evaluations"][variant]["table"][level]
+                    for run in done
+                    if level in run["evaluations"].get(variant, {}).get("table", {})
+                ]
+                policies = sorted(
+                    {k[10:] for row in rows for k in row if k.startswith("iterative_")}
+                )
+                for metric in (
+                    "one_shot",
+                    *(f"iterative_{name}" for name in policies),
+                    *(f"change_{name}" for name in policies),
+                ):
                     values = per_seed(done, job, variant, level, metric)
                     mean, sd = mean_sd(values)
                     cell[metric] = {"values": values, "mean": mean, "sd": sd}
