@@ -154,6 +154,16 @@ def _common_texts(table: _Table, fixes: list[Fix]) -> None:
     )
     common = ", ".join(f"{old} -> {new} {count}" for (old, new), count in pairs.most_common(15))
     table.lines.append(f"  one non-identifier replacement: {common}")
+    table.lines.append("Most common two- and three-token scripts, as op:class (all splits):")
+    for size in (2, 3):
+        scripts = Counter(
+            " ".join(f"{edit['op']}:{edit['class']}" for edit in fix["edits"])
+            for fix in fixes
+            if len(fix["edits"]) == size
+        )
+        total = sum(scripts.values())
+        for script, count in scripts.most_common(10):
+            table.lines.append(f"  {_percent(count, total)} of {size}-token fixes  {script}")
 
 
 def _licenses(table: _Table, fixes: list[Fix]) -> None:
