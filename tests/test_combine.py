@@ -133,7 +133,7 @@ def test_words_shared_with_the_failing_test_move_a_statement_up():
     coverage = {"m.py": {2: frozenset({"t.py::test_padding_of_wide_items"}),
                          3: frozenset({"t.py::test_padding_of_wide_items"})}}  # fmt: skip
     run = SuiteRun(results, coverage, [], 0.0, False, False)
-    plain = suspiciousness(run, {"m.py": source}, LocalizePolicy())
+    plain = suspiciousness(run, {"m.py": source}, LocalizePolicy(text_weight=0.0))
     assert plain[("m.py", 2)] == plain[("m.py", 3)]  # coverage cannot tell them apart
     with_text = suspiciousness(run, {"m.py": source}, LocalizePolicy(text_weight=0.5))
     assert with_text[("m.py", 3)] > with_text[("m.py", 2)]  # `padding` is in the test's name
