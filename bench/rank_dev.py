@@ -7,7 +7,7 @@ the bundled model's *validation* split: programs it never trained on, and that a
 benchmark (`bench/repair_bench.py` uses held-out HumanEval, the fixtures and real projects). For
 each bug it runs the suite under coverage once, ranks every candidate edit as `repair fix` does,
 and reports the position of the exact fix under each ordering policy: the model's score, the
-suspiciousness alone (the baseline), and interleavings of the two. The position is the number of
+model-free baseline (`repair.prior`), and interleavings of the two. The position is the number of
 candidates a search would validate before the fix, if it is found in the first round. Choosing the
 product's policy here keeps the benchmark held out.
 
@@ -21,10 +21,10 @@ average of the two models, as `repair fix --model A.pt --model B.pt` ranks).
 seeds swapped call arguments (`repair.edits`' swaps) instead of token bugs, one per program that
 has such a swap that fails a test.
 
-    python bench/rank_dev.py --repair [--model-turns 2 4 0] [--timeout 30]
+    python bench/rank_dev.py --repair [--model-turns 2 4 0] [--baseline] [--timeout 30]
 
 runs `repair fix` itself on each seeded bug, once per ranking policy (model turns per
-suspiciousness turn; 0: the model's order alone), and reports plausible and exact fixes, candidates
+model-free turn; 0: the model's order alone; `--baseline`: the model-free search too), and reports plausible and exact fixes, candidates
 and test runs per fix, and time: policies of the search, chosen on the same held-out-free split.
 
     python bench/rank_dev.py --oss tabulate,six [--oss-bugs 20] [--model models/default.pt]
@@ -40,6 +40,11 @@ sets a field of the search policy (`repair.policy.SearchPolicy`, repeatable; con
 field's type, so a typo or a wrong type stops the run), so a grid of a search policy is a loop of
 commands; the split line names the policy's key and its fields that differ from the defaults.
 The older form `--set repair.search.PATIENCE_PROBABILITY=0.5` names the same field.
+
+    python bench/rank_dev.py --oss six,tabulate --variant max_options=none,prior_pseudocount=0.1
+
+ranks the model and the baseline under more policies on the same coverage runs (repeatable):
+rows named `[max_options=none,prior_pseudocount=0.1]`; a grid of ranking knobs in one pass.
 
     python bench/rank_dev.py --oss tabulate,six --repair [--tokens 2] [--oss-bugs 20] [--timeout 30]
 
@@ -132,23 +137,30 @@ def position_of_original(order, buggy: dict[str, bytes], original: dict[str, byt
     return None
 
 
-def orders(state, run, originals, config, scorer, others=()) -> dict[str, list]:
+def orders(state, run, originals, config, scorer, others=(), variants=()) -> dict[str, list]:
     """The first round's candidates under each ordering policy; `others`: (label, scorer) of
-    more models, each ranked by itself and at the repair's interleaving."""
+    more models, each ranked by itself and at the repair's interleaving; `variants`: (label,
+    policy) of more search policies, the model and the baseline ranked under each."""
     alone = _with_policy(config, model_turns=None)
     turns = config.policy.model_turns
     by_model = _ranked(state, run, originals, alone, scorer, 0)
-    by_suspicion = _ranked(state, run, originals, config, None, 0)
+    by_prior = _ranked(state, run, originals, config, None, 0)  # repair.prior
     found = {
         "model": by_model,
-        "suspiciousness": by_suspicion,
-        "interleave 1:1": interleave(by_model, by_suspicion, 1),
-        "interleave 2:1": interleave(by_model, by_suspicion, 2),
+        "baseline (model-free prior)": by_prior,
+        "interleave 1:1": interleave(by_model, by_prior, 1),
+        "interleave 2:1": interleave(by_model, by_prior, 2),
         f"{_policy(turns)} (repair fix)": _ranked(state, run, originals, config, scorer, 0),
     }
     for label, other in others:
         found[f"model {label}"] = _ranked(state, run, originals, alone, other, 0)
         found[f"{_policy(turns)} {label}"] = _ranked(state, run, originals, config, other, 0)
+    for label, policy in variants:
+        variant = dataclasses.replace(config, policy=policy)
+        found[f"{_policy(policy.model_turns)} [{label}]"] = _ranked(
+            state, run, originals, variant, scorer, 0
+        )
+        found[f"baseline [{label}]"] = _ranked(state, run, originals, variant, None, 0)
     return found
 
 
@@ -157,14 +169,12 @@ def _with_policy(config: RepairConfig, **changes) -> RepairConfig:
     return dataclasses.replace(config, policy=dataclasses.replace(config.policy, **changes))
 
 
-def record(policies, name, run, originals, config, scorer, locate, others=()) -> None:
+def record(policies, name, run, originals, config, scorer, locate, others=(), variants=()):
     """Each policy's first-round order for the failing state of `run`: where `locate` finds the
     fix in it, appended to `policies` and printed as one row."""
     state = State(files={}, edits=(), failing=tuple(run.failed), messages={})
-    found = {
-        policy: locate(order)
-        for policy, order in orders(state, run, originals, config, scorer, others).items()
-    }
+    ranked = orders(state, run, originals, config, scorer, others, variants)
+    found = {policy: locate(order) for policy, order in ranked.items()}
     for policy, rank in found.items():
         policies.setdefault(policy, []).append(rank)
     print(f"{name:40s} " + "  ".join(f"{k}={v}" for k, v in found.items()))
@@ -203,18 +213,7 @@ def oss_positions(args) -> None:
     others = _other_scorers(args)
     policies: dict[str, list] = {}
     repairs: dict[str, list[dict]] = {}
-    repair_configs = {
-        _policy(turns): _with_policy(
-            RepairConfig(
-                model_paths=model_spec_paths(args.model),
-                timeout=args.timeout,
-                test_timeout=1.0,
-                policy=args.policy,
-            ),
-            model_turns=turns or None,
-        )
-        for turns in args.model_turns
-    }
+    repair_configs = dict(_repair_configs(args))
     with tempfile.TemporaryDirectory() as tmp:
         for project in (known[name] for name in wanted):
             clean = _Project(fetch_sdist(project, DEFAULT_CACHE), project.sources, project.tests)
@@ -239,7 +238,7 @@ def oss_positions(args) -> None:
                 record(
                     policies, name, run, originals, config, scorer,
                     lambda order, case=case: position_of_original(order, case.buggy, case.original),
-                    others,
+                    others, args.variants,
                 )  # fmt: skip
     split = f"bugs seeded in {', '.join(wanted)} ({model_name}); seed {args.seed}; {_named(args)}"
     if args.repair:
@@ -257,6 +256,9 @@ def main() -> None:
         "--also-model", nargs="*", default=[], help="more checkpoints ranked on the same bugs"
     )
     parser.add_argument("--repair", action="store_true", help="run `repair fix` on each bug")
+    parser.add_argument(
+        "--baseline", action="store_true", help="--repair: the model-free search too"
+    )
     parser.add_argument(
         "--model-turns", type=int, nargs="*", default=None,
         help="model turns per model-free turn to compare (0: the model alone; default: the "
@@ -277,8 +279,16 @@ def main() -> None:
         "--set", action="append", default=[], metavar="NAME=VALUE",
         help="set a field of the search policy, e.g. patience_probability=0.5 (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--variant", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
+        help="ranking only: also rank the model and the baseline under the policy with these "
+        "fields changed (repeatable), on the same coverage runs",
+    )  # fmt: skip
     args = parser.parse_args()
     args.policy = policy_from(args.set)
+    args.variants = [
+        (variant, with_settings(args.policy, variant.split(","))) for variant in args.variant
+    ]
     if args.model_turns is None:
         args.model_turns = [args.policy.model_turns or 0]
     if args.older_by_score is None:
@@ -319,7 +329,10 @@ def main() -> None:
             if not run.failed:
                 continue
             originals = {"solution.py": buggy}
-            record(policies, program.name, run, originals, config, scorer, locate, others)
+            record(
+                policies, program.name, run, originals, config, scorer, locate, others,
+                args.variants,
+            )  # fmt: skip
     kind = "swapped arguments" if args.swaps else "single-token bugs"
     print_positions(
         policies,
@@ -344,19 +357,9 @@ def repair_policies(programs, args) -> None:
                     continue
                 buggy, expected = second, program.source.encode()
             line = f"{program.name:40s}"
-            for turns, older in itertools.product(args.model_turns, args.older_by_score):
-                root = Path(tmp) / f"p{number}-{turns}-{older}"
+            for name, config in _repair_configs(args):
+                root = Path(tmp) / f"p{number}-{len(rows)}-{name.replace(' ', '_')}"
                 write_project(root, buggy, program.tests)
-                config = _with_policy(
-                    RepairConfig(
-                        model_paths=model_spec_paths(args.model),
-                        timeout=args.timeout,
-                        test_timeout=1.0,
-                        policy=args.policy,
-                    ),
-                    model_turns=turns or None,
-                    older_by_score=bool(older),
-                )
                 result = fix([root / "solution.py"], [root / "tests"], config)
                 fixed = result.status == FIXED
                 after = (root / "solution.py").read_bytes()
@@ -372,7 +375,6 @@ def repair_policies(programs, args) -> None:
                     "seconds": result.seconds,
                 }
                 assert after == buggy  # fix() without apply writes nothing
-                name = _policy(turns) + ("" if len(args.older_by_score) < 2 else f" older={older}")
                 rows.setdefault(name, []).append(row)
                 line += f"  {name}: {_outcome(row)}"
             print(line)
@@ -380,6 +382,25 @@ def repair_policies(programs, args) -> None:
     print_repairs(
         rows, f"validation programs of the default preset; seed {args.seed}; {_named(args)}"
     )
+
+
+def _repair_configs(args) -> list[tuple[str, RepairConfig]]:
+    """`--repair`: (name, config) of each search to run on a bug: one per --model-turns and
+    --older-by-score value, and with --baseline the model-free search."""
+    base = RepairConfig(
+        model_paths=model_spec_paths(args.model),
+        timeout=args.timeout,
+        test_timeout=1.0,
+        policy=args.policy,
+    )
+    configs = []
+    for turns, older in itertools.product(args.model_turns, args.older_by_score):
+        name = _policy(turns) + ("" if len(args.older_by_score) < 2 else f" older={older}")
+        config = _with_policy(base, model_turns=turns or None, older_by_score=bool(older))
+        configs.append((name, config))
+    if args.baseline:
+        configs.append(("baseline", dataclasses.replace(base, use_model=False)))
+    return configs
 
 
 def _outcome(row: dict) -> str:

@@ -258,7 +258,9 @@ def fix_command(
         help="Checkpoint; repeat it to average several models (default: the bundled pair).",
     ),
     no_model: bool = typer.Option(
-        False, "--no-model", help="Rank candidates by suspiciousness only (the baseline)."
+        False,
+        "--no-model",
+        help="The model-free baseline: token frequencies in place of the model.",
     ),
     formula: FormulaName = typer.Option(FormulaName("tarantula"), help="Suspiciousness formula."),
     test_timeout: float = typer.Option(5.0, min=0.1, help="Seconds one test may run."),

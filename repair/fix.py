@@ -5,8 +5,9 @@
    suite is broken, which is reported, not repaired.
 3. Start the validation workers; run the failing state once through them for the baseline.
 4. Search (`repair.search`): each state expanded is localised (its own coverage run after the
-   first), its suspicious regions ranked by the model and suspiciousness (`repair.rank`,
-   `repair.score`), candidates validated, partial states kept, rounds advanced.
+   first), its suspicious regions ranked by the model (or the model-free prior) and
+   suspiciousness (`repair.rank`, `repair.score`, `repair.prior`), candidates validated, partial
+   states kept, rounds advanced.
 5. A passing candidate is verified by a fresh pytest run under the user's configuration
    (`repair.patch`), reported as a unified diff, and written with `apply=True` only.
 
@@ -62,7 +63,7 @@ class RepairConfig:
     seed: int = 0  # breaks ties between equally ranked candidates
     # checkpoints whose views are averaged; empty: the bundled pair (checkpoint.DEFAULT_MODEL_NAMES)
     model_paths: tuple[Path, ...] = ()
-    use_model: bool = True  # False: the model-free baseline, candidates by suspiciousness only
+    use_model: bool = True  # False: the model-free baseline (repair.prior), same search
     formula: str = "tarantula"  # suspiciousness formula (repair.localize.FORMULAS)
     test_timeout: float = 5.0  # seconds one test may run in the first (coverage) run
     # rounds, beam, candidates per token, how they are ranked and when a round ends

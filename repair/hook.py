@@ -56,7 +56,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--apply", action="store_true", help="Write the fix into the files.")
     parser.add_argument(
-        "--no-model", action="store_true", help="Rank candidates by suspiciousness only."
+        "--no-model",
+        action="store_true",
+        help="The model-free baseline: token frequencies in place of the model.",
     )
     parser.add_argument(
         "--debug", action="store_true", help="Show the traceback of an internal error."

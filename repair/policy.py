@@ -22,6 +22,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+PRIOR_SCOPES = ("file", "project")
+
 
 @dataclass(frozen=True)
 class SearchPolicy:
@@ -29,8 +31,17 @@ class SearchPolicy:
     rounds: int = 4  # refinement rounds; round k feeds the model iteration k
     beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
     top_functions: int = 5  # most suspicious functions whose edits are considered
-    # Replacements considered per token, best first (None: every same-class option).
-    max_options: int | None = 10
+    # Replacements considered per token, best first by the scorer (None: every same-class
+    # option). None, so that the model and the model-free baseline rank the same candidate set
+    # (a top 10 by each one's own order would be two different sets). Development splits, the
+    # bundled pair (`bench/rank_dev.py`, bench/results/rank_dev.txt): on the 176 validation
+    # programs the model's positions are the same at 10 and None (172 fixes ranked, median 1,
+    # p90 8, top 10 162), and `--repair` on 40 of them tries the same candidates per bug; on 40
+    # bugs seeded in six and tabulate (`--oss six,tabulate`) every fix ranked at 10 keeps its
+    # position (ties aside, and 826 -> 959 for one) and 7 more are ranked (28 -> 35 of 40, at
+    # 1353-107267). Cost: a first round of gradebook_package_layout has 4554 candidates instead
+    # of 779; ranking it takes 0.75 s instead of 0.64 s with the pair (`bench/rank_speed.py`).
+    max_options: int | None = None
     # Candidates from the model's order per candidate from the model-free order (None: the
     # model's order alone). Chosen on the bundled model's validation programs, not on the repair
     # benchmark: `bench/rank_dev.py --repair --model-turns 2 4 0` (40 seeded bugs, `repair fix` on
@@ -88,6 +99,21 @@ class SearchPolicy:
     # validation programs nothing.
     option_smoothing: float = 0.3
 
+    # --- the model-free baseline's probabilities (`repair.prior.PriorScorer`) ------------------
+    # P(option) = (occurrences of its text + prior_pseudocount) / the same summed over the
+    # token's options; occurrences counted in the token's file ("file") or in every file ranked
+    # ("project"). Chosen on development splits, never the repair benchmark (`bench/rank_dev.py
+    # --variant max_options=none,prior_pseudocount=X`, the baseline's first-round position of the
+    # exact fix): 176 validation programs, median / p90 / top 10 at 1: 36 / 113 / 29, 0.1: 27 /
+    # 120 / 40, 0.01: 23 / 122 / 45, 0.001: 23 / 152 / 44, 172 of 176 fixes ranked (the earlier
+    # baseline, suspiciousness and the first 10 options in file order: 49.5 / 176 / 21, 163
+    # ranked; bench/results/rank_dev.txt); six +
+    # tabulate (40 bugs), median 64 / 61.5 / 59.5 at 1 / 0.1 / 0.01, top 10 14 / 15 / 15. The
+    # scope changes nothing there (six is one file, tabulate's bugs are in one module), so the
+    # file, the cheaper count.
+    prior_pseudocount: float = 0.01
+    prior_scope: str = "file"
+
     # --- structural edits (`repair.edits`) ----------------------------------------------------
     max_swapped_arguments: int = 4  # calls with more positional arguments only swap neighbours
     max_attribute_options: int = 8  # other attribute names offered per attribute, most used first
@@ -137,6 +163,10 @@ class SearchPolicy:
                 )
             if hints[field.name] is float:  # 1 and 1.0 are one policy, with one key
                 object.__setattr__(self, field.name, float(value))
+        if self.prior_scope not in PRIOR_SCOPES:
+            raise ValueError(
+                f"SearchPolicy.prior_scope: {self.prior_scope!r} not in {PRIOR_SCOPES}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         """Every field by name: what a benchmark result records."""

@@ -11,8 +11,10 @@ Candidates: same-class token replacements (score P(wrong) · P(option), P(option
 `operation_prior`, or `swap_prior` for an argument swap, · the highest P(wrong) among the tokens
 they touch), each times (`suspiciousness_floor` + the line's suspiciousness), and times
 `statement_prior` in a statement (the knobs are fields of `repair.policy.SearchPolicy`). Without
-a model (the baseline), the score is the suspiciousness alone. Ties are broken by a seeded
-shuffle, so a seed fixes the order.
+a model (the baseline), `repair.prior.PriorScorer` gives the probabilities instead (every token
+equally likely wrong, a replacement as likely as its text is frequent): the same candidates, the
+same formula, the same rules in the search. Ties are broken by a seeded shuffle, so a seed fixes
+the order.
 """
 
 from __future__ import annotations
@@ -28,18 +30,24 @@ import tree_sitter
 from repair.edits import EditKind, attribute_names, edit_operations
 from repair.localize import formula_named
 from repair.policy import SearchPolicy
+from repair.prior import PriorScorer
 from repair.source import (
     Edit,
     Token,
     TokenClass,
-    candidates,
     function_regions,
     innermost_function,
     is_repair_target,
 )
 
 if TYPE_CHECKING:  # the model-free baseline never imports torch
-    from repair.score import ModelScorer
+    from repair.score import EnsembleScorer, ModelScorer
+
+    Scorer = ModelScorer | EnsembleScorer | PriorScorer
+
+# Per region: {token index: P(wrong)}, and {token index: [(replacement, P), ...] best first}: what
+# every scorer returns (`repair.score` with a model, `repair.prior` without).
+RegionScores = tuple[dict[int, float], dict[int, list[tuple[str, float]]]]
 
 _STATEMENT_TYPES = frozenset({"expression_statement"})  # assignments and bare expressions
 # `x + 0`, `x * 1`, ...: an edit that makes one of these only hides an operation; removing it
@@ -175,22 +183,22 @@ def rank_candidates(
     regions: Sequence[Region],
     signals: Mapping[str, Mapping[int, float]],
     *,
-    scorer: ModelScorer | None,
+    scorer: Scorer | None,
     iteration: int,
     seed: int,
     policy: SearchPolicy,
 ) -> list[Candidate]:
-    """Every candidate edit in `regions`, best first, without duplicates.
+    """Every candidate edit in `regions`, best first, without duplicates. `scorer`: a model's
+    (`repair.score`), or None for the model-free baseline's (`repair.prior.PriorScorer`).
 
-    With a model, its order and the baseline's (suspiciousness alone) are interleaved,
-    `policy.model_turns` to one (None: the model's order alone); scores then follow the merged
-    order.
+    With a model and `policy.model_turns`, its order and the baseline's are interleaved,
+    `model_turns` to one; scores then follow the merged order.
     """
     parts = _RegionParts(files, regions, policy)
-    ranked = _rank(files, regions, signals, scorer, iteration, seed, parts, policy)
+    ranked = _rank(files, regions, signals, scorer or PriorScorer(), iteration, seed, parts, policy)
     if scorer is None or policy.model_turns is None:
         return ranked
-    baseline = _rank(files, regions, signals, None, iteration, seed, parts, policy)
+    baseline = _rank(files, regions, signals, PriorScorer(), iteration, seed, parts, policy)
     merged = interleave(ranked, baseline, policy.model_turns)
     count = len(merged)
     return [replace(c, score=(count - i) / count) for i, c in enumerate(merged)]
@@ -229,44 +237,25 @@ def _rank(
 ) -> list[Candidate]:
     top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
     scale = top_signal if top_signal > 0 else 1.0
-    model_views = scorer.score(files, regions, signals, iteration, policy) if scorer else None
-    max_options = policy.max_options
+    views = scorer.score(files, regions, signals, iteration, policy)
     found: dict[tuple[str, int, int, str], Candidate] = {}
     for index, region in enumerate(regions):
         view = files[region.path]
         signal = signals.get(region.path, {})
-
-        def suspiciousness(line: int, signal=signal) -> float:
-            return signal.get(line, 0.0) / scale
-
-        wrong_of, options_of = model_views[index] if model_views else ({}, {})
+        wrong_of, options_of = views[index]
         prior = policy.statement_prior if region.statement else 1.0
         region_tokens = parts.tokens[index]
+        line_signal = (policy.suspiciousness_floor, signal, scale)
         for token in region_tokens:
             if not is_repair_target(token):
                 continue
-            if model_views is not None:
-                options = options_of.get(token.index, [])[:max_options]
-                wrong = wrong_of.get(token.index, 0.0)
-            else:
-                options = [(text, 0.0) for text in candidates(token, view.tokens)[:max_options]]
-                wrong = 0.0
-            for text, probability in options:
+            wrong = wrong_of.get(token.index, 0.0)
+            for text, probability in options_of.get(token.index, [])[: policy.max_options]:
                 if _makes_identity(token, text, view.tokens):
                     continue
                 edit = Edit(token.start, token.end, token.text, text)
-                _keep(
-                    found,
-                    _candidate(
-                        region.path,
-                        edit,
-                        EditKind.REPLACE_TOKEN,
-                        token.line,
-                        prior * wrong * probability,
-                        suspiciousness(token.line),
-                        policy.suspiciousness_floor if model_views is not None else None,
-                    ),
-                )
+                kind, probability = EditKind.REPLACE_TOKEN, prior * wrong * probability
+                _keep(found, region.path, edit, kind, token.line, probability, line_signal)
         for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
             wrong = max(
@@ -279,18 +268,8 @@ def _rank(
             )
             swap = operation.kind == EditKind.SWAP_ARGUMENTS
             probability = (policy.swap_prior if swap else policy.operation_prior) * wrong
-            _keep(
-                found,
-                _candidate(
-                    region.path,
-                    operation.edit,
-                    operation.kind,
-                    operation.line,
-                    prior * probability,
-                    suspiciousness(operation.line),
-                    policy.suspiciousness_floor if model_views is not None else None,
-                ),
-            )
+            edit, kind, line = operation.edit, operation.kind, operation.line
+            _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
     ordered = sorted(found.values(), key=_stable_key)
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
@@ -317,22 +296,23 @@ def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool
     return after >= len(token_list) or token_list[after].text not in _BINDS_TIGHTER
 
 
-def _candidate(
+def _keep(
+    found: dict,
     path: str,
     edit: Edit,
     kind: EditKind,
     line: int,
     probability: float,
-    suspicious: float,
-    floor: float | None,
-) -> Candidate:
-    """`floor`: the suspiciousness floor of a model's score (None: suspiciousness alone)."""
-    score = probability * (floor + suspicious) if floor is not None else suspicious
-    return Candidate(path, edit, kind, line, score, suspicious, probability)
-
-
-def _keep(found: dict, candidate: Candidate) -> None:
-    key = (candidate.path, candidate.edit.start, candidate.edit.end, candidate.edit.new)
+    signal: tuple[float, Mapping[int, float], float],
+) -> None:
+    """The candidate, scored `probability` · (floor + its line's suspiciousness), into `found`
+    unless a better-scored one makes the same edit. `signal`: (floor, line signal, its scale)."""
+    floor, lines, scale = signal
+    suspicious = lines.get(line, 0.0) / scale
+    candidate = Candidate(
+        path, edit, kind, line, probability * (floor + suspicious), suspicious, probability
+    )
+    key = (path, edit.start, edit.end, edit.new)
     if key not in found or found[key].score < candidate.score:
         found[key] = candidate
 

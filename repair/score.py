@@ -17,12 +17,9 @@ from repair.graph import GraphNodes, build_graph
 from repair.models.guided_unet import GuidedIterativeGraphUNet
 from repair.policy import SearchPolicy
 from repair.predict import propose
-from repair.rank import FileView, Region
+from repair.rank import FileView, Region, RegionScores
 from repair.source import Token
 from repair.vocabulary import Vocabulary
-
-# Per region: {token index: P(wrong)}, and {token index: [(replacement, P), ...] best first}.
-RegionScores = tuple[dict[int, float], dict[int, list[tuple[str, float]]]]
 
 
 @dataclass

@@ -18,9 +18,14 @@ from repair.policy import SearchPolicy
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CASES = Path(__file__).parent / "data" / "fix"
-# Fixtures the model-free baseline fixes within a few dozen candidates (a few seconds each);
-# tests/test_fix_cli.py repairs two more through the command line.
-GOLDEN = ["access_control_wrong_boolean", "bank_transfer_swapped_arguments"]
+# Fixtures the model-free baseline fixes within a few candidates (a few seconds each), and what
+# that costs: (candidates validated, test runs, rounds). Deterministic: the order is fixed by the
+# policy and the seed. tests/test_fix_cli.py repairs two more through the command line.
+GOLDEN = {
+    "access_control_wrong_boolean": (2, 5, 1),
+    # the swap passes, then one likelier edit of the same state is tried (natural alternatives)
+    "bank_transfer_swapped_arguments": (3, 6, 1),
+}
 
 
 def baseline(**options) -> RepairConfig:
@@ -42,7 +47,10 @@ def test_golden_fixture(name: str):
     assert result.diff == (root / "fix.patch").read_text(encoding="utf-8")
     assert result.verified and not result.applied
     assert sorted(result.passing_after) == sorted(result.failing_before)
-    assert result.test_runs >= result.candidates_tried
+    assert (result.candidates_tried, result.test_runs, result.rounds) == GOLDEN[name]
+    # one round: the coverage run, the failing state's run by the validator, each candidate,
+    # and the verification of the fix
+    assert result.test_runs == 1 + 1 + result.candidates_tried + 1
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +65,19 @@ def test_two_bugs_need_two_rounds(two_bugs_result):
         (5, "+", "*"),
         (9, "*", "+"),
     }
-    assert result.rounds >= 2
+    # round one's partial fixes are expanded (each with its own coverage run): 14 candidates,
+    # 13 of them failing, and 1 + 1 + 14 + 2 coverage runs + 1 verification test runs
+    assert (result.candidates_tried, result.test_runs, result.rounds) == (14, 19, 2)
+    assert result.validation_outcomes == {"failed": 13, "passed": 1}
 
 
 def test_hazardous_candidates_do_not_hang_the_search():
+    # One round that walks the ranked candidates until one edit passes (no partial fix ends it):
+    # every looping or crashing edit ranked before the fix is validated. (With the default
+    # rounds the baseline finds a plausible two-edit fix, `i = 2` and `i += 3`, first.)
+    walk = SearchPolicy(rounds=1, round_patience=10**6, patience_probability=0.0)
     started = time.monotonic()
-    result = repair_project(CASES / "hazards", baseline(seed=1))
+    result = repair_project(CASES / "hazards", baseline(seed=1, policy=walk))
     assert time.monotonic() - started < 60
     assert result.status == FIXED
     assert [(edit.line, edit.new) for edit in result.edits] == [(16, "+")]
@@ -210,9 +225,19 @@ def test_rank_orders_by_suspiciousness_and_seed():
     regions, ranked = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2})
     # The function, then the module-level statement that runs at import.
     assert [(r.first_line, r.last_line) for r in regions] == [(4, 7), (1, 1)]
-    lines = [candidate.line for candidate in ranked]
-    assert lines[: lines.count(5)] == [5] * lines.count(5)  # the most suspicious line first
-    assert {candidate.line for candidate in ranked} == {1, 5, 6, 7}
+    # The baseline's score: P(option) by frequency (P(wrong) uniform) times (floor + the line's
+    # suspiciousness); an edit as likely on a less suspicious line comes later.
+    floor = SearchPolicy().suspiciousness_floor
+    for c in ranked:
+        assert c.score == pytest.approx(c.model_probability * (floor + c.suspiciousness))
+    assert ranked[0].line == 5 and [c.score for c in ranked] == sorted(
+        (c.score for c in ranked), reverse=True
+    )
+    by_text = {(c.edit.old, c.edit.new, c.line): c for c in ranked}
+    at_five, at_six = by_text[("n", "LIMIT", 5)], by_text[("n", "LIMIT", 6)]
+    assert at_five.model_probability == at_six.model_probability
+    assert at_five.score > at_six.score
+    assert {c.line for c in ranked} == {1, 5, 6, 7}
     # No identities: `n - 0`, `n // 1`; the off-by-one removal is there instead.
     texts = {(c.line, c.edit.old, c.edit.new) for c in ranked}
     assert (6, "1", "0") not in texts and (6, "-", "//") not in texts
