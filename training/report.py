@@ -107,6 +107,39 @@ def round0_table(curves: Path, round0: Path = ROUND0) -> str:
     return "\n".join(lines)
 
 
+def policies_table(paths: list[Path]) -> str:
+    """Round policies side by side: per checkpoint (files of one checkpoint and split merged),
+    iterative minus one-shot at each level, in points; the first row is the one-shot itself."""
+    columns: dict[str, dict] = {}  # "checkpoint (split)" -> {"one_shot": [...], policy: [...]}
+    rules: dict[str, str] = {}
+    for path in paths:
+        result = json.loads(path.read_text())
+        name = f"{Path(result['checkpoint']).stem} ({result.get('split_name', 'held_out')})"
+        if not result["checkpoint"].startswith("models/"):  # a training variant: by its file
+            name = f"{path.name.split('.')[0]} ({result.get('split_name', 'held_out')})"
+        rows = list(result["table"].values())
+        column = columns.setdefault(name, {"one-shot": [r["one_shot"] * 100 for r in rows]})
+        for policy in result.get("policies", []):
+            key = f"iterative_{policy['name']}"
+            column[policy["name"]] = [(r[key] - r["one_shot"]) * 100 for r in rows]
+            rules[policy["name"]] = ", ".join(
+                f"{k}={v}" for k, v in policy.items() if k != "name" and v not in (0, 0.0, False)
+            )
+    names = list(dict.fromkeys(n for column in columns.values() for n in column))
+    lines = [
+        "| Policy | Rule | " + " | ".join(f"{c}: 20 / 50 / 75 %" for c in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for policy in names:
+        cells = []
+        for column in columns.values():
+            values = column.get(policy)
+            sign = "" if policy == "one-shot" else "+"
+            cells.append(" / ".join(f"{v:{sign}.1f}" for v in values) if values else "—")
+        lines.append(f"| {policy} | {rules.get(policy, '')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def runs_table(curves: Path) -> str:
     lines = [
         "| Exp | Training programs | Epochs run (preset) | Best epoch | Best validation (mean "
@@ -145,8 +178,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=Path, nargs="*", default=[], help="runs.json files")
     parser.add_argument("--fill", type=Path, help="write the seed blocks into this page")
     parser.add_argument("--figure", type=Path, default=Path("training/results/exp2_stop_rule.png"))
+    parser.add_argument("--policies", type=Path, nargs="*", default=[], help="variants' JSONs")
     args = parser.parse_args()
-    if not args.seeds:
+    if args.policies:
+        print(policies_table(args.policies))
+        return
+    if not args.seeds and not args.fill:
         print(held_out_table(args.curves))
         print()
         print(round0_table(args.curves))

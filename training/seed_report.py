@@ -21,6 +21,7 @@ from training.stop_rule import plot_marked
 JOBS = ("exp1", "exp2", "exp2_from_bundled", "exp3", "exp3b", "exp3c")
 LOG_WAY = {"exp3": NO_FB, "exp3c": NO_FB}  # the log's one-shot: iteration 0 without feedback
 ROUND0 = Path("training/results/round0_feedback")
+PENDING = "Pending the device run."
 
 
 def load_runs(paths: Iterable[Path]) -> list[dict]:
@@ -93,7 +94,7 @@ def seeds_table(runs: list[dict]) -> str:
                     + " | ".join(iterative)
                     + f" | {cell['baseline']['mean'] * 100:.1f} |"
                 )
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else PENDING
 
 
 def runs_table(runs: list[dict]) -> str:
@@ -115,13 +116,13 @@ def runs_table(runs: list[dict]) -> str:
             f"{epochs} | {best} | {_ms(training['best_val_mean'])} % | "
             f"{'—' if seconds != seconds else f'{seconds:.0f}'} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else PENDING
 
 
 def exp2_block(runs: list[dict], figure: Path) -> str:
     chosen = [r for r in runs if r.get("job") in ("exp2_from_bundled", "exp2") and r.get("history")]
     if not chosen:
-        return "Pending the device run."
+        return PENDING
     lines = [
         "| Run | Start (val. one-shot@20 %) | Val. one-shot@20 % at epochs 1 / 5 / 10 / 20 / 30 "
         "| Best epoch | Rule would stop after epoch: absolute / ratio / drop | Held-out one-shot "
@@ -179,7 +180,7 @@ def policy_verdicts(runs: list[dict], policy: str = "freeze") -> str:
                 f"| {job} | {float(level):.0%} | {_ms(cell[f'change_{policy}'])} | "
                 f"{_ms(cell['change_safe'])} | {_ms(cell['change_raw'])} | {answer} |"
             )
-    return "\n".join(lines) if len(lines) > 2 else "Pending the device run."
+    return "\n".join(lines) if len(lines) > 2 else PENDING
 
 
 def exp2_note(curves: Path) -> str:
@@ -206,6 +207,15 @@ def blocks(runs: list[dict], figure: Path, curves: Path | None = None) -> dict[s
         "exp2-curve": exp2_block(runs, figure),
         "freeze-verdicts": policy_verdicts(runs, "freeze"),
     }
+    rules = Path("training/results/round_rules")
+    if rules.is_dir():  # the round rules tried on CPU (training.variants' JSONs)
+        from training import report
+
+        def ordered(paths):  # bundled checkpoints first, then the training variants
+            return sorted(paths, key=lambda p: (not p.name.startswith("exp"), p.name))
+
+        result["rules-dev"] = report.policies_table(ordered(rules.glob("*.dev*.json")))
+        result["rules-heldout"] = report.policies_table(ordered(rules.glob("heldout/*.json")))
     if curves is not None:  # the single-run tables, from the bundled runs
         from training import report
 
@@ -224,9 +234,14 @@ def fill(page: Path, filled: dict[str, str]) -> list[str]:
         pattern = re.compile(
             rf"(<!-- fill:{re.escape(key)} -->)(.*?)(<!-- /fill:{re.escape(key)} -->)", re.S
         )
-        multiline = "\n" in content
-        body = f"\n{content}\n" if multiline else content
-        text, count = pattern.subn(lambda m, b=body: m.group(1) + b + m.group(3), text)
+
+        def replace(match: re.Match, content: str = content) -> str:
+            # a block that sits on lines of its own keeps them; a block inside a line stays inline
+            multiline = "\n" in content or "\n" in match.group(2)
+            body = f"\n{content}\n" if multiline else content
+            return match.group(1) + body + match.group(3)
+
+        text, count = pattern.subn(replace, text)
         if count:
             done.append(key)
     page.write_text(text)
