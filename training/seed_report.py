@@ -121,6 +121,7 @@ def runs_table(runs: list[dict]) -> str:
 
 def exp2_block(runs: list[dict], figure: Path) -> str:
     chosen = [r for r in runs if r.get("job") in ("exp2_from_bundled", "exp2") and r.get("history")]
+    chosen.sort(key=lambda r: (r["job"] != "exp2_from_bundled", r["id"]))  # the log's run first
     if not chosen:
         return PENDING
     lines = [
@@ -129,7 +130,7 @@ def exp2_block(runs: list[dict], figure: Path) -> str:
         "20/50/75 % |",
         "|---|---|---|---|---|---|",
     ]
-    for run in sorted(chosen, key=lambda r: (r["job"] != "exp2_from_bundled", r["id"])):
+    for run in chosen:
         by_epoch = {r["epoch"]: r.get("val_one_shot@0.2") for r in run["history"]}
         marks = " / ".join(
             "never" if run["stop_rule"].get(k) is None else str(run["stop_rule"][k])
@@ -146,8 +147,7 @@ def exp2_block(runs: list[dict], figure: Path) -> str:
             f"| {run['id']} | {'—' if start is None else f'{start * 100:.1f}'} | {curve} | "
             f"{run.get('best_epoch', '—')} | {marks} | {held} |"
         )
-    main = chosen[0] if chosen[0]["job"] == "exp2_from_bundled" else None
-    main = main or min(chosen, key=lambda r: r["id"])
+    main = chosen[0]
     figure.parent.mkdir(parents=True, exist_ok=True)
     plot_marked(main["history"], main.get("start_one_shot"), figure, f"Exp 2 ({main['id']})")
     lines += [

@@ -192,7 +192,10 @@ def _set_up(config: TrainConfig, out_dir: Path, progress: Progress) -> _Run:
         if config.pretrain_stdlib_functions:
             corpus += stdlib_functions(config.pretrain_stdlib_functions, seed=config.seed)
         vocabulary = build_vocabulary(corpus, config.vocab_size)
-    model_config = config.model_config(len(vocabulary))
+    # a run started from a checkpoint trains that checkpoint's model: its checkpoints keep its config
+    model_config = (
+        start_checkpoint.config if start_checkpoint else config.model_config(len(vocabulary))
+    )
     model = start_checkpoint.model if start_checkpoint else build_model(model_config)
     if resumed is not None:
         model.load_state_dict(resumed["model"])
