@@ -58,11 +58,13 @@ def _run(job: str, seed: int, one_shot: float, status: str = "done") -> dict:
 
 def test_aggregate_uses_finished_runs_only() -> None:
     runs = [_run("exp1", 0, 0.40), _run("exp1", 1, 0.44), _run("exp1", 2, 0.99, "killed")]
+    runs.append({**_run("exp1", 3, 0.10), "complete": False})  # cut short by the time budget
     cell = aggregate(runs)["exp1"]["evaluations"]["as_trained"]["0.2"]
     assert cell["one_shot"]["values"] == [0.40, 0.44]
     assert cell["one_shot"]["mean"] == pytest.approx(0.42)
     assert cell["change_raw"]["mean"] == pytest.approx(-0.05)
-    assert aggregate(runs)["exp1"]["done"] == 2
+    entry = aggregate(runs)["exp1"]
+    assert entry["done"] == 3 and entry["complete_schedules"] == 2
 
 
 def test_a_run_waits_for_its_parent_and_is_dropped_when_it_fails(tmp_path) -> None:

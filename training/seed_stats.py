@@ -40,11 +40,12 @@ def compare(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None
 
 
 def per_seed(runs: Sequence[dict], job: str, variant: str, level: str, metric: str) -> list[float]:
-    """A metric's value in each usable run of a job (`change_safe`: safe − one-shot; likewise raw)."""
+    """A metric's value in each finished run of a job that ran its whole schedule
+    (`change_safe`: safe − one-shot; likewise for any policy)."""
     values = []
     for run in runs:
-        if run.get("job") != job or run.get("status") not in ("done",):
-            continue
+        if run.get("job") != job or run.get("status") != "done" or not run.get("complete", True):
+            continue  # a run cut short by the time budget is listed, not averaged
         row = run.get("evaluations", {}).get(variant, {}).get("table", {}).get(level)
         if row is None:
             continue
