@@ -1,7 +1,11 @@
 """Source → graph: one `CodeGraph` (a PyG `Data`) per file or per function.
 
 Nodes are tree-sitter nodes (punctuation dropped: it carries no information a model needs);
-leaves carry their token text. Edge types reach the model as an edge feature.
+leaves carry their token text. Edge types reach the model as an edge feature. With a sub-token
+vocabulary (`Vocabulary.subtokens`) identifier and string leaves also carry their words' ids
+(`subtokens`), and the copy head's names are the region's own plus the file's module-level names
+(`context_names`), each with its token and word ids (`name_tokens`): the names `repair.source.
+candidates` offers a token, so every same-file name a fix may need can be pointed at.
 """
 
 from __future__ import annotations
@@ -13,7 +17,13 @@ import torch
 import tree_sitter
 from torch_geometric.data import Data
 
-from repair.graph_schema import EDGE_TYPES, MAX_DEPTH, MAX_SIBLING
+from repair.graph_schema import (
+    EDGE_TYPES,
+    MAX_CONTEXT_NAMES,
+    MAX_DEPTH,
+    MAX_SIBLING,
+    MAX_SUBTOKENS,
+)
 from repair.source import Token, TokenClass, is_leaf, parse
 from repair.vocabulary import Vocabulary, node_type_ids, node_type_marker
 
@@ -27,6 +37,8 @@ _SAME_IDENTIFIER = EDGE_TYPES.index("same_identifier")
 
 # Brackets, separators and the `=` of an assignment are structure, not choices a model makes.
 PUNCTUATION = frozenset({"(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "->", "=", "\\"})
+# leaves whose text is made of words worth splitting (sub-token vocabularies only)
+_WORDY_TYPES = frozenset({"identifier", "string", "string_content"})
 
 
 class CodeGraph(Data):
@@ -60,11 +72,15 @@ def build_graph(
     line_signal: Mapping[int, float] | None = None,
     region: tuple[int, int] | None = None,
     iteration: int = 0,
+    context_names: Sequence[str] | None = None,
 ) -> tuple[CodeGraph, GraphNodes]:
     """Build the graph of `source` (or of the nodes inside the byte range `region`).
 
     `token_list` must be `repair.source.tokens(source)`; `line_signal` maps 1-based lines to the
-    test signal (Tarantula score, or 0/1 for the binary variant).
+    test signal (Tarantula score, or 0/1 for the binary variant). `context_names` (sub-token
+    vocabularies only): names the copy head covers beyond the region's own; None takes the
+    file's module-level names from `token_list` (a function cut out of its file passes its
+    file's names, as training does).
     """
     tree = tree or parse(source)
     line_signal = line_signal or {}
@@ -79,6 +95,7 @@ def build_graph(
     edges: list[tuple[int, int, int]] = []
     leaves: list[int] = []  # graph node ids of leaves in source order
     ident_nodes: list[tuple[int, str, int]] = []  # (node, name, scope)
+    texts: dict[int, str] = {}  # node -> text of identifier / string leaves (sub-tokens)
 
     root = tree.root_node
     if region is not None:
@@ -103,6 +120,8 @@ def build_graph(
             leaves.append(node_id)
             if token is not None and token.token_class == TokenClass.IDENTIFIER:
                 ident_nodes.append((node_id, token.text, scope))
+            if token is not None and token.node_type in _WORDY_TYPES:
+                texts[node_id] = token.text
         else:
             text = node_type_marker(node.type)
             node_token.append(-1)
@@ -144,6 +163,7 @@ def build_graph(
         edges.append((after, before, _PREVIOUS_TOKEN))
 
     names: dict[str, int] = {}
+    subtokens = vocabulary.subtokens
     last_use: dict[tuple[str, int], int] = {}
     ident_index, ident_group = [], []
     for node_id, name, scope in ident_nodes:
@@ -155,6 +175,12 @@ def build_graph(
             edges.append((last_use[key], node_id, _SAME_IDENTIFIER))
             edges.append((node_id, last_use[key], _SAME_IDENTIFIER))
         last_use[key] = node_id
+
+    if subtokens:
+        if context_names is None:
+            context_names = module_names(token_list, (start, end) if region else None)
+        for name in context_names[:MAX_CONTEXT_NAMES]:
+            names.setdefault(name, len(names))
 
     edge_tensor = torch.tensor(edges, dtype=torch.long).reshape(-1, 3)
     graph = CodeGraph(
@@ -169,4 +195,29 @@ def build_graph(
         node_token=torch.tensor(node_token, dtype=torch.long),
         node_line=torch.tensor(node_lines, dtype=torch.long),
     )
+    if subtokens:
+        graph.subtokens = _word_ids(texts, len(features), vocabulary)
+        name_words = _word_ids(dict(enumerate(names)), len(names), vocabulary)
+        name_ids = torch.tensor([vocabulary[name] for name in names], dtype=torch.long)
+        graph.name_tokens = torch.cat([name_ids.view(-1, 1), name_words], dim=1)
     return graph, GraphNodes(node_token=node_token, ident_names=list(names), region=(start, end))
+
+
+def module_names(token_list: Sequence[Token], region: tuple[int, int] | None = None) -> list[str]:
+    """Distinct module-level identifier names (scope -1: what `repair.source.candidates` offers
+    beside a function's own names) outside `region`, in source order."""
+    seen: dict[str, None] = {}
+    for token in token_list:
+        if token.token_class == TokenClass.IDENTIFIER and token.scope == -1:
+            if region is None or not region[0] <= token.start < region[1]:
+                seen[token.text] = None
+    return list(seen)
+
+
+def _word_ids(texts: Mapping[int, str], rows: int, vocabulary: Vocabulary) -> torch.Tensor:
+    """(rows, MAX_SUBTOKENS) word ids of the rows `texts` names, 0-padded elsewhere."""
+    table = [[0] * MAX_SUBTOKENS for _ in range(rows)]
+    for row, text in texts.items():
+        ids = vocabulary.subtoken_ids(text, MAX_SUBTOKENS)
+        table[row][: len(ids)] = ids
+    return torch.tensor(table, dtype=torch.long).reshape(rows, MAX_SUBTOKENS)

@@ -22,3 +22,8 @@ DEPTH_VALUES = MAX_DEPTH + 1
 SIBLING_VALUES = MAX_SIBLING + 1
 # Refinement rounds 0..MAX_ITERATION - 1 have their own embedding; later rounds share the last.
 MAX_ITERATION = 16
+# Sub-token vocabularies (`repair.vocabulary.SUBTOKEN_MARKER`): each identifier or string leaf
+# carries the ids of its first MAX_SUBTOKENS words, 0 (padding) after them; a graph's copy head
+# also covers up to MAX_CONTEXT_NAMES module-level names of the file that the region does not use.
+MAX_SUBTOKENS = 6
+MAX_CONTEXT_NAMES = 256

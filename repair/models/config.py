@@ -32,6 +32,11 @@ class ModelConfig:
         100  # guided model: test-id embedding rows (the log's cap); larger ids share the last
     )
     copy: bool = True  # pointer head over the graph's own identifier names (in-scope names)
+    # sub-token vocabularies (repair.vocabulary.SUBTOKEN_MARKER): identifier and string leaves add
+    # their words' mean embedding, and the copy head's names get a key from their token and words,
+    # so a file's name the region never uses can be pointed at. False: the older models.
+    subtokens: bool = False
+    tie_embeddings: bool = False  # the token head reuses the input embedding (half the weights)
 
     def __post_init__(self) -> None:
         if self.features not in FEATURE_SETS:

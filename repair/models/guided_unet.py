@@ -19,6 +19,8 @@ from repair.models.iterative_unet import (
     NodeEncoder,
     OutputHeads,
     graph_batch,
+    sub_token_inputs,
+    tie_embeddings,
 )
 
 
@@ -155,6 +157,7 @@ class GuidedIterativeGraphUNet(nn.Module):
         self.encoder = NodeEncoder(config)
         self.trunk = GraphUNetTrunk(config)
         self.heads = OutputHeads(config)
+        tie_embeddings(self, config)
         self.test_encoder = None
         self.cross_attention = None
         if config.use_test_guidance:
@@ -167,6 +170,7 @@ class GuidedIterativeGraphUNet(nn.Module):
         self.encoder.reset_parameters()
         self.trunk.reset_parameters()
         self.heads.reset_parameters()
+        tie_embeddings(self, self.config)
         if self.test_encoder is not None:
             self.test_encoder.reset_parameters()
             for block in self.cross_attention:
@@ -176,7 +180,8 @@ class GuidedIterativeGraphUNet(nn.Module):
         batch, num_graphs = graph_batch(data)
         node_iteration = data.iteration.clamp(0, MAX_ITERATION - 1)[batch]
         signal = data.signal if self.config.features == "exp1" else None
-        h = self.encoder(data.x, node_iteration, signal)
+        words, names = sub_token_inputs(self.encoder, data, self.config)
+        h = self.encoder(data.x, node_iteration, signal, words)
 
         layer_hook = None
         if self.test_encoder is not None and feedback is not None:
@@ -188,7 +193,7 @@ class GuidedIterativeGraphUNet(nn.Module):
                     return attend(x, layer_batch, tests, test_graph, num_graphs)
 
         h = self.trunk(h, data.edge_index, data.edge_attr.view(-1), batch, layer_hook)
-        return self.heads(h, data, batch, num_graphs)
+        return self.heads(h, data, batch, num_graphs, names)
 
     def __repr__(self) -> str:
         c = self.config

@@ -66,13 +66,32 @@ class NodeEncoder(nn.Module):
             self.sibling = nn.Embedding(SIBLING_VALUES, hidden)
         self.norm = nn.LayerNorm(hidden)
         self.dropout = nn.Dropout(config.dropout)
+        if config.subtokens:
+            self.words = nn.Linear(hidden, hidden, bias=False)  # a leaf's words, beside its token
+            self.name = nn.Linear(hidden, hidden)  # a copy-head name from its token and words
 
     def reset_parameters(self) -> None:
         for module in self.children():
             if hasattr(module, "reset_parameters"):
                 module.reset_parameters()
 
-    def forward(self, x: Tensor, node_iteration: Tensor, signal: Tensor | None) -> Tensor:
+    def word_mean(self, words: Tensor) -> Tensor:
+        """(R, S) word ids, 0 = none → (R, hidden) mean word embedding (zero without words)."""
+        present = (words > 0).unsqueeze(-1)
+        total = (self.token(words) * present).sum(dim=1)
+        return total / present.sum(dim=1).clamp(min=1)
+
+    def name_states(self, name_tokens: Tensor) -> Tensor:
+        """(K, 1 + S) name token id then word ids → (K, hidden) what a name says by itself."""
+        return self.name(self.token(name_tokens[:, 0]) + self.word_mean(name_tokens[:, 1:]))
+
+    def forward(
+        self,
+        x: Tensor,
+        node_iteration: Tensor,
+        signal: Tensor | None,
+        words: Tensor | None = None,
+    ) -> Tensor:
         token, previous, parent_type, depth, sibling = x.unbind(dim=-1)  # each (N,)
         h = self.token(token) + self.previous_token(self.token(previous))
         h = h + self.depth(depth) + self.iteration(node_iteration)
@@ -80,6 +99,8 @@ class NodeEncoder(nn.Module):
             h = h + self.parent_type(parent_type) + self.signal(signal.view(-1, 1).to(h.dtype))
         else:
             h = h + self.sibling(sibling)
+        if words is not None:  # (N, S) sub-token ids of identifier / string leaves
+            h = h + self.words(self.word_mean(words))
         return self.dropout(self.norm(h))  # (N, hidden)
 
 
@@ -223,22 +244,30 @@ class OutputHeads(nn.Module):
         for module in self.children():
             module.reset_parameters()
 
-    def forward(self, h: Tensor, data, batch: Tensor, num_graphs: int) -> ModelOutput:
+    def forward(
+        self, h: Tensor, data, batch: Tensor, num_graphs: int, names: Tensor | None = None
+    ) -> ModelOutput:
         token_logits = self.token(h)
         wrong_logits = self.wrong(h).squeeze(-1)
         if not self.copy:
             return ModelOutput(token_logits, wrong_logits, None, None, None)
-        return ModelOutput(token_logits, wrong_logits, *self._pointer(h, data, batch, num_graphs))
+        pointer = self._pointer(h, data, batch, num_graphs, names)
+        return ModelOutput(token_logits, wrong_logits, *pointer)
 
-    def _pointer(self, h: Tensor, data, batch: Tensor, num_graphs: int) -> tuple[Tensor, ...]:
+    def _pointer(
+        self, h: Tensor, data, batch: Tensor, num_graphs: int, names: Tensor | None
+    ) -> tuple[Tensor, ...]:
         ident_index, ident_group = data.ident_index, data.ident_group  # (M,), (M,)
         num_idents = torch.as_tensor(data.num_idents, device=h.device).view(-1)  # (B,)
         num_names = int(num_idents.sum())
         # names are numbered graph by graph (CodeGraph.__inc__), so this vector is sorted
         name_graph = torch.repeat_interleave(torch.arange(num_graphs, device=h.device), num_idents)
         occurrences = h[ident_index]  # (M, hidden)
-        # a name's key is the mean state of its occurrences
+        # a name's key is the mean state of its occurrences (zero for a name the graph does not
+        # use), plus with sub-tokens what the name says by itself (`names`, (K, hidden))
         keys = scatter(occurrences, ident_group, 0, dim_size=num_names, reduce="mean")
+        if names is not None:
+            keys = keys + names
         keys, key_mask = to_dense_batch(self.copy_key(keys), name_graph, batch_size=num_graphs)
         names = torch.arange(num_names, device=h.device)
         candidates, _ = to_dense_batch(names, name_graph, fill_value=-1, batch_size=num_graphs)
@@ -251,6 +280,22 @@ class OutputHeads(nn.Module):
         scores = scores.masked_fill(~key_mask.unsqueeze(1), float("-inf"))
         # per-graph dense products: a query only ever scores the names of its own graph
         return scores[query_mask], candidates[query_graph], self.copy_gate(occurrences).squeeze(-1)
+
+
+def tie_embeddings(model: nn.Module, config: ModelConfig) -> None:
+    """The token head's weights are the input embedding's (`config.tie_embeddings`), drawn at the
+    scale of a linear layer's (N(0, 1) rows would start the token logits far from uniform)."""
+    if config.tie_embeddings:
+        nn.init.normal_(model.encoder.token.weight, std=config.hidden**-0.5)
+        model.heads.token.weight = model.encoder.token.weight
+
+
+def sub_token_inputs(encoder: NodeEncoder, data, config: ModelConfig):
+    """Per node word ids, and per copy-head name its state, for sub-token models (else None)."""
+    if not config.subtokens:
+        return None, None
+    names = encoder.name_states(data.name_tokens) if config.copy else None
+    return data.subtokens, names
 
 
 class IterativeGraphUNet(nn.Module):
@@ -270,24 +315,28 @@ class IterativeGraphUNet(nn.Module):
         self.encoder = NodeEncoder(config)
         self.trunk = GraphUNetTrunk(config)
         self.heads = OutputHeads(config)
+        tie_embeddings(self, config)
 
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()
         self.trunk.reset_parameters()
         self.heads.reset_parameters()
+        tie_embeddings(self, self.config)
 
     def forward(self, data) -> ModelOutput:
         batch, num_graphs = graph_batch(data)
         node_iteration = data.iteration.clamp(0, MAX_ITERATION - 1)[batch]
         signal = data.signal if self.config.features == "exp1" else None
-        h = self.encoder(data.x, node_iteration, signal)
+        words, names = sub_token_inputs(self.encoder, data, self.config)
+        h = self.encoder(data.x, node_iteration, signal, words)
         h = self.trunk(h, data.edge_index, data.edge_attr.view(-1), batch)
-        return self.heads(h, data, batch, num_graphs)
+        return self.heads(h, data, batch, num_graphs, names)
 
     def __repr__(self) -> str:
         c = self.config
         return (
             f"{self.__class__.__name__}(vocab_size={c.vocab_size}, hidden={c.hidden}, "
             f"depth={c.depth}, conv={c.conv!r}, heads={c.heads}, pool_ratio={c.pool_ratio}, "
-            f"features={c.features!r}, copy={c.copy})"
+            f"features={c.features!r}, copy={c.copy}"
+            + (f", subtokens=True, tie_embeddings={c.tie_embeddings})" if c.subtokens else ")")
         )
