@@ -11,6 +11,8 @@ from typing import Any
 from repair.models.config import ModelConfig
 
 EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
+# recipes beyond the log's experiments, with a data folder of their own (training/presets/)
+RECIPES = ("realcode",)
 
 
 @dataclass
@@ -62,6 +64,17 @@ class TrainConfig:
     depth: int = 3
     conv: str = "gat"
     copy: bool = True
+    subtokens: bool = False  # sub-token inputs and copy-head name keys (ModelConfig.subtokens)
+    tie_embeddings: bool = False  # the token head shares the input embedding
+    # --- the real-code recipe (training.realtrain): on when real_data names a data folder
+    real_data: str = ""  # folder written by `python -m training.realdata` ("": the log's recipes)
+    pretrain_minutes: float = 0.0  # training time of corrupted real functions (across resumes)
+    finetune_minutes: float = 0.0  # training time of real fixes mixed with corrupted functions
+    finetune_mix: float = 0.5  # share of real fixes in a fine-tuning batch
+    finetune_lr: float = 3e-4  # the fine-tuning stage's peak learning rate (lr: pre-training's)
+    trajectory_epochs: int = 0  # then Exp 4's trajectories from the fine-tuned model
+    warmup_steps: int = 200  # linear learning-rate warm-up, then cosine decay over each stage
+    save_minutes: float = 1.0  # trainer state and last.pt at least this often
     # --- machinery
     seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda"
@@ -83,11 +96,18 @@ class TrainConfig:
             features=self.features,
             use_test_guidance=self.use_test_guidance,
             copy=self.copy,
+            subtokens=self.subtokens,
+            tie_embeddings=self.tie_embeddings,
         )
 
     def to_dict(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
         values["levels"] = list(self.levels)
+        # the real-code fields are left out at their defaults, so a trainer state saved before
+        # they existed still resumes (`training.resume` compares saved and current settings)
+        for key in _REAL_CODE_FIELDS:
+            if values[key] == _DEFAULTS[key]:
+                del values[key]
         return values
 
     @classmethod
@@ -98,10 +118,28 @@ class TrainConfig:
         return cls(**values)
 
 
+_REAL_CODE_FIELDS = (
+    "subtokens",
+    "tie_embeddings",
+    "real_data",
+    "pretrain_minutes",
+    "finetune_minutes",
+    "finetune_mix",
+    "finetune_lr",
+    "trajectory_epochs",
+    "warmup_steps",
+    "save_minutes",
+)
+_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in _REAL_CODE_FIELDS
+}
+
+
 def preset(name: str) -> TrainConfig:
     """The configuration of one of the log's experiments (training/presets/<name>.py)."""
-    if name not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
+    if name not in EXPERIMENTS + RECIPES:
+        known = ", ".join(EXPERIMENTS + RECIPES)
+        raise ValueError(f"unknown experiment {name!r}; choose from {known}")
     module = importlib.import_module(f"training.presets.{name}")
     return TrainConfig(experiment=name, **module.OVERRIDES)
 

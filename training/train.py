@@ -117,6 +117,10 @@ class _Data:
 
 def train(config: TrainConfig, out_dir: str | Path, progress: Progress = print) -> dict:
     """Train one experiment; returns the summary written to `out_dir/summary.json`."""
+    if config.real_data:  # the real-code recipe has a loop of its own (training/realtrain.py)
+        from training.realtrain import train_real
+
+        return train_real(config, Path(out_dir), progress)
     run = _set_up(config, Path(out_dir), progress)
     programs = [*run.splits.train, *run.splits.validation]
     environment = Environment(
