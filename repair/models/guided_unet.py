@@ -21,6 +21,7 @@ from repair.models.iterative_unet import (
     graph_batch,
     sub_token_inputs,
     tie_embeddings,
+    tied_token_weight,
 )
 
 
@@ -193,7 +194,7 @@ class GuidedIterativeGraphUNet(nn.Module):
                     return attend(x, layer_batch, tests, test_graph, num_graphs)
 
         h = self.trunk(h, data.edge_index, data.edge_attr.view(-1), batch, layer_hook)
-        return self.heads(h, data, batch, num_graphs, names)
+        return self.heads(h, data, batch, num_graphs, names, tied_token_weight(self))
 
     def __repr__(self) -> str:
         c = self.config

@@ -232,7 +232,10 @@ class OutputHeads(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         hidden = config.hidden
-        self.token = nn.Linear(hidden, config.vocab_size)
+        if config.tie_embeddings:  # the weights are the input embedding's, passed to forward
+            self.token_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        else:
+            self.token = nn.Linear(hidden, config.vocab_size)
         self.wrong = nn.Linear(hidden, 1)
         self.copy = config.copy
         if config.copy:
@@ -243,11 +246,22 @@ class OutputHeads(nn.Module):
     def reset_parameters(self) -> None:
         for module in self.children():
             module.reset_parameters()
+        if hasattr(self, "token_bias"):
+            nn.init.zeros_(self.token_bias)
 
     def forward(
-        self, h: Tensor, data, batch: Tensor, num_graphs: int, names: Tensor | None = None
+        self,
+        h: Tensor,
+        data,
+        batch: Tensor,
+        num_graphs: int,
+        names: Tensor | None = None,
+        token_weight: Tensor | None = None,
     ) -> ModelOutput:
-        token_logits = self.token(h)
+        if token_weight is not None:  # tied: (vocab_size, hidden), the input embedding
+            token_logits = F.linear(h, token_weight, self.token_bias)
+        else:
+            token_logits = self.token(h)
         wrong_logits = self.wrong(h).squeeze(-1)
         if not self.copy:
             return ModelOutput(token_logits, wrong_logits, None, None, None)
@@ -283,11 +297,14 @@ class OutputHeads(nn.Module):
 
 
 def tie_embeddings(model: nn.Module, config: ModelConfig) -> None:
-    """The token head's weights are the input embedding's (`config.tie_embeddings`), drawn at the
-    scale of a linear layer's (N(0, 1) rows would start the token logits far from uniform)."""
+    """With `config.tie_embeddings` the token head reads the input embedding (one weight, stored
+    once), drawn at a linear layer's scale: N(0, 1) rows would start the logits far from uniform."""
     if config.tie_embeddings:
         nn.init.normal_(model.encoder.token.weight, std=config.hidden**-0.5)
-        model.heads.token.weight = model.encoder.token.weight
+
+
+def tied_token_weight(model: nn.Module) -> Tensor | None:
+    return model.encoder.token.weight if model.config.tie_embeddings else None
 
 
 def sub_token_inputs(encoder: NodeEncoder, data, config: ModelConfig):
@@ -330,7 +347,7 @@ class IterativeGraphUNet(nn.Module):
         words, names = sub_token_inputs(self.encoder, data, self.config)
         h = self.encoder(data.x, node_iteration, signal, words)
         h = self.trunk(h, data.edge_index, data.edge_attr.view(-1), batch)
-        return self.heads(h, data, batch, num_graphs, names)
+        return self.heads(h, data, batch, num_graphs, names, tied_token_weight(self))
 
     def __repr__(self) -> str:
         c = self.config

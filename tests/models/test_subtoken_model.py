@@ -51,11 +51,17 @@ def test_a_name_without_occurrences_gets_a_key_of_its_own():
     assert torch.isfinite(scores).all()
 
 
-def test_tied_embeddings_share_one_weight():
-    model = build_model(tiny_config(subtokens=True, tie_embeddings=True))
-    assert model.heads.token.weight is model.encoder.token.weight
-    model.reset_parameters()
-    assert model.heads.token.weight is model.encoder.token.weight
+def test_tied_embeddings_share_one_weight_stored_once():
+    torch.manual_seed(0)
+    model = build_model(tiny_config(subtokens=True, tie_embeddings=True)).eval()
+    assert not hasattr(model.heads, "token") and "heads.token_bias" in model.state_dict()
+    batch = with_words(two_graph_batch())
+    logits = model(batch).token_logits
+    assert logits.shape == (12, VOCAB)
+    with torch.no_grad():
+        model.encoder.token.weight[3] += 1.0  # moving one embedding row moves its logit
+    assert not torch.allclose(model(batch).token_logits[:, 3], logits[:, 3])
+    assert model.heads.token_bias.abs().sum() == 0
     untied = build_model(tiny_config(subtokens=True))
     assert sum(p.numel() for p in untied.parameters()) > sum(p.numel() for p in model.parameters())
 
