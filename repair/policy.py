@@ -31,17 +31,21 @@ class SearchPolicy:
     rounds: int = 4  # refinement rounds; round k feeds the model iteration k
     beam: int = 4  # partial states (fewest failing tests) kept and expanded per round
     top_functions: int = 5  # most suspicious functions whose edits are considered
-    # Replacements considered per token, best first by the scorer (None: every same-class
-    # option). None, so that the model and the model-free baseline rank the same candidate set
-    # (a top 10 by each one's own order would be two different sets). Development splits, the
-    # bundled pair (`bench/rank_dev.py`, bench/results/rank_dev.txt): on the 176 validation
-    # programs the model's positions are the same at 10 and None (172 fixes ranked, median 1,
-    # p90 8, top 10 162), and `--repair` on 40 of them tries the same candidates per bug; on 40
-    # bugs seeded in six and tabulate (`--oss six,tabulate`) every fix ranked at 10 keeps its
-    # position (ties aside, and 826 -> 959 for one) and 7 more are ranked (28 -> 35 of 40, at
-    # 1353-107267). Cost: a first round of gradebook_package_layout has 4554 candidates instead
-    # of 779; ranking it takes 0.75 s instead of 0.64 s with the pair (`bench/rank_speed.py`).
-    max_options: int | None = None
+    # Replacements tried first per token, best first by the scorer (the model, or the model-free
+    # prior): every same-class option is a candidate for both, and those beyond the first
+    # max_options of their token are deferred (`Candidate.deferred`): ranked after every other
+    # candidate and tried only in the last round once the rest is tried, or when the search would
+    # otherwise stop for want of candidates (`repair.candidate_pool`). None: no option deferred.
+    # So the model and the baseline search the same candidate set under the same rules, and the
+    # model's search is what it was with the old cap until that search would have stopped.
+    # Development splits, the bundled pair (`bench/rank_dev.py --repair [--tokens 2]
+    # --set max_options=...`, 40 validation programs): single-token bugs, 10 and None try the
+    # same candidates; two-token bugs, None 34 / 30 plausible / exact and 174 test runs per bug
+    # against 36 / 32 and 141 at 10: a round with no partial fix goes on through the tail of
+    # every token's options (hundreds of names and builtins) instead of ending where its top
+    # options end, and the next round starts late. Cost of ranking every option: gradebook's
+    # first round 779 -> 4554 candidates, 0.64 -> 0.75 s with the pair (`bench/rank_speed.py`).
+    max_options: int | None = 10
     # Candidates from the model's order per candidate from the model-free order (None: the
     # model's order alone). Chosen on the bundled model's validation programs, not on the repair
     # benchmark: `bench/rank_dev.py --repair --model-turns 2 4 0` (40 seeded bugs, `repair fix` on

@@ -79,6 +79,9 @@ class Candidate:
     # the tests whose outcome the edit can change (those that ran its function, and those whose
     # run says nothing complete about it); None: every test
     tests: frozenset[str] | None = None
+    # beyond the first `SearchPolicy.max_options` options of its token: ranked after every
+    # candidate that is not, and held back by the search until nothing else is left
+    deferred: bool = False
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}: {self.edit.old!r} -> {self.edit.new!r} ({self.kind})"
@@ -238,6 +241,7 @@ def _rank(
     top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
     scale = top_signal if top_signal > 0 else 1.0
     views = scorer.score(files, regions, signals, iteration, policy)
+    cap = policy.max_options
     found: dict[tuple[str, int, int, str], Candidate] = {}
     for index, region in enumerate(regions):
         view = files[region.path]
@@ -250,12 +254,15 @@ def _rank(
             if not is_repair_target(token):
                 continue
             wrong = wrong_of.get(token.index, 0.0)
-            for text, probability in options_of.get(token.index, [])[: policy.max_options]:
+            for position, (text, probability) in enumerate(options_of.get(token.index, [])):
                 if _makes_identity(token, text, view.tokens):
                     continue
                 edit = Edit(token.start, token.end, token.text, text)
                 kind, probability = EditKind.REPLACE_TOKEN, prior * wrong * probability
-                _keep(found, region.path, edit, kind, token.line, probability, line_signal)
+                deferred = cap is not None and position >= cap
+                _keep(
+                    found, region.path, edit, kind, token.line, probability, line_signal, deferred
+                )
         for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
             wrong = max(
@@ -270,10 +277,13 @@ def _rank(
             probability = (policy.swap_prior if swap else policy.operation_prior) * wrong
             edit, kind, line = operation.edit, operation.kind, operation.line
             _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
-    ordered = sorted(found.values(), key=_stable_key)
+    # deferred ones last, and drawn last, so the others' order does not depend on them
+    ordered = sorted(
+        found.values(), key=lambda candidate: (candidate.deferred, *_stable_key(candidate))
+    )
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
-    return sorted(ordered, key=lambda candidate: (-candidate.score, tiebreak[id(candidate)]))
+    return sorted(ordered, key=lambda c: (c.deferred, -c.score, tiebreak[id(c)]))
 
 
 def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool:
@@ -304,14 +314,14 @@ def _keep(
     line: int,
     probability: float,
     signal: tuple[float, Mapping[int, float], float],
+    deferred: bool = False,
 ) -> None:
     """The candidate, scored `probability` · (floor + its line's suspiciousness), into `found`
     unless a better-scored one makes the same edit. `signal`: (floor, line signal, its scale)."""
     floor, lines, scale = signal
     suspicious = lines.get(line, 0.0) / scale
-    candidate = Candidate(
-        path, edit, kind, line, probability * (floor + suspicious), suspicious, probability
-    )
+    score = probability * (floor + suspicious)
+    candidate = Candidate(path, edit, kind, line, score, suspicious, probability, None, deferred)
     key = (path, edit.start, edit.end, edit.new)
     if key not in found or found[key].score < candidate.score:
         found[key] = candidate

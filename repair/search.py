@@ -89,17 +89,17 @@ class Search:
                 self._expand(state, round_index)
                 if self.ledger.out_of_budget():
                     break
-            if not self.pool:
+            if not self.pool and not self.pool.open_reserve():
                 outcome.stop_reason = "no candidates left"
                 break
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / (rounds - round_index))
-            partial, worse = self.round.run(quota)
+            partial, worse = self.round.run(quota, last=round_index == rounds - 1)
             if outcome.fixed is not None:
                 outcome.stop_reason = "fixed"
                 return outcome
             frontier = self.select_beam(partial) or self.select_beam(worse)
-            if not frontier and not self.pool:
+            if not frontier and not self.pool and not self.pool.reserve:
                 outcome.stop_reason = "no candidates left"
                 break
         if not outcome.stop_reason:

@@ -40,10 +40,11 @@ class Round:
         self.verify = verify
         self.policy = policy
 
-    def run(self, quota: int) -> tuple[Pairs, Pairs]:
-        """Validate up to `quota` candidates; returns (parent, child) for each partial fix, and
-        for each complete run that was worse than its state (with `worse_fallback`). A verified
-        fix is left in the ledger's outcome."""
+    def run(self, quota: int, last: bool = False) -> tuple[Pairs, Pairs]:
+        """Validate up to `quota` candidates (in the `last` round, the pool's reserve too, once
+        the rest is tried); returns (parent, child) for each partial fix, and for each complete
+        run that was worse than its state (with `worse_fallback`). A verified fix is left in the
+        ledger's outcome."""
         outcome, policy = self.ledger.outcome, self.policy
         partial: Pairs = []
         worse: Pairs = []
@@ -53,7 +54,7 @@ class Round:
         likely_floor = 0.0  # model probability an untried candidate needs to keep the round going
         best_before = len(outcome.best.failing)
         while tried < quota and not self.ledger.out_of_budget():
-            batch = self._batch(min(self.ledger.budget.jobs, quota - tried))
+            batch = self._batch(min(self.ledger.budget.jobs, quota - tried), last)
             if not batch:
                 break
             results = self.ledger.validate(batch, stop_after=None)
@@ -93,11 +94,11 @@ class Round:
                 break  # better states to expand: go on from them
         return partial, worse
 
-    def _batch(self, size: int) -> list[tuple[State, Candidate, dict[str, bytes]]]:
+    def _batch(self, size: int, use_reserve: bool) -> list[tuple[State, Candidate, dict]]:
         """Up to `size` queued candidates that lead to programs not validated yet."""
         batch: list[tuple[State, Candidate, dict[str, bytes]]] = []
         while len(batch) < size:
-            picked = self.pool.next()
+            picked = self.pool.next(use_reserve)
             if picked is None:
                 break
             state, candidate = picked

@@ -134,11 +134,15 @@ def test_a_policy_in_the_config_reaches_the_ranking():
         order = orders[turn % 5 == 4]
         expected.append(next(e for e in order if e not in expected))
     assert [edit(c) for c in interleaved] == expected != orders[0]
-    # ... and so does a cap on the options per token
+    # ... and so does the number of options per token tried first: the others are deferred,
+    # ranked after every candidate that is not
     capped = RepairConfig(policy=SearchPolicy(max_options=1))
     first = _ranked(state, run, originals, capped, scorer, 0)
-    replaced = [c for c in first if c.kind == EditKind.REPLACE_TOKEN]
-    assert len({c.edit.start for c in replaced}) == len(replaced) < len(alone)
+    assert {edit(c) for c in first} == {edit(c) for c in alone}
+    up_front = [c for c in first if not c.deferred]
+    assert first[: len(up_front)] == up_front and all(c.deferred for c in first[len(up_front) :])
+    replaced = [c for c in up_front if c.kind == EditKind.REPLACE_TOKEN]
+    assert len({c.edit.start for c in replaced}) == len(replaced) and first[0].edit.new == "-"
 
 
 def _tiny_scorer():
@@ -171,5 +175,10 @@ def test_the_baseline_ranks_the_same_candidates_as_a_model():
     assert len(by_model) > 100  # identifiers: every name in scope and every builtin
     assert sorted(map(key, by_model)) == sorted(map(key, by_prior))
     assert [key(c) for c in by_model] != [key(c) for c in by_prior]
+    # each tries the first max_options of every token's options up front, by its own order
+    for order in (by_model, by_prior):
+        up_front = [c for c in order if c.kind == EditKind.REPLACE_TOKEN and not c.deferred]
+        per_token = [c.edit.start for c in up_front]
+        assert max(per_token.count(start) for start in per_token) == policy.max_options
     # Both drive the search's probability rules: every candidate has a model probability.
     assert all(c.model_probability > 0 for c in by_prior)

@@ -230,9 +230,11 @@ def test_rank_orders_by_suspiciousness_and_seed():
     floor = SearchPolicy().suspiciousness_floor
     for c in ranked:
         assert c.score == pytest.approx(c.model_probability * (floor + c.suspiciousness))
-    assert ranked[0].line == 5 and [c.score for c in ranked] == sorted(
-        (c.score for c in ranked), reverse=True
+    # by score, those beyond their token's first max_options options (deferred) after the rest
+    assert ranked[0].line == 5 and [(c.deferred, -c.score) for c in ranked] == sorted(
+        (c.deferred, -c.score) for c in ranked
     )
+    assert any(c.deferred for c in ranked) and not ranked[0].deferred
     by_text = {(c.edit.old, c.edit.new, c.line): c for c in ranked}
     at_five, at_six = by_text[("n", "LIMIT", 5)], by_text[("n", "LIMIT", 6)]
     assert at_five.model_probability == at_six.model_probability
@@ -333,12 +335,12 @@ class _PassingValidator:
         return results
 
 
-def _search_with(candidates, validator, verify=lambda state: True):
+def _search_with(candidates, validator, verify=lambda state: True, policy=None):
     from repair.search import Budget, Search, State
 
     start = State(files={}, edits=(), failing=("t::a",), messages={"t::a": "x"})
     budget = Budget(time.monotonic() + 60, max_candidates=50, jobs=1)
-    policy = SearchPolicy(rounds=1, beam=1)
+    policy = policy or SearchPolicy(rounds=1, beam=1)
     originals = {"m.py": b"ok = a < b\n"}
     expand = lambda s, i: candidates  # noqa: E731
     return Search(start, originals, validator, expand, verify, budget, policy).run()
@@ -358,6 +360,24 @@ def _candidate(
     old = "ok = a < b\n"[start:end]
     edit = Edit(start, end, old, new)
     return Candidate("m.py", edit, kind, 1, score, 1.0, probability)
+
+
+def test_deferred_candidates_wait_until_the_rest_is_tried():
+    # `<=` is beyond its token's first options (deferred): the search tries it only once every
+    # other candidate has failed, although it scores higher.
+    candidates = [
+        _candidate("==", 0.8, 0.05),
+        replace(_candidate("<=", 0.9, 0.3), deferred=True),
+        _candidate(">", 0.6, 0.04),
+    ]
+    validator = _PassingValidator((b"a <= b",))
+    outcome = _search_with(candidates, validator)
+    assert outcome.fixed.files["m.py"] == b"ok = a <= b\n"
+    assert validator.seen == [b"ok = a == b\n", b"ok = a > b\n", b"ok = a <= b\n"]
+    # in a round that is not the last, the reserve waits for the next round
+    validator = _PassingValidator((b"a <= b",))
+    outcome = _search_with(candidates, validator, policy=SearchPolicy(rounds=2, beam=1))
+    assert outcome.rounds == 2 and outcome.fixed is not None
 
 
 def test_a_likelier_passing_edit_is_preferred():
