@@ -18,6 +18,7 @@ import typer
 from repair.errors import BadInput, RepairError, internal_error_message
 from repair.exit_codes import ExitCode
 from repair.fix import MAX_CANDIDATES
+from repair.interrupts import interrupted_by_signals
 from repair.localize import FORMULAS, Localization, localize
 from repair.policy import SearchPolicy, with_settings
 
@@ -69,8 +70,12 @@ def reports_internal_errors(command: Callable[..., None]) -> Callable[..., None]
 def localize_command(
     src: list[Path] = typer.Argument(..., help="Source files or directories to rank."),
     tests: list[Path] = typer.Option(..., "--tests", help="Test file or directory (repeatable)."),
-    formula: FormulaName = typer.Option(FormulaName("tarantula"), help="Suspiciousness formula."),
-    top: int = typer.Option(10, min=1, help="How many lines to show."),
+    formula: FormulaName = typer.Option(
+        None,
+        help="Spectrum formula (default: the localization policy's, ochiai, combined with "
+        "traceback and text evidence).",
+    ),
+    top: int = typer.Option(10, min=1, help="How many statements to show (ties kept whole)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds one test may run."),
     total_timeout: float = typer.Option(300.0, min=1.0, help="Seconds the whole suite may run."),
@@ -78,20 +83,24 @@ def localize_command(
 ) -> None:
     """Run the tests once under coverage and rank the lines most likely to hold the bug."""
     try:
-        result = localize(
-            src,
-            tests,
-            formula=formula.value,
-            top=top,
-            per_test_timeout=timeout,
-            total_timeout=total_timeout,
-        )
+        with interrupted_by_signals():
+            result = localize(
+                src,
+                tests,
+                formula=formula.value if formula is not None else None,
+                top=top,
+                per_test_timeout=timeout,
+                total_timeout=total_timeout,
+            )
     except RepairError as error:
         raise fail(error) from None
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP: the test processes are gone
+        typer.echo("repair: interrupted; nothing was changed", err=True)
+        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
     for problem in result.run.collection_errors:
         typer.echo(f"repair: warning: {problem}", err=True)
     if as_json:
-        typer.echo(json.dumps(_localization_json(result, formula.value), indent=2))
+        typer.echo(json.dumps(_localization_json(result), indent=2))
     elif not result.run.failed:
         skipped = len(result.run.results) - len(result.run.passed)
         note = f" ({skipped} skipped)" if skipped else ""
@@ -112,16 +121,17 @@ def _print_localization(result: Localization) -> None:
         typer.echo("  (the overall timeout stopped the run early)")
     typer.echo("")
     typer.echo(f"{'rank':>4}  {'score':>7}  location")
-    for rank, line in enumerate(result.ranked, start=1):
+    for line in result.ranked:
         location = f"{line.path}:{line.line}"
-        typer.echo(f"{rank:>4}  {line.score:>7.3f}  {location:<30}  {line.text}")
+        typer.echo(f"{line.rank:>4}  {line.score:>7.3f}  {location:<30}  {line.text}")
 
 
-def _localization_json(result: Localization, formula: str) -> dict:
+def _localization_json(result: Localization) -> dict:
     run = result.run
     return {
         "root": str(result.root),
-        "formula": formula,
+        "formula": result.policy.formula,
+        "policy": result.policy.key(),
         "tests": [
             {"nodeid": t.nodeid, "outcome": t.outcome, "duration": t.duration, "message": t.message}
             for t in run.results
@@ -132,13 +142,14 @@ def _localization_json(result: Localization, formula: str) -> dict:
         "timed_out": run.timed_out,
         "ranked": [
             {
-                "rank": rank,
+                "rank": line.rank,
                 "path": line.path,
                 "line": line.line,
+                "last": line.last,
                 "score": line.score,
                 "text": line.text,
             }
-            for rank, line in enumerate(result.ranked, start=1)
+            for line in result.ranked
         ],
     }
 
@@ -205,6 +216,12 @@ def evaluate_command(
     seed: int = typer.Option(0, help="Fixes the corruptions, so tables are comparable."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     workers: int = typer.Option(0, min=0, help="Test-running processes (0: one per spare core)."),
+    first_step_feedback: bool = typer.Option(
+        None,
+        "--first-step-feedback/--no-first-step-feedback",
+        help="Give a feedback-guided model its test feedback in the one-shot pass too (default: "
+        "as the checkpoint was trained; Exp 3 the log's way is --no-first-step-feedback).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
@@ -226,6 +243,7 @@ def evaluate_command(
             per_program=per_program,
             seed=seed,
             device=device,
+            first_step_feedback=first_step_feedback,
         )
     except RepairError as error:
         raise fail(error) from None
@@ -293,7 +311,8 @@ def fix_command(
     if jobs:
         config.jobs = jobs
     try:
-        result = fix(src, tests, config, progress=lambda line: typer.echo(line, err=True))
+        with interrupted_by_signals():
+            result = fix(src, tests, config, progress=lambda line: typer.echo(line, err=True))
     except RepairError as error:
         raise fail(error) from None
     except KeyboardInterrupt:

@@ -144,7 +144,9 @@ def fix(
     # The model loads (torch takes seconds to import) and the validation workers warm up while
     # the first test run goes on.
     model = _ModelLoader(config)
-    with Validator(root, relative_tests, jobs=config.jobs, sources=list(originals)) as validator:
+    with Validator(
+        root, relative_tests, jobs=config.jobs, sources=list(originals), deadline=deadline
+    ) as validator:
         say("running the test suite under coverage")
         run = run_suite(
             root,
@@ -268,7 +270,7 @@ def _search(
                 tests,
                 src,
                 per_test_timeout=per_test,
-                total_timeout=max(1.0, min(per_candidate * 2, deadline - time.monotonic())),
+                total_timeout=max(0.1, min(per_candidate * 2, deadline - time.monotonic())),
                 files=state.files,
                 select=select,
             )
@@ -281,7 +283,7 @@ def _search(
 
     def verify(state: State) -> bool:
         say("verifying the fix with a fresh pytest run")
-        remaining = max(per_candidate, deadline - time.monotonic())
+        remaining = max(0.1, deadline - time.monotonic())
         return verify_patch(root, relative_tests, state.files, remaining).passed
 
     budget = Budget(

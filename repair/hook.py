@@ -21,6 +21,7 @@ from pathlib import Path
 
 from repair.errors import RepairError, TestSuiteBroken, internal_error_message
 from repair.exit_codes import ExitCode
+from repair.interrupts import interrupted_by_signals
 
 DEFAULT_TIMEOUT = 45.0  # seconds: a commit should not wait much longer than this
 DEFAULT_TESTS = "tests"
@@ -144,7 +145,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # Passing only the staged files as sources restricts the edits to them: `fix` proposes
         # edits in its source files only, while the tests still import the whole project.
-        result = fix(files, tests, config)
+        with interrupted_by_signals():
+            result = fix(files, tests, config)
     except TestSuiteBroken as error:
         if time.monotonic() - started >= args.timeout:  # the first run itself was cut short
             _say(

@@ -42,7 +42,6 @@ def test_localize_prints_failing_tests_then_ranked_lines():
     assert table[0].endswith("if value < best:")
 
 
-@pytest.mark.xfail(strict=False, reason="needs the cli/fix patch (#21: ranks with ties)")
 def test_localize_shows_tied_statements_at_one_rank():
     case = CASES / "failing"
     result = invoke("localize", case, "--tests", case / "tests", "--top", "3")

@@ -277,3 +277,22 @@ def test_a_bad_policy_setting_is_bad_input():
     assert "beam=wide: not a valid int" in result.stderr
     result = invoke(case, "--tests", case / "tests", "--set", "no_such_knob=1", *FAST)
     assert result.exit_code == ExitCode.BAD_INPUT and "NAME one of: rounds, beam" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [([], None), (["--first-step-feedback"], True), (["--no-first-step-feedback"], False)],
+)
+def test_evaluate_passes_the_first_step_feedback_choice(flag, expected, monkeypatch):
+    import training.evaluate
+
+    seen = {}
+
+    def evaluate_checkpoint(path, **kwargs):
+        seen.update(kwargs)
+        return {"text": "table"}
+
+    monkeypatch.setattr(training.evaluate, "evaluate_checkpoint", evaluate_checkpoint)
+    result = runner.invoke(app, ["evaluate", "models/exp3.pt", *flag])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert result.stdout == "table\n" and seen["first_step_feedback"] is expected

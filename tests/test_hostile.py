@@ -383,7 +383,10 @@ def test_a_loop_is_repaired_when_a_slow_test_follows(tmp_path):
     result = invoke("fix", root, "--tests", root / "tests", *FAST, "--test-timeout", "2",
                     "--timeout", "120", "--json")  # fmt: skip
     assert result.exit_code == ExitCode.FIXED, result.output
-    assert json.loads(result.stdout)["edits"][0]["new"] == "1"
+    # `n -= 1`, `n //= 2`, even `n /= 2` (floats reach 0.0) end every loop: which one the search
+    # finds first is the ranking's business; this test's is that the loop's line is repaired
+    (edit,) = json.loads(result.stdout)["edits"]
+    assert (edit["path"], edit["line"]) == ("countdown.py", 3)
 
 
 # --- F7: signals ---------------------------------------------------------------------------
@@ -425,7 +428,6 @@ def test_a_signal_is_handled_like_ctrl_c(tmp_path, signum):
 
 
 @needs_proc
-@pytest.mark.xfail(strict=False, reason="needs the cli hook (repair.interrupts in cli.py)")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_the_command_line_handles_sigterm_and_sighup(tmp_path, signum):
     code, stderr, root, before, isolated = _interrupt_mid_search(tmp_path, signum, None)
@@ -577,7 +579,6 @@ def test_verification_holds_its_timeout():
     assert time.monotonic() - started < 3 + 2
 
 
-@pytest.mark.xfail(strict=False, reason="needs the fix.py hook (the validator's deadline)")
 @pytest.mark.parametrize(
     "case",
     [
