@@ -18,6 +18,9 @@ import signal
 
 MEMORY_LIMIT_BYTES = 1 << 30  # address space a child may add to what it holds when capped
 TIMER_REPEAT_S = 0.05  # a fired test timer fires again this often until disarmed
+# Set in the environment of every child that runs the user's tests: repair's pytest plugin
+# (`pytest --repair`) stays off there, whatever the user's addopts say, so a repair never nests.
+INNER_RUN_VARIABLE = "REPAIR_INNER_RUN"
 _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent thread exits
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")  # object addresses differ from run to run
 _libc = None  # ctypes' handle of the C library, loaded on first use
@@ -305,6 +308,7 @@ def child_environment(**extra: str) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # for the tests' own subprocesses too; the child gets -B
     env.pop("PYTEST_ADDOPTS", None)  # e.g. -x or -n would change which tests run
     env.pop("COVERAGE_PROCESS_START", None)  # no second coverage started by coverage's .pth
+    env[INNER_RUN_VARIABLE] = "1"
     env.update(extra)
     return env
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from repair.edits import EditKind
 from repair.errors import BadInput, CheckpointError, TestSuiteBroken
-from repair.localize import formula_named, line_scores, scores_by_file
+from repair.localize import RankedLine, formula_named, line_scores, rank_lines, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.policy import SearchPolicy
 from repair.project import check_paths_exist, find_project_root, list_source_files
@@ -43,6 +43,7 @@ MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast 
 TEST_TIMEOUT_FACTOR = SLOW_FACTOR  # ... else this many times the slowest passing test
 TIMEOUT_AFTER_TIMEOUT = 1.0  # first run: seconds a test may take once one has timed out (a loop)
 MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
+SUSPICIOUS_SHOWN = 10  # statements kept in `RepairResult.suspicious` (ties across the cut whole)
 
 
 def _default_jobs() -> int:
@@ -98,6 +99,11 @@ class RepairResult:
     model: str  # the checkpoints used (joined by " + "), or "none"
     stop_reason: str = ""
     validation_outcomes: dict[str, int] = field(default_factory=dict)  # how candidates ended
+    # the statements most likely to hold the bug after the first run, as `repair localize` ranks
+    # them (its default policy, not `RepairConfig.formula`): for reports such as SARIF
+    suspicious: list[RankedLine] = field(default_factory=list)
+    # fixed: path -> (bytes before, bytes after) of each file the fix changes, for exact reports
+    changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -167,14 +173,17 @@ def fix(
                 time.monotonic() - started, False, False, model_name, "all tests pass",
             )  # fmt: skip
         say(f"{len(failing_before)} of {len(run.results)} tests fail")
+        suspicious = rank_lines(run, root, top=SUSPICIOUS_SHOWN)
         validator.per_test_timeout, validator.candidate_timeout = _validation_timeouts(run, config)
         outcome, test_runs = _search(
             run, validator, root, src, tests, relative_tests, originals, scorer, config, deadline,
             say,
         )  # fmt: skip
-    return _result(
+    result = _result(
         outcome, root, originals, failing_before, 1 + test_runs, started, model_name, config
     )
+    result.suspicious = suspicious
+    return result
 
 
 def _check_inputs(
@@ -460,6 +469,8 @@ def _result(
     passing_after = [test for test in failing_before if test not in set(still_failing)]
     fixed = outcome.fixed is not None
     diff = unified_diff(originals, state.files) if fixed else ""
+    changes = {path: (originals[path], data) for path, data in sorted(state.files.items())
+               if fixed and data != originals[path]}  # fmt: skip
     applied = False
     if fixed and config.apply and state.files:
         apply_patch_atomically(root, state.files, originals)
@@ -481,6 +492,7 @@ def _result(
         model=model_name,
         stop_reason=outcome.stop_reason,
         validation_outcomes=dict(sorted(outcome.outcomes.items())),
+        changes=changes,
     )
 
 

@@ -1,6 +1,7 @@
 """What a search may spend (`Budget`), what it spent and found (`SearchOutcome`), and `Ledger`,
 through which every validation goes: it runs a batch, counts candidates, test runs and how each
-validation ended, says when the budget is spent, and reports progress."""
+validation ended, says when the budget is spent, and reports progress (`SearchProgress`: a message
+that also carries the counts, for a live display)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,22 @@ from repair.states import State, timed_out
 from repair.validate import Request, Validation, Validator
 
 Progress = Callable[[str], None]
+
+
+class SearchProgress(str):
+    """A progress message with the search's counts at the time, for a live display
+    (`repair.progress_line`); any other reader of `Progress` sees the message, a plain `str`."""
+
+    candidates_tried: int
+    test_runs: int
+    best_failing: int  # tests failing in the best state so far
+
+    def __new__(cls, message: str, candidates_tried: int, test_runs: int, best_failing: int):
+        report = super().__new__(cls, message)
+        report.candidates_tried = candidates_tried
+        report.test_runs = test_runs
+        report.best_failing = best_failing
+        return report
 
 
 @dataclass(frozen=True)
@@ -93,7 +110,12 @@ class Ledger:
         if force or now - self.last_report >= 1.0:
             self.last_report = now
             self.outcome.log.append(message)
-            self.progress(message)
+            outcome = self.outcome
+            self.progress(
+                SearchProgress(
+                    message, outcome.candidates_tried, outcome.test_runs, len(outcome.best.failing)
+                )
+            )
 
 
 def classify(result: Validation, failing_before: int) -> str:
