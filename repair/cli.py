@@ -7,6 +7,9 @@ one line naming it and exit code 70 (`--debug`: the traceback too).
 
 import functools
 import json
+import os
+import sys
+import time
 import traceback
 from collections.abc import Callable
 from enum import Enum
@@ -21,6 +24,7 @@ from repair.fix import MAX_CANDIDATES
 from repair.interrupts import interrupted_by_signals
 from repair.localize import FORMULAS, Localization, localize
 from repair.policy import SearchPolicy, with_settings
+from repair.progress_line import progress_display
 
 app = typer.Typer(
     help="Fix Python code from its failing tests.",
@@ -43,6 +47,32 @@ def fail(error: RepairError) -> typer.Exit:
 
 
 DEBUG_HELP = "Show the traceback of an internal error (exit code 70 either way)."
+SARIF_HELP = (
+    "Also write the result as a SARIF 2.1.0 log to this file (for code scanning; paths relative "
+    "to the working directory)."
+)
+
+
+def check_writable(path: Path | None) -> None:
+    """BadInput now, not after the run, for a --sarif path that cannot be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise fail(BadInput(f"--sarif {path}: is a directory"))
+    folder = path.parent.resolve()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise fail(BadInput(f"--sarif {path}: cannot write in {folder}"))
+
+
+def write_sarif(log: dict, path: Path) -> None:
+    from repair.sarif import write_log
+
+    try:
+        write_log(log, path)
+    except OSError as error:
+        raise fail(BadInput(f"--sarif {path}: {error.strerror or error}")) from None
 
 
 def reports_internal_errors(command: Callable[..., None]) -> Callable[..., None]:
@@ -79,9 +109,11 @@ def localize_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds one test may run."),
     total_timeout: float = typer.Option(300.0, min=1.0, help="Seconds the whole suite may run."),
+    sarif: Path = typer.Option(None, "--sarif", metavar="FILE", help=SARIF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Run the tests once under coverage and rank the lines most likely to hold the bug."""
+    check_writable(sarif)
     try:
         with interrupted_by_signals():
             result = localize(
@@ -107,6 +139,10 @@ def localize_command(
         typer.echo(f"all {len(result.run.passed)} tests pass{note}: nothing to localize")
     else:
         _print_localization(result)
+    if sarif is not None:
+        from repair.sarif import localization_log
+
+        write_sarif(localization_log(result), sarif)
 
 
 def _print_localization(result: Localization) -> None:
@@ -288,11 +324,16 @@ def fix_command(
         metavar="NAME=VALUE",
         help="Set a field of the search policy (repair/policy.py): --set max_options=20.",
     ),
+    sarif: Path = typer.Option(None, "--sarif", metavar="FILE", help=SARIF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
-    """Find a fix that makes the failing tests pass, verify it, print it as a diff."""
+    """Find a fix that makes the failing tests pass, verify it, print it as a diff.
+
+    Progress goes to stderr: one live line on a terminal, plain lines otherwise (and in CI)."""
     from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
 
+    deadline = time.monotonic() + timeout
+    check_writable(sarif)
     try:
         policy = with_settings(SearchPolicy(rounds=rounds, beam=beam), set_)
     except (ValueError, TypeError) as error:
@@ -311,8 +352,8 @@ def fix_command(
     if jobs:
         config.jobs = jobs
     try:
-        with interrupted_by_signals():
-            result = fix(src, tests, config, progress=lambda line: typer.echo(line, err=True))
+        with interrupted_by_signals(), progress_display(sys.stderr, deadline) as progress:
+            result = fix(src, tests, config, progress=progress)
     except RepairError as error:
         raise fail(error) from None
     except KeyboardInterrupt:
@@ -322,6 +363,10 @@ def fix_command(
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
         _print_repair(result)
+    if sarif is not None:
+        from repair.sarif import repair_log
+
+        write_sarif(repair_log(result), sarif)
     if result.status == FIXED:
         raise typer.Exit(code=int(ExitCode.FIXED))
     if result.status == NOTHING_TO_FIX:
