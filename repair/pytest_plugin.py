@@ -82,19 +82,32 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class RepairAfterSession:
-    """Collects the session's test files; repairs in the terminal summary when tests failed."""
+    """Notes the session's test files; repairs in the terminal summary when tests failed."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
         self.test_files: list[Path] = []
+        self.reported: set[str] = set()  # paths of the node ids reported (xdist's controller)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         files = {Path(item.path) for item in session.items if isinstance(item, pytest.Function)}
         self.test_files = sorted(files)
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.reported.add(report.nodeid.split("::")[0])
+
+    def session_test_files(self) -> list[Path]:
+        """The collected test functions' files; where this process collected none (xdist's
+        controller: its workers collect), the Python files of the reports' node ids."""
+        if self.test_files:
+            return self.test_files
+        files = (self.config.rootpath / path for path in sorted(self.reported))
+        return [path for path in files if path.suffix == ".py" and path.is_file()]
+
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int) -> None:
-        if exitstatus != pytest.ExitCode.TESTS_FAILED or not self.test_files:
+        tests = self.session_test_files()
+        if exitstatus != pytest.ExitCode.TESTS_FAILED or not tests:
             return
         from repair.pytest_summary import run_repair
 
@@ -103,7 +116,7 @@ class RepairAfterSession:
         run_repair(
             terminalreporter,
             src=[Path(path) for path in options.repair_src or [self.config.rootpath]],
-            tests=self.test_files,
+            tests=tests,
             timeout=options.repair_timeout,
             use_model=not options.repair_no_model,
             apply=options.repair_apply,

@@ -5,10 +5,12 @@ nothing, the repair's own test runs never repair again, and the plugin stays lig
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from repair._child import INNER_RUN_VARIABLE
+from repair.pytest_plugin import RepairAfterSession
 
 pytest_plugins = ["pytester"]
 
@@ -105,3 +107,16 @@ def test_the_plugin_is_registered_and_light(pytester: pytest.Pytester):
     )
     pytester.runpytest_subprocess()  # a fresh interpreter: sys.modules as a user's would be
     assert (pytester.path / "loaded.txt").read_text() == "True []"
+
+
+def test_without_collected_items_the_reported_test_files_are_used(pytester: pytest.Pytester):
+    # pytest-xdist's controller collects nothing itself: its workers' reports name the files
+    make_project(pytester)
+    plugin = RepairAfterSession(pytester.parseconfigure())
+    for nodeid in [
+        "tests/test_stats.py::test_mean_of_two",
+        "tests/test_stats.py::test_mean_of_one",
+    ]:
+        plugin.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid))
+    plugin.pytest_runtest_logreport(SimpleNamespace(nodeid="tests/gone.py::test_x"))
+    assert plugin.session_test_files() == [pytester.path / "tests" / "test_stats.py"]
