@@ -37,6 +37,36 @@ class EditKind(str, Enum):
     INSERT_SLICE_BOUND = "insert_slice_bound"
     REMOVE_SLICE_BOUND = "remove_slice_bound"
     REPLACE_ATTRIBUTE = "replace_attribute"
+    # The operators read off the real-fix corpus (`repair.operators` and the modules it names).
+    INSERT_NEGATION = "insert_negation"  # x -> -x
+    REMOVE_NEGATION = "remove_negation"  # -x -> x
+    INSERT_NONE_CHECK = "insert_none_check"  # if x: -> if x is not None:
+    REMOVE_NONE_CHECK = "remove_none_check"  # if x is None: -> if x:
+    INSERT_ARGUMENT = "insert_argument"  # f(a) -> f(a, None), f(a, key=v) from the file
+    DELETE_ARGUMENT = "delete_argument"  # f(a, b) -> f(a)
+    PARENTHESIZE = "parenthesize"  # a * b + c -> a * (b + c)
+    REMOVE_PARENTHESES = "remove_parentheses"  # a * (b + c) -> a * b + c
+    WRAP_CALL = "wrap_call"  # x -> f(x), f called in the file or a builtin
+    UNWRAP_CALL = "unwrap_call"  # f(x) -> x
+    APPEND_METHOD = "append_method"  # x -> x.m(), m called without arguments in the file
+    REMOVE_METHOD = "remove_method"  # x.m() -> x
+    DELETE_STATEMENT = "delete_statement"
+    INSERT_STATEMENT = "insert_statement"  # a template or a copy from the function or file
+    SWAP_STATEMENTS = "swap_statements"  # two adjacent statements of one block
+    IF_TO_WHILE = "if_to_while"
+    WHILE_TO_IF = "while_to_if"
+    IF_TO_ELIF = "if_to_elif"
+    ELIF_TO_IF = "elif_to_if"
+    INSERT_RETURN = "insert_return"  # f(x) -> return f(x); a function's last value returned
+    STRING_EDIT = "string_edit"  # a character or escape inserted, deleted or replaced
+    STRING_PREFIX = "string_prefix"  # "{x}" -> f"{x}", r"..." -> "..."
+    INSERT_CALL = "insert_call"  # x.size -> x.size()
+    REMOVE_CALL = "remove_call"  # x.size() -> x.size
+    INSERT_COMMA = "insert_comma"  # ["a" "b"] -> ["a", "b"]; (x) -> (x,)
+    INSERT_CONJUNCT = "insert_conjunct"  # if x[0] == y: -> if x and x[0] == y:
+    DROP_OPERAND = "drop_operand"  # if a and b: -> if a:
+    SUBSCRIPT_TO_GET = "subscript_to_get"  # d[k] -> d.get(k)
+    GET_TO_SUBSCRIPT = "get_to_subscript"  # d.get(k) -> d[k]
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value
@@ -45,7 +75,33 @@ class EditKind(str, Enum):
 # Edits that add tokens (a passing one gives way to a passing replacement on its line,
 # `repair.alternatives`).
 INSERTIONS = frozenset(
-    {EditKind.INSERT_NOT, EditKind.ADD_ONE, EditKind.SUBTRACT_ONE, EditKind.INSERT_SLICE_BOUND}
+    {
+        EditKind.INSERT_NOT,
+        EditKind.ADD_ONE,
+        EditKind.SUBTRACT_ONE,
+        EditKind.INSERT_SLICE_BOUND,
+        EditKind.INSERT_NEGATION,
+        EditKind.INSERT_NONE_CHECK,
+        EditKind.INSERT_ARGUMENT,
+        EditKind.WRAP_CALL,
+        EditKind.APPEND_METHOD,
+        EditKind.INSERT_STATEMENT,
+        EditKind.INSERT_RETURN,
+        EditKind.INSERT_CALL,
+        EditKind.INSERT_CONJUNCT,
+    }
+)
+# Edits that drop what the code did (a call, an argument, a statement): a passing patch made of
+# one is doubtful (`repair.patch_choice`).
+REMOVALS = frozenset(
+    {
+        EditKind.DELETE_STATEMENT,
+        EditKind.UNWRAP_CALL,
+        EditKind.REMOVE_METHOD,
+        EditKind.DELETE_ARGUMENT,
+        EditKind.REMOVE_CALL,
+        EditKind.DROP_OPERAND,
+    }
 )
 
 # Node types that can be moved or wrapped without parentheses: they bind tighter than any operator.

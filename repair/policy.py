@@ -122,6 +122,25 @@ class SearchPolicy:
     max_swapped_arguments: int = 4  # calls with more positional arguments only swap neighbours
     max_attribute_options: int = 8  # other attribute names offered per attribute, most used first
 
+    # --- the real-fix operators (`repair.operators`) ------------------------------------------
+    # Offer the operators read off the real-fix corpus (insertions, wraps, statements, strings)
+    # besides the token replacements and `repair.edits`' structural edits.
+    real_operators: bool = False
+    # Each such candidate's prior is `operation_prior` times its kind's entry in
+    # `repair.operator_priors.KIND_PRIORS` (the train split's hits per candidate of the kind,
+    # against those of `repair.edits`' kinds), times this scale.
+    real_operator_scale: float = 1.0
+    # Of each real-fix kind, the likeliest this many per region are ranked with the rest; those
+    # beyond wait in the reserve, as options beyond `max_options` do (`Candidate.deferred`).
+    max_candidates_per_kind: int = 40
+    max_generated_per_kind: int = 4000  # ... and at most this many generated per region
+    max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)
+    max_wrap_functions: int = 6  # functions offered to wrap an expression in
+    max_method_options: int = 3  # methods offered to append to an expression
+    max_statement_edit_lines: int = 3  # statements longer than this are not deleted or swapped
+    max_statement_ingredients: int = 8  # copies of the file's statements offered per position
+    max_edits_per_string: int = 12  # edits offered inside one string literal
+
     # --- the search (`repair.search` and its parts) -------------------------------------------
     # Failing tests that timed out, run first: a still-looping candidate stops there.
     looping_first: int = 2

@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING
 import tree_sitter
 
 from repair.edits import EditKind, attribute_names, edit_operations
+from repair.file_facts import file_facts
 from repair.localize import formula_named
+from repair.operator_priors import KIND_PRIORS
+from repair.operators import real_operations
 from repair.policy import SearchPolicy
 from repair.prior import PriorScorer
 from repair.source import (
@@ -214,7 +217,7 @@ class _RegionParts:
         self, files: Mapping[str, FileView], regions: Sequence[Region], policy: SearchPolicy
     ):
         starts = {path: [token.start for token in view.tokens] for path, view in files.items()}
-        attributes = {}
+        attributes, facts = {}, {}
         self.tokens: list[list[Token]] = []
         self.operations = []
         for region in regions:
@@ -224,15 +227,17 @@ class _RegionParts:
             self.tokens.append([t for t in view.tokens[low:high] if t.end <= region.end])
             if region.path not in attributes:
                 attributes[region.path] = attribute_names(view.tree.root_node, view.source)
-            self.operations.append(
-                edit_operations(
-                    view.source,
-                    view.tree,
-                    (region.start, region.end),
-                    attributes=attributes[region.path],
-                    policy=policy,
-                )
+            span = (region.start, region.end)
+            operations = edit_operations(
+                view.source, view.tree, span, attributes=attributes[region.path], policy=policy
             )
+            if policy.real_operators:
+                if region.path not in facts:
+                    facts[region.path] = file_facts(view.tree.root_node, view.source)
+                operations += real_operations(
+                    view.source, view.tree, span, facts=facts[region.path], policy=policy
+                )
+            self.operations.append(operations)
 
 
 def _rank(
@@ -263,20 +268,29 @@ def _rank(
                 _keep(
                     found, region.path, edit, kind, token.line, probability, line_signal, deferred
                 )
+        token_starts = [token.start for token in region_tokens]
+        capped: dict[EditKind, list[Candidate]] = {}
         for operation in parts.operations[index]:
             focus_start, focus_end = operation.focus
-            wrong = max(
-                (
-                    wrong_of.get(token.index, 0.0)
-                    for token in region_tokens
-                    if focus_start <= token.start and token.end <= focus_end
-                ),
-                default=0.0,
-            )
-            swap = operation.kind == EditKind.SWAP_ARGUMENTS
-            probability = (policy.swap_prior if swap else policy.operation_prior) * wrong
+            first = bisect.bisect_left(token_starts, focus_start)
+            wrong = 0.0
+            for token in region_tokens[first:]:
+                if token.start >= focus_end:
+                    break
+                if token.end <= focus_end:
+                    wrong = max(wrong, wrong_of.get(token.index, 0.0))
+            probability = operation_prior(operation.kind, policy) * wrong
             edit, kind, line = operation.edit, operation.kind, operation.line
-            _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
+            if kind in KIND_OF_REAL:
+                candidate = _scored(region.path, edit, kind, line, prior * probability, line_signal)
+                capped.setdefault(kind, []).append(candidate)
+            else:
+                _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
+        for group in capped.values():  # beyond the likeliest of each real-fix kind: deferred
+            group.sort(key=lambda candidate: (-candidate.score, *_stable_key(candidate)))
+            for position, candidate in enumerate(group):
+                deferred = position >= policy.max_candidates_per_kind
+                _put(found, replace(candidate, deferred=deferred) if deferred else candidate)
     # deferred ones last, and drawn last, so the others' order does not depend on them
     ordered = sorted(
         found.values(), key=lambda candidate: (candidate.deferred, *_stable_key(candidate))
@@ -306,6 +320,48 @@ def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool
     return after >= len(token_list) or token_list[after].text not in _BINDS_TIGHTER
 
 
+# The kinds of `repair.operators` (every kind after REPLACE_ATTRIBUTE): capped per region.
+KIND_OF_REAL = frozenset(list(EditKind)[list(EditKind).index(EditKind.REPLACE_ATTRIBUTE) + 1 :])
+# A real-fix kind missing from the frozen table: as likely per candidate as the rarest there.
+_UNSEEN_KIND_PRIOR = min(KIND_PRIORS.values(), default=0.01)
+
+
+def operation_prior(kind: EditKind, policy: SearchPolicy) -> float:
+    """A structural edit's prior: `swap_prior` for an argument swap, `operation_prior` for the
+    other kinds of `repair.edits`, and for the real-fix kinds `operation_prior` times the kind's
+    frozen train-split ratio (`repair.operator_priors`) times `real_operator_scale`."""
+    if kind == EditKind.SWAP_ARGUMENTS:
+        return policy.swap_prior
+    if kind in KIND_OF_REAL:
+        ratio = KIND_PRIORS.get(kind.value, _UNSEEN_KIND_PRIOR)
+        return policy.operation_prior * policy.real_operator_scale * ratio
+    return policy.operation_prior
+
+
+def _scored(
+    path: str,
+    edit: Edit,
+    kind: EditKind,
+    line: int,
+    probability: float,
+    signal: tuple[float, Mapping[int, float], float],
+    deferred: bool = False,
+) -> Candidate:
+    """The candidate, scored `probability` · (floor + its line's suspiciousness). `signal`:
+    (floor, line signal, its scale)."""
+    floor, lines, scale = signal
+    suspicious = lines.get(line, 0.0) / scale
+    score = probability * (floor + suspicious)
+    return Candidate(path, edit, kind, line, score, suspicious, probability, None, deferred)
+
+
+def _put(found: dict, candidate: Candidate) -> None:
+    """`candidate` into `found` unless a better-scored one makes the same edit."""
+    key = (candidate.path, candidate.edit.start, candidate.edit.end, candidate.edit.new)
+    if key not in found or found[key].score < candidate.score:
+        found[key] = candidate
+
+
 def _keep(
     found: dict,
     path: str,
@@ -318,13 +374,7 @@ def _keep(
 ) -> None:
     """The candidate, scored `probability` · (floor + its line's suspiciousness), into `found`
     unless a better-scored one makes the same edit. `signal`: (floor, line signal, its scale)."""
-    floor, lines, scale = signal
-    suspicious = lines.get(line, 0.0) / scale
-    score = probability * (floor + suspicious)
-    candidate = Candidate(path, edit, kind, line, score, suspicious, probability, None, deferred)
-    key = (path, edit.start, edit.end, edit.new)
-    if key not in found or found[key].score < candidate.score:
-        found[key] = candidate
+    _put(found, _scored(path, edit, kind, line, probability, signal, deferred))
 
 
 def _stable_key(candidate: Candidate) -> tuple:

@@ -1,0 +1,84 @@
+"""The edit operators read off the real-fix corpus, beyond `repair.edits`: token insertions and
+deletions (`repair.token_inserts`), punctuation (`repair.punctuation_edits`), guards, dropped operands and
+`.get` lookups (`repair.condition_edits`), call wraps and unwraps (`repair.call_edits`), statement
+deletion, swaps, `if`/`while`/`elif` and a missing `return` (`repair.statement_edits`), statement
+insertion from templates and the file's own statements (`repair.statement_inserts`), and edits
+inside string literals (`repair.string_edits`). Every one is an `EditOperation`: an exact splice
+with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
+order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import tree_sitter
+
+from repair import (
+    call_edits,
+    condition_edits,
+    punctuation_edits,
+    statement_edits,
+    statement_inserts,
+    string_edits,
+    token_inserts,
+)
+from repair.edits import EditOperation
+from repair.file_facts import FileFacts, file_facts
+from repair.operator_context import OperatorContext
+from repair.policy import SearchPolicy
+from repair.source import parse
+
+_MODULES = (
+    token_inserts,
+    condition_edits,
+    punctuation_edits,
+    call_edits,
+    statement_edits,
+    statement_inserts,
+    string_edits,
+)
+
+
+def real_operations(
+    source: bytes,
+    tree: tree_sitter.Tree | None = None,
+    region: tuple[int, int] | None = None,
+    facts: FileFacts | None = None,
+    policy: SearchPolicy | None = None,
+) -> list[EditOperation]:
+    """Every operation of the corpus operators on `source` (or the byte range `region`), without
+    duplicates, in source order. `facts`: the file's `file_facts`, if already known."""
+    tree = tree or parse(source)
+    policy = policy or SearchPolicy()
+    facts = facts or file_facts(tree.root_node, source)
+    ctx = OperatorContext(source, facts, policy)
+    start, end = region or (0, len(source))
+    limit = end + 1 if source[end : end + 1] == b"\n" else end  # a region's last line break
+    seen: set[tuple[int, int, str]] = set()
+    counts: Counter[str] = Counter()
+    operations = []
+    for node in _walk(tree.root_node, start, end):
+        for module in _MODULES:
+            for operation in module.operations_at(node, ctx):
+                edit = operation.edit
+                key = (edit.start, edit.end, edit.new)
+                if key in seen or edit.new == edit.old or not start <= edit.start <= edit.end:
+                    continue
+                if edit.end > limit or counts[operation.kind] >= policy.max_generated_per_kind:
+                    continue
+                seen.add(key)
+                counts[operation.kind] += 1
+                operations.append(operation)
+    operations.sort(key=lambda op: (op.edit.start, op.edit.end, op.kind, op.edit.new))
+    return operations
+
+
+def _walk(root: tree_sitter.Node, start: int, end: int):
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte <= start or node.start_byte >= end:
+            continue
+        yield node
+        stack.extend(reversed(node.children))
