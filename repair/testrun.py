@@ -1,7 +1,7 @@
 """Run the user's test suite once, in a subprocess on a copy of the project, with per-test coverage.
 
-The child (`_pytest_runner.py`) runs pytest in the copy's root under coverage, switching coverage's
-dynamic context to each test's node id, and streams one JSON line per event. This parent watches
+The child (`_pytest_runner.py`) runs pytest in the copy's root under coverage, takes each test's
+lines from coverage as the test ends, and streams one JSON line per event. This parent watches
 that stream: it enforces the overall timeout, kills a child that makes no progress on one test
 (a hang in C code, or a loop that swallows the timeout), and starts a fresh child for the tests
 not yet run, so one bad test never loses the rest of the suite. A child runs in its own process
@@ -47,6 +47,9 @@ LOG_TAIL = 2000  # characters of the child's output kept in error messages
 _ERROR_LINE = re.compile(r"^E\s+(.*)$", re.MULTILINE)
 _FILE_LOCATION = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
 PYTEST_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+# Each test's lines read from coverage's collector (True), or through a dynamic context per test
+# and queries of the coverage data: the runner's fallback, kept switchable to compare the two.
+FAST_LINES = True
 
 
 class Frame(NamedTuple):
@@ -336,6 +339,7 @@ class _Runs:
                     "timeout_after_timeout": timeout_after_timeout,
                     "slowest_pass": slowest_pass,
                     "slow_factor": SLOW_FACTOR,
+                    "fast_lines": FAST_LINES,
                     "parent": os.getpid(),
                 }
             ),
@@ -346,7 +350,8 @@ class _Runs:
             process = subprocess.Popen(
                 [sys.executable, "-I", "-B", str(RUNNER), str(config)],
                 cwd=self.copy,
-                # the sys.monitoring core of coverage drops dynamic contexts
+                # the sys.monitoring core of coverage records a line once per process, not
+                # once per test
                 env=child.child_environment(COVERAGE_CORE="ctrace"),
                 stdin=subprocess.DEVNULL,
                 stdout=output,

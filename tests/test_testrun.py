@@ -62,6 +62,36 @@ def test_coverage_contexts_are_per_test():
     assert list(run.line_coverage) == ["calc.py"]  # the tests themselves are not measured
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_each_test_gets_the_lines_it_ran(monkeypatch, fast):
+    """Read from coverage's collector (fast) or queried per dynamic context (the fallback): the
+    same lines per test, a thread's and a fixture's included, and none run between tests."""
+    monkeypatch.setattr(testrun, "FAST_LINES", fast)
+    run = run_case("lines_per_test")
+    assert outcomes(run) == {
+        "test_area": "passed",
+        "test_thread": "passed",
+        "test_fixture": "passed",
+        "test_fails": "failed",
+    }
+    coverage = {
+        line: {nodeid.split("::")[-1] for nodeid in nodeids}
+        for line, nodeids in run.line_coverage["shapes.py"].items()
+    }
+    assert coverage == {
+        7: {"test_area", "test_fails"},  # area
+        11: {"test_thread"},  # perimeter, in the thread test_thread started
+        15: {"test_thread"},
+        16: {"test_thread"},
+        17: {"test_thread"},
+        18: {"test_thread"},
+        19: {"test_thread"},
+        23: {"test_fixture"},  # describe, from the fixture's setup and teardown
+        24: {"test_fixture"},
+        25: {"test_fixture"},
+    }
+
+
 def test_failing_suite_outcomes(failing_run):
     assert outcomes(failing_run) == {
         "test_total": "passed",
