@@ -402,6 +402,34 @@ def _print_repair(result) -> None:
         mark = "passes now" if nodeid in result.passing_after else "still fails"
         typer.echo(f"  {nodeid}  ({mark})")
     typer.echo(f"model: {result.model}; {cost}")
+    _print_patch_choice(result)
     if result.diff:
         typer.echo("")
         typer.echo(result.diff, nl=False)
+    _print_alternatives(result)
+
+
+def _print_patch_choice(result) -> None:
+    """The best patch's score among the passing patches found, and whether it is doubtful."""
+    if not result.patches:
+        return
+    best, count = result.patches[0], len(result.patches)
+    found = "the only passing patch found"
+    if count > 1:
+        found = f"{best.share:.0%} of the {count} passing patches found"
+    typer.echo(f"patch score {best.score:.3g} ({found})")
+    if result.doubt:
+        typer.echo(f"doubtful: {result.doubt}")
+
+
+def _print_alternatives(result, shown: int = 2) -> None:
+    """The next passing patches after the best (`--json` lists them all)."""
+    others = result.patches[1 : 1 + shown]
+    if not others:
+        return
+    typer.echo("")
+    typer.echo("other passing patches (--json lists all, with diffs):")
+    for rank, patch in enumerate(others, start=2):
+        edits = ", ".join(f"{e.path}:{e.line} {e.old!r} -> {e.new!r}" for e in patch.edits)
+        removes = f"; {patch.removes}" if patch.removes else ""
+        typer.echo(f"  {rank}. score {patch.score:.3g}{removes}: {edits}")

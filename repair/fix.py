@@ -30,12 +30,14 @@ from repair.edits import EditKind
 from repair.errors import BadInput, CheckpointError, TestSuiteBroken
 from repair.localize import RankedLine, formula_named, line_scores, rank_lines, scores_by_file
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
+from repair.patch_choice import doubt, rank_patches
 from repair.policy import SearchPolicy
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
+from repair.time_limits import LimitPolicy, limits_from_run
 from repair.validate import Request, Validator
 
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
@@ -69,6 +71,8 @@ class RepairConfig:
     test_timeout: float = 5.0  # seconds one test may run in the first (coverage) run
     # rounds, beam, candidates per token, how they are ranked and when a round ends
     policy: SearchPolicy = field(default_factory=SearchPolicy)
+    # each test's short time limit while candidates are validated (`repair.time_limits`)
+    limits: LimitPolicy = field(default_factory=LimitPolicy)
     apply: bool = False  # write the verified patch into the user's files
 
 
@@ -79,6 +83,30 @@ class EditReport:
     kind: EditKind
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class PatchReport:
+    """One verified passing patch and how `repair.patch_choice` scored it."""
+
+    edits: list[EditReport]
+    diff: str
+    score: float
+    share: float  # its score over the sum of every passing patch's
+    probability: float  # the product of its edits' model probabilities
+    size: int  # tokens changed
+    removes: str  # what behaviour it removes, "" if none
+
+    def to_json(self) -> dict:
+        return {
+            "edits": [edit.__dict__ for edit in self.edits],
+            "diff": self.diff,
+            "score": self.score,
+            "share": round(self.share, 4),
+            "probability": self.probability,
+            "size": self.size,
+            "removes": self.removes,
+        }
 
 
 @dataclass
@@ -104,6 +132,13 @@ class RepairResult:
     suspicious: list[RankedLine] = field(default_factory=list)
     # fixed: path -> (bytes before, bytes after) of each file the fix changes, for exact reports
     changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    # the verified passing patches, best first (the first is the fix: `edits`, `diff`)
+    patches: list[PatchReport] = field(default_factory=list)
+    doubt: str = ""  # why the best patch is doubtful ("" if it is not; `repair.patch_choice`)
+
+    @property
+    def score(self) -> float:
+        return self.patches[0].score if self.patches else 0.0
 
     def to_json(self) -> dict:
         return {
@@ -123,6 +158,9 @@ class RepairResult:
             "model": self.model,
             "stop_reason": self.stop_reason,
             "validation_outcomes": self.validation_outcomes,
+            "score": self.score,
+            "doubt": self.doubt,
+            "patches": [patch.to_json() for patch in self.patches],
         }
 
 
@@ -162,7 +200,12 @@ def fix(
             total_timeout=max(1.0, deadline - time.monotonic()),
             timeout_after_timeout=min(config.test_timeout, TIMEOUT_AFTER_TIMEOUT),
         )
-        scorer, model_name = model.result()
+        if run.timed_out and not run.failed:  # not "all tests pass": some never ran
+            return _out_of_time(root, started, "time budget spent in the first test run")
+        loaded = model.result(deadline)
+        if loaded is None:
+            return _out_of_time(root, started, "time budget spent loading the model")
+        scorer, model_name = loaded
         if run.collection_errors or not run.results:
             first = run.collection_errors[0] if run.collection_errors else "no test ran"
             raise TestSuiteBroken(f"the test suite does not run: {first}")
@@ -175,6 +218,7 @@ def fix(
         say(f"{len(failing_before)} of {len(run.results)} tests fail")
         suspicious = rank_lines(run, root, top=SUSPICIOUS_SHOWN)
         validator.per_test_timeout, validator.candidate_timeout = _validation_timeouts(run, config)
+        validator.limits = limits_from_run(run, config.limits, validator.per_test_timeout)
         outcome, test_runs = _search(
             run, validator, root, src, tests, relative_tests, originals, scorer, config, deadline,
             say,
@@ -227,12 +271,23 @@ class _ModelLoader:
         except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
             self.error = error
 
-    def result(self) -> tuple[Any, str]:
+    def result(self, deadline: float = float("inf")) -> tuple[Any, str] | None:
+        """The scorer and its name; None if it is still loading at `deadline` (the thread is
+        a daemon: it ends with the process)."""
         if self.thread is not None:
-            self.thread.join()
+            self.thread.join(max(0.0, min(deadline - time.monotonic(), 1e9)))
+            if self.thread.is_alive():
+                return None
         if self.error is not None:
             raise self.error
         return self.value
+
+
+def _out_of_time(root: Path, started: float, reason: str) -> RepairResult:
+    """The budget ran out before the search could start."""
+    seconds = time.monotonic() - started
+    return RepairResult(NOT_FOUND, root, [], "", [], [], [], 0, 1, 0, seconds, False, False,
+                        "none", reason)  # fmt: skip
 
 
 def _search(
@@ -459,12 +514,23 @@ def _result(
     model_name: str,
     config: RepairConfig,
 ) -> RepairResult:
+    choices = rank_patches(outcome.passing, originals, config.policy)
+    patches = [
+        PatchReport(
+            _edit_reports(choice.state, originals),
+            unified_diff(originals, choice.state.files),
+            choice.score,
+            choice.share,
+            choice.probability,
+            choice.size,
+            choice.removes,
+        )
+        for choice in choices
+    ]
+    if choices:  # the best passing patch, not the first found
+        outcome.fixed = choices[0].state
     state = outcome.fixed or outcome.best
-    edits = [
-        EditReport(e.path, e.line, e.kind, e.old, e.new)
-        for e in state.edits
-        if _line_changed(originals[e.path], state.files.get(e.path), e.line)
-    ]  # a later edit may have undone an earlier one
+    edits = _edit_reports(state, originals)
     still_failing = list(state.failing)
     passing_after = [test for test in failing_before if test not in set(still_failing)]
     fixed = outcome.fixed is not None
@@ -493,7 +559,17 @@ def _result(
         stop_reason=outcome.stop_reason,
         validation_outcomes=dict(sorted(outcome.outcomes.items())),
         changes=changes,
+        patches=patches,
+        doubt=doubt(choices, config.policy),
     )
+
+
+def _edit_reports(state: State, originals: dict[str, bytes]) -> list[EditReport]:
+    return [
+        EditReport(e.path, e.line, e.kind, e.old, e.new)
+        for e in state.edits
+        if _line_changed(originals[e.path], state.files.get(e.path), e.line)
+    ]  # a later edit may have undone an earlier one
 
 
 class _CallableModule(types.ModuleType):

@@ -142,6 +142,23 @@ class SearchPolicy:
     max_edits_per_string: int = 12  # edits offered inside one string literal
 
     # --- the search (`repair.search` and its parts) -------------------------------------------
+    # A plausible patch is a candidate, not the answer: after the first verified passing patch
+    # the search goes on through its queue (no new rounds) for this share of the candidates
+    # spent until then (at least plausible_min_candidates) and of the time left, and every passing
+    # patch it finds is verified too, at most max_plausible; `repair.patch_choice` then ranks
+    # them (model probability, size, removed behaviour). 0 stops at the first verified patch.
+    plausible_share: float = 0.0
+    plausible_min_candidates: int = 20
+    max_plausible: int = 4
+    # The ranking of passing patches (`repair.patch_choice`): a patch's score is the product of
+    # its edits' model probabilities, times size_penalty per changed token beyond the first, times
+    # removal_penalty if it removes behaviour (a dropped call or statement, a recursion replaced).
+    size_penalty: float = 0.7
+    removal_penalty: float = 0.3
+    # The best patch is reported as doubtful when it removes behaviour, when the runner-up scores
+    # at least doubt_margin of its score, or when its edits' probability is below doubt_probability.
+    doubt_margin: float = 0.5
+    doubt_probability: float = 0.01
     # Failing tests that timed out, run first: a still-looping candidate stops there.
     looping_first: int = 2
     # When a candidate passes every test, up to this many untried candidates of the same state

@@ -95,7 +95,8 @@ class Search:
             left = self.budget.max_candidates - outcome.candidates_tried
             quota = math.ceil(left / (rounds - round_index))
             partial, worse = self.round.run(quota, last=round_index == rounds - 1)
-            if outcome.fixed is not None:
+            if outcome.fixed is not None:  # a plausible patch: look on for a likelier one
+                self.round.run(self.budget.max_candidates, last=True, tail=True)
                 outcome.stop_reason = "fixed"
                 return outcome
             frontier = self.select_beam(partial) or self.select_beam(worse)

@@ -5,10 +5,12 @@ that also carries the counts, for a live display)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from repair.policy import SearchPolicy
 from repair.rank import Candidate
 from repair.states import State, timed_out
 from repair.validate import Request, Validation, Validator
@@ -52,6 +54,9 @@ class SearchOutcome:
     # "crashed", "timeout" (the candidate's own limit), "collection error"
     outcomes: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    # every verified passing state, in the order found (`fixed` is the first; the search goes on
+    # after it for `SearchPolicy.plausible_share` of its candidates, `repair.patch_choice` ranks)
+    passing: list[State] = field(default_factory=list)
 
 
 class Ledger:
@@ -69,6 +74,8 @@ class Ledger:
         self.looping_first = looping_first  # SearchPolicy.looping_first
         self.progress = progress or (lambda message: None)
         self.last_report = 0.0
+        self.after_fix_limit: int | None = None  # candidates tried at most once a fix is found
+        self.after_fix_deadline = math.inf  # ... and the time by which the search then stops
 
     def validate(
         self, batch: Sequence[tuple[State, Candidate, dict[str, bytes]]], stop_after: int | None
@@ -95,11 +102,29 @@ class Ledger:
             outcome.outcomes[kind] = outcome.outcomes.get(kind, 0) + 1
         return results
 
+    def limit_after_fix(self, policy: SearchPolicy) -> None:
+        """A fix was found: go on for `plausible_share` of the candidates spent so far (at
+        least `plausible_min_candidates`) and at most that share of the time left."""
+        tried = self.outcome.candidates_tried
+        extra = math.ceil(policy.plausible_share * tried)
+        if policy.plausible_share > 0:
+            extra = max(extra, policy.plausible_min_candidates)
+        self.after_fix_limit = tried + extra
+        now = time.monotonic()
+        self.after_fix_deadline = now + policy.plausible_share * max(
+            0.0, self.budget.deadline - now
+        )
+
     def budget_reason(self) -> str:
         if time.monotonic() > self.budget.deadline:
             return "time budget spent"
         if self.outcome.candidates_tried >= self.budget.max_candidates:
             return "candidate budget spent"
+        if self.after_fix_limit is not None and (
+            self.outcome.candidates_tried >= self.after_fix_limit
+            or time.monotonic() > self.after_fix_deadline
+        ):
+            return "fixed"
         return ""
 
     def out_of_budget(self) -> bool:

@@ -40,11 +40,12 @@ class Round:
         self.verify = verify
         self.policy = policy
 
-    def run(self, quota: int, last: bool = False) -> tuple[Pairs, Pairs]:
+    def run(self, quota: int, last: bool = False, tail: bool = False) -> tuple[Pairs, Pairs]:
         """Validate up to `quota` candidates (in the `last` round, the pool's reserve too, once
         the rest is tried); returns (parent, child) for each partial fix, and for each complete
         run that was worse than its state (with `worse_fallback`). A verified fix is left in the
-        ledger's outcome."""
+        ledger's outcome, and ends the round; with `tail` (after a fix) the round goes on, for
+        more passing patches only, until the ledger's budget (its after-fix limit) is spent."""
         outcome, policy = self.ledger.outcome, self.policy
         partial: Pairs = []
         worse: Pairs = []
@@ -68,9 +69,11 @@ class Round:
                         worse.append((state, child))
                     continue
                 if not child.failing:
-                    if self._verified(state, candidate, child):
+                    if self._verified(state, candidate, child) and not tail:
                         return partial, worse
                     continue
+                if tail:
+                    continue  # after a fix only passing patches matter
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
                     improving.add(behaviour(child, policy.distinct_beam))
@@ -84,6 +87,8 @@ class Round:
                 f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
                 f"best so far: {len(outcome.best.failing)} failing"
             )
+            if tail:
+                continue
             if len(improving) >= policy.beam or (
                 first_improvement_at is not None
                 and (
@@ -108,26 +113,40 @@ class Round:
         return batch
 
     def _verified(self, state: State, candidate: Candidate, child: State) -> bool:
-        """Verify `child` (all tests pass) or a likelier passing alternative, best first; the
-        first that the fresh run confirms is the outcome's fix."""
-        outcome = self.ledger.outcome
+        """Verify `child` (all tests pass) and its likelier passing alternatives, best first;
+        each that the fresh run confirms joins the outcome's passing patches, the first is its
+        fix. Whether any was confirmed."""
+        outcome, policy = self.ledger.outcome, self.policy
+        confirmed = False
         for passing in likeliest_passing(
             state,
             candidate,
             child,
-            limit=self.policy.natural_alternatives,
+            limit=policy.natural_alternatives,
             pool=self.pool,
             tracker=self.tracker,
             ledger=self.ledger,
         ):
+            if len(outcome.passing) >= policy.max_plausible:
+                break
             outcome.test_runs += 1
-            if self.verify(passing):
-                outcome.fixed = passing
-                outcome.best = passing
+            if not self.verify(passing):
+                outcome.rejected_by_verification += 1
+                continue
+            confirmed = True
+            outcome.passing.append(passing)
+            if outcome.fixed is None:
+                outcome.fixed = outcome.best = passing
+                self.ledger.limit_after_fix(policy)
                 self.ledger.report(
-                    f"fixed after {outcome.candidates_tried} candidates: {describe(passing)}",
+                    f"fixed after {outcome.candidates_tried} candidates: {describe(passing)}; "
+                    "looking for a likelier patch",
                     force=True,
                 )
-                return True
-            outcome.rejected_by_verification += 1
-        return False
+            else:
+                self.ledger.report(f"another passing patch: {describe(passing)}", force=True)
+            if policy.plausible_share <= 0:
+                break  # the first verified patch is the answer
+        if len(outcome.passing) >= policy.max_plausible:
+            self.ledger.after_fix_limit = outcome.candidates_tried  # enough to choose from
+        return confirmed

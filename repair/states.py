@@ -25,6 +25,7 @@ class AppliedEdit:
     end: int
     old: str
     new: str
+    probability: float = 0.0  # the candidate's model probability (`Candidate.model_probability`)
 
 
 @dataclass
@@ -120,7 +121,14 @@ class StateTracker:
         failing = result.failed
         edit = candidate.edit
         applied = AppliedEdit(
-            candidate.path, candidate.line, candidate.kind, edit.start, edit.end, edit.old, edit.new
+            candidate.path,
+            candidate.line,
+            candidate.kind,
+            edit.start,
+            edit.end,
+            edit.old,
+            edit.new,
+            candidate.model_probability,
         )
         messages = result.messages
         # Still-failing tests first next time (they are what a further edit must fix), in the

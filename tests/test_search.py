@@ -340,7 +340,9 @@ def _search_with(candidates, validator, verify=lambda state: True, policy=None):
 
     start = State(files={}, edits=(), failing=("t::a",), messages={"t::a": "x"})
     budget = Budget(time.monotonic() + 60, max_candidates=50, jobs=1)
-    policy = policy or SearchPolicy(rounds=1, beam=1)
+    # plausible_share 0: these tests are about the search up to its first passing patch (the
+    # search after it: tests/test_patch_choice.py)
+    policy = policy or SearchPolicy(rounds=1, beam=1, plausible_share=0.0)
     originals = {"m.py": b"ok = a < b\n"}
     expand = lambda s, i: candidates  # noqa: E731
     return Search(start, originals, validator, expand, verify, budget, policy).run()
@@ -671,7 +673,7 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(f
         *(_replacement(source, 12, str(n), 0.7 - n / 100, 0.1) for n in range(2, 8)),
     ]
     validator = _TableValidator({b"x = p * q * 1\n": {"t::b"}, b"x = p * q - 1\n": set()})
-    policy = SearchPolicy(patience_probability=fraction)
+    policy = SearchPolicy(patience_probability=fraction, plausible_share=0.0)
     outcome = _two_rounds(source, candidates, validator, policy)
     assert outcome.fixed is not None
     assert outcome.fixed.files["m.py"] == b"x = p * q - 1\n"
