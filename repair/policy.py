@@ -139,7 +139,7 @@ class SearchPolicy:
     max_method_options: int = 3  # methods offered to append to an expression
     max_statement_edit_lines: int = 3  # statements longer than this are not deleted or swapped
     max_statement_ingredients: int = 8  # copies of the file's statements offered per position
-    max_edits_per_string: int = 12  # edits offered inside one string literal
+    max_edits_per_string: int = 30  # edits offered inside one string literal
 
     # --- the search (`repair.search` and its parts) -------------------------------------------
     # A plausible patch is a candidate, not the answer: after the first verified passing patch

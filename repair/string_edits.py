@@ -74,7 +74,7 @@ def _valid(node, best, ctx: OperatorContext) -> Iterator[EditOperation]:
         if text in seen or text == literal or not _compiles(text):
             continue
         seen.add(text)
-        yield ctx.operation(EditKind.STRING_EDIT, begin, finish, new, span(node), line_of(node))
+        yield ctx.operation(EditKind.STRING_EDIT, begin, finish, new, span(node))
 
 
 def _prefixes(node: tree_sitter.Node, prefix: str, ctx: OperatorContext) -> Iterator[EditOperation]:

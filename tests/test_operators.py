@@ -1,0 +1,224 @@
+"""The real-fix edit operators (`repair.operators`): each kind on small code, and exact round
+trips over the standard library (apply, the result parses, the inverse restores every byte)."""
+
+from __future__ import annotations
+
+import ast
+import random
+import sysconfig
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from repair.edits import EditKind
+from repair.operators import real_operations
+from repair.policy import SearchPolicy
+from repair.source import apply_edits, parse
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def edits_of(code: str, kind: str, policy: SearchPolicy | None = None) -> list[str]:
+    """The code after each operation of `kind`, in the order they are offered."""
+    source = code.encode()
+    return [
+        apply_edits(source, [op.edit]).decode()
+        for op in real_operations(source, policy=policy)
+        if op.kind == kind
+    ]
+
+
+def test_negation():
+    assert "x = -a * b\n" in edits_of("x = a * b\n", "insert_negation")
+    assert edits_of("x = -a\n", "remove_negation") == ["x = a\n"]
+
+
+def test_none_checks():
+    assert sorted(edits_of("if a:\n    pass\n", "insert_none_check")) == [
+        "if a is None:\n    pass\n",
+        "if a is not None:\n    pass\n",
+    ]
+    assert edits_of("if a.b is not None:\n    pass\n", "remove_none_check") == [
+        "if a.b:\n    pass\n"
+    ]
+
+
+def test_arguments():
+    assert edits_of("f(a, b=1)\n", "delete_argument") == ["f(b=1)\n", "f(a)\n"]
+    code = "def g(x, y):\n    return getattr(x, 'name')\n"
+    added = edits_of(code, "insert_argument")
+    assert "def g(x, y):\n    return getattr(x, 'name', None)\n" in added
+    assert "def g(x, y):\n    return getattr(x, 'name', y)\n" in added
+    # a keyword argument the file passes to a function of the same name
+    code = "open(p, encoding='utf-8')\nopen(q)\n"
+    assert "open(p, encoding='utf-8')\nopen(q, encoding='utf-8')\n" in edits_of(
+        code, "insert_argument"
+    )
+    # positional arguments go before keywords
+    assert "f(a, None, k=1)\n" in edits_of("f(a, k=1)\n", "insert_argument")
+
+
+def test_parentheses():
+    assert edits_of("x = a * b + c\n", "parenthesize") == ["x = a * (b + c)\n"]
+    assert edits_of("x = a + b * c\n", "parenthesize") == ["x = (a + b) * c\n"]
+    assert edits_of("x = a * (b + c)\n", "remove_parentheses") == ["x = a * b + c\n"]
+
+
+def test_call_wraps():
+    code = "def f(items):\n    return sorted(items)\n"
+    assert "def f(items):\n    return sorted(list(items))\n" in edits_of(code, "wrap_call")
+    assert edits_of(code, "unwrap_call") == ["def f(items):\n    return items\n"]
+    code = "def f(s):\n    t = s.strip()\n    return s == 'a'\n"
+    assert "def f(s):\n    t = s.strip()\n    return s.strip() == 'a'\n" in edits_of(
+        code, "append_method"
+    )
+    assert edits_of("x = s.strip().lower()\n", "remove_method") == [
+        "x = s.lower()\n",
+        "x = s.strip()\n",
+    ]
+
+
+def test_call_parentheses_and_commas():
+    assert edits_of("x = p.absolute\n", "insert_call") == ["x = p.absolute()\n"]
+    assert edits_of("x = p.absolute()\n", "remove_call") == ["x = p.absolute\n"]
+    assert edits_of('x = ["a"\n     "b"]\n', "insert_comma") == ['x = ["a",\n     "b"]\n']
+    assert edits_of("x = (a)\n", "insert_comma") == ["x = (a,)\n"]
+
+
+def test_conditions_and_lookups():
+    code = "if args[0] == 'self':\n    pass\n"
+    assert edits_of(code, "insert_conjunct") == [
+        "if args and args[0] == 'self':\n    pass\n",
+        "if args is not None and args[0] == 'self':\n    pass\n",
+    ]
+    assert edits_of("x = a and b\n", "drop_operand") == ["x = a\n", "x = b\n"]
+    assert edits_of("y = d['k']\nd['k'] = 1\n", "subscript_to_get") == [
+        "y = d.get('k')\nd['k'] = 1\n"
+    ]  # never an assignment's target
+    assert edits_of("y = d.get(k)\n", "get_to_subscript") == ["y = d[k]\n"]
+    code = "for m in models:\n    models()\n"
+    assert edits_of(code, "insert_call") == ["for m in models():\n    models()\n"]
+
+
+def test_statement_deletion_and_swap():
+    code = "def f():\n    a()\n    b()\n"
+    assert edits_of(code, "delete_statement") == ["def f():\n    b()\n", "def f():\n    a()\n"]
+    assert "if x:\n    pass\n" in edits_of("if x:\n    a()\n", "delete_statement")
+    assert edits_of(code, "swap_statements") == ["def f():\n    b()\n    a()\n"]
+
+
+def test_if_while_elif():
+    assert edits_of("if x:\n    a()\n", "if_to_while") == ["while x:\n    a()\n"]
+    assert edits_of("while x:\n    a()\n", "while_to_if") == ["if x:\n    a()\n"]
+    code = "if x:\n    a()\nif y:\n    b()\n"
+    assert edits_of(code, "if_to_elif") == ["if x:\n    a()\nelif y:\n    b()\n"]
+    code = "if x:\n    a()\nelif y:\n    b()\n"
+    assert edits_of(code, "elif_to_if") == ["if x:\n    a()\nif y:\n    b()\n"]
+
+
+def test_missing_return():
+    code = "def f(x):\n    g(x)\n"
+    assert edits_of(code, "insert_return") == ["def f(x):\n    return g(x)\n"]
+    code = "def f(x):\n    y = x + 1\n"
+    assert edits_of(code, "insert_return") == ["def f(x):\n    y = x + 1\n    return y\n"]
+
+
+def test_statement_insertion():
+    code = "def f(dims):\n    for d in dims:\n        g(d)\n"
+    inserted = edits_of(code, "insert_statement")
+    assert "def f(dims):\n    if not dims:\n        return\n    for d in dims:\n        g(d)\n" in (
+        inserted
+    )
+    assert "def f(dims):\n    for d in dims:\n        g(d)\n        break\n" in inserted
+    # a copy from another function, its parameter renamed to this one's
+    code = "def a(s):\n    s.flush()\n\ndef b(t):\n    t.write(1)\n"
+    assert "def a(s):\n    s.flush()\n\ndef b(t):\n    t.flush()\n    t.write(1)\n" in edits_of(
+        code, "insert_statement"
+    )
+    # a copy whose names are not in scope is not offered; no `return` outside a function
+    assert not any("q.x" in text for text in edits_of("def a():\n    q.x()\n    z = 1\n", ""))
+    assert all("return" not in text for text in edits_of("x = 1\ny = 2\n", "insert_statement"))
+
+
+def test_string_edits():
+    code = 'x = re.match(r"[a-z]*", s)\n'
+    assert len(edits_of(code, "string_edit")) == SearchPolicy().max_edits_per_string
+    edits = edits_of(code, "string_edit", replace(SearchPolicy(), max_edits_per_string=500))
+    assert 'x = re.match(r"[a-z]+", s)\n' in edits  # a regular-expression unit in a raw string
+    assert 'x = re.match(r"[a-z]", s)\n' in edits
+    assert all(text.count('"') == 2 for text in edits)  # never the literal's own quote
+    assert edits_of('x = "{name}"\n', "string_prefix") == ['x = f"{name}"\n']
+    assert edits_of('x = f"{name}"\n', "string_prefix") == ['x = "{name}"\n']
+    assert 'f = open(p, "w")\n' in edits_of('f = open(p, "wb")\n', "string_edit")
+
+
+def test_caps_bound_the_candidates():
+    code = "def f(a, b):\n" + "".join(f"    x{i} = g(a, b, {i})\n" for i in range(30))
+    policy = replace(SearchPolicy(), max_generated_per_kind=25)
+    counts: dict[str, int] = {}
+    for op in real_operations(code.encode(), policy=policy):
+        counts[op.kind] = counts.get(op.kind, 0) + 1
+    assert counts and max(counts.values()) <= 25
+
+
+# --- round trips over the standard library ---------------------------------------------------
+
+
+def stdlib_sample(count: int) -> list[Path]:
+    files = sorted(
+        path
+        for path in STDLIB.glob("*.py")
+        if 2_000 < path.stat().st_size < 40_000 and not path.name.startswith("_")
+    )
+    return files[:: max(1, len(files) // count)][:count]
+
+
+def compiles(source: bytes) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences in old files
+        try:
+            ast.parse(source)
+        except SyntaxError:
+            return False
+    return True
+
+
+def test_every_kind_occurs_in_the_standard_library():
+    real = {kind for kind in EditKind if kind.value not in _OLD}
+    found = set()
+    for path in stdlib_sample(24):
+        found |= {op.kind for op in real_operations(path.read_bytes())}
+    assert real - found <= {EditKind.PARENTHESIZE, EditKind.REMOVE_PARENTHESES}
+
+
+_ANCHORED = {"insert_statement", "insert_return"}  # after a block: the line of its last statement
+_OLD = {
+    "replace_token", "swap_operands", "swap_arguments", "insert_not", "remove_not", "add_one",
+    "subtract_one", "remove_offset", "insert_slice_bound", "remove_slice_bound",
+    "replace_attribute",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", stdlib_sample(8), ids=lambda path: path.name)
+def test_round_trip_stdlib(path: Path):
+    source = path.read_bytes()
+    if not compiles(source) or parse(source).root_node.has_error:
+        pytest.skip("not parsable by this interpreter or tree-sitter")
+    operations = real_operations(source)
+    by_kind: dict[str, list] = {}
+    for op in operations:
+        by_kind.setdefault(op.kind, []).append(op)
+    rng = random.Random(path.name)
+    for kind, ops in sorted(by_kind.items()):
+        for op in rng.sample(ops, min(len(ops), 8)):
+            edit = op.edit
+            assert source[edit.start : edit.end].decode() == edit.old
+            line = source[: edit.start].count(b"\n") + 1
+            assert op.line == line or (kind in _ANCHORED and op.line < line)
+            changed = apply_edits(source, [edit])
+            assert changed != source
+            assert compiles(changed), (kind, edit)
+            assert not parse(changed).root_node.has_error, (kind, edit)
+            assert apply_edits(changed, [edit.inverse()]) == source
