@@ -168,7 +168,7 @@ def repair_row(bug: dict, mode: str, python: Path, buggy: Path, args) -> dict:
         tree = Path(tmp) / "tree"
         shutil.copytree(buggy, tree, symlinks=True)
         command = [str(python), "-m", "repair", "fix", bug["src"], "--json", "--apply"]
-        command += ["--timeout", str(args.timeout), *MODES[mode]]
+        command += ["--timeout", str(args.timeout), *getattr(args, "modes", MODES)[mode]]
         for test_file in bug["test_files"]:
             command += ["--tests", test_file]
         env = dict(os.environ)
@@ -226,6 +226,12 @@ def blind_row(bug: dict, python: Path, fixed_tree: Path, args) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     bugs = load_bugs(args.split, args.only)
+    args.modes = dict(MODES)
+    for named in args.model:
+        name, _, path = named.partition("=")
+        if not path or not Path(path).is_file() or name in (*MODES, "blind"):
+            raise SystemExit(f"--model {named}: expected NAME=PATH of a checkpoint, a new name")
+        args.modes[name] = ["--model", str(Path(path).resolve())]
     args.snapshot = None
     if not args.live:
         args.snapshot, args.snapshot_commit = repair_snapshot()
@@ -246,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="realbugs-run-") as tmp:
             buggy = materialize(bug, Path(tmp) / "buggy", args.git_root, buggy=True)
             fixed = materialize(bug, Path(tmp) / "fixed", args.git_root, buggy=False)
-            for mode in (*MODES, "blind"):
+            for mode in (*args.modes, "blind"):
                 if (bug["id"], mode) in done:
                     rows.append(done[(bug["id"], mode)])
                     reused += 1
@@ -277,8 +283,9 @@ def write_results(args: argparse.Namespace, bugs: list[dict], rows: list[dict], 
     if not args.only:
         document = {"run": info, "bugs": [_bug_summary(b) for b in bugs], "rows": rows}
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"realbugs_{args.split}.txt").write_text(text + "\n", encoding="utf-8")
-        (RESULTS / f"realbugs_{args.split}.json").write_text(
+        name = "-".join([f"realbugs_{args.split}", *(m for m in args.modes if m not in MODES)])
+        (RESULTS / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+        (RESULTS / f"{name}.json").write_text(
             json.dumps(document, indent=1) + "\n", encoding="utf-8"
         )
     return text
@@ -319,6 +326,11 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> di
             f"{path} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
             for path in default_model_paths()
         ),
+        "extra_models": {
+            name: f"{flags[1]} sha256 {hashlib.sha256(Path(flags[1]).read_bytes()).hexdigest()[:12]}"
+            for name, flags in args.modes.items()
+            if name not in MODES
+        },
         "timeout_s": args.timeout,
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
@@ -350,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--only", nargs="*", default=None, help="bug ids")
     run_parser = commands.choices["run"]
     run_parser.add_argument("--timeout", type=float, default=60.0, help="seconds per bug and mode")
+    run_parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="one more mode: repair fix --model PATH (repeatable); results go to "
+        "realbugs_SPLIT-NAME.txt/.json",
+    )
     run_parser.add_argument("--rows", type=Path, help="rows file (default: in the cache)")
     run_parser.add_argument("--resume", action="store_true", help="keep the rows file's rows")
     run_parser.add_argument(

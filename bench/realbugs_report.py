@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 from realbugs_score import CORRECT, NONE, PLAUSIBLE, SHAPES
 
-REPAIR_MODES = ("model", "no-model")
+REPAIR_MODES = ("model", "no-model")  # `bench/realbugs.py run --model NAME=PATH` adds modes
+
+
+def repair_modes(rows: Sequence[dict]) -> list[str]:
+    """The repair modes in `rows`, the default two first, then others as they first appear."""
+    seen = [row["mode"] for row in rows if row["mode"] != "blind"]
+    return [*REPAIR_MODES, *dict.fromkeys(m for m in seen if m not in REPAIR_MODES)]
 
 
 def _median(values: Sequence[float]) -> str:
@@ -34,7 +40,7 @@ def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
         "| median test runs / correct or plausible fix |",
         "|---|---|---|---|---|---|---|",
     ]
-    for mode in REPAIR_MODES:
+    for mode in repair_modes(rows):
         found = [by[(b["id"], mode)] for b in bugs if (b["id"], mode) in by]
         count = {key: sum(r["outcome"] == key for r in found) for key in (CORRECT, PLAUSIBLE, NONE)}
         runs = [r["test_runs"] for r in found if r["outcome"] != NONE]
@@ -56,41 +62,42 @@ def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
 
 def by_shape(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     by = {(row["id"], row["mode"]): row for row in rows}
+    modes = repair_modes(rows)
     lines = [
-        "| shape | bugs | model: correct / plausible | no-model: correct / plausible "
-        "| blind: reachable / within budget |",
-        "|---|---|---|---|---|",
+        "| shape | bugs | "
+        + "".join(f"{mode}: correct / plausible | " for mode in modes)
+        + "blind: reachable / within budget |",
+        "|---|---|" + "---|" * (len(modes) + 1),
     ]
     for shape in SHAPES:
         group = [b for b in bugs if b["shape"] == shape]
         if not group:
             continue
         cells = []
-        for mode in REPAIR_MODES:
+        for mode in modes:
             found = [by[(b["id"], mode)] for b in group if (b["id"], mode) in by]
             correct = sum(r["outcome"] == CORRECT for r in found)
             cells.append(f"{correct} / {sum(r['outcome'] == PLAUSIBLE for r in found)}")
         blind = [by.get((b["id"], "blind")) for b in group]
         reachable = sum(r is not None and r["test_runs"] is not None for r in blind)
         within = sum(r is not None and r["within_budget"] for r in blind)
-        lines.append(
-            f"| {shape} | {len(group)} | {cells[0]} | {cells[1]} | {reachable} / {within} |"
-        )
+        lines.append(f"| {shape} | {len(group)} | {' | '.join(cells)} | {reachable} / {within} |")
     return lines
 
 
 def per_bug(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     by = {(row["id"], row["mode"]): row for row in rows}
+    modes = repair_modes(rows)
     lines = [
-        "| bug | shape (tokens) | model: outcome | s | test runs | candidates "
-        "| no-model: outcome | s | test runs | candidates | blind search: test runs |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| bug | shape (tokens) | "
+        + "".join(f"{mode}: outcome | s | test runs | candidates | " for mode in modes)
+        + "blind search: test runs |",
+        "|---|---|" + "---|---|---|---|" * len(modes) + "---|",
     ]
     for bug in bugs:
-        lines.append(
-            f"| {bug['id']} | {bug['shape']} ({bug['tokens']}) | {_cell(by.get((bug['id'], 'model')))} "
-            f"| {_cell(by.get((bug['id'], 'no-model')))} | {_blind_cell(by.get((bug['id'], 'blind')))} |"
-        )
+        cells = " | ".join(_cell(by.get((bug["id"], mode))) for mode in modes)
+        blind = _blind_cell(by.get((bug["id"], "blind")))
+        lines.append(f"| {bug['id']} | {bug['shape']} ({bug['tokens']}) | {cells} | {blind} |")
     return lines
 
 

@@ -156,3 +156,26 @@ def test_the_fix_commit_is_a_candidate(history):
     found = candidates(git_root / "someone+clamp" / "repo" / ".git", since="2000-01-01")
     assert [c["fixed_commit"] for c in found] == [bug["fixed_commit"]]
     assert found[0]["file"] == "clamp.py" and found[0]["test_files"] == ["tests/test_clamp.py"]
+
+
+def test_tables_gain_a_column_per_extra_model():
+    from realbugs_report import by_shape, per_bug, totals
+
+    bugs = [{"id": "b-1", "shape": "insert", "tokens": 3}]
+    row = {"id": "b-1", "seconds": 1.0, "test_runs": 4, "candidates": 3}
+    rows = [
+        {**row, "mode": "model", "outcome": NONE},
+        {**row, "mode": "no-model", "outcome": PLAUSIBLE},
+        {**row, "mode": "realcode", "outcome": CORRECT},
+        {"id": "b-1", "mode": "blind", "test_runs": None, "within_budget": False},
+    ]
+    assert [line.split(" | ")[0] for line in totals(bugs, rows)[2:5]] == [
+        "| repair fix, model",
+        "| repair fix, no-model",
+        "| repair fix, realcode",
+    ]
+    assert totals(bugs, rows)[4].split(" | ")[2] == "1"  # realcode's one correct fix
+    assert by_shape(bugs, rows)[2] == "| insert | 1 | 0 / 0 | 0 / 1 | 1 / 0 | 0 / 0 |"
+    header, rule, line = per_bug(bugs, rows)
+    assert "realcode: outcome" in header and header.count("|") == rule.count("|")
+    assert line.count("|") == header.count("|") and "correct | 1 | 4 | 3" in line
