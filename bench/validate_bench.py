@@ -8,6 +8,15 @@ function; `--no-baseline` leaves the messages out, `--all-tests` runs every test
 failing ones, as this bench did before it copied the search) and reports validations per second for each worker
 count, with the machine's load, since a busy machine slows every number here.
 
+`--looping` benches the programs of bench/looping instead, whose buggy versions loop (a binary
+search whose fix is `while lo <= hi:` -> `while lo < hi:`, and three more): most of their
+candidates still loop, and each test's short time limit (`repair.time_limits`, as `repair fix`
+sets them from the first run) decides how soon such a candidate is dropped; `--no-short-limits`
+gives every test the full per-test timeout instead (as before short limits). The validator's
+timeouts are `repair fix`'s (`_validation_timeouts`), and the tests a candidate runs first are
+the search's (`State.first_tests`: the failing ones, at most `looping_first` of those that time
+out).
+
 `--oss N` adds N bugs seeded in each default OSS project of the repair benchmark (inflection and
 toolz: one module / a package, 455 / 180 tests, many parametrized), seeded and cached exactly as
 `bench/repair_bench.py` does. Each row also gives the median tests run per candidate and the
@@ -17,6 +26,7 @@ refresh, collect, run, finish; ahead is what a child did before its request, off
     python bench/validate_bench.py                      # all fixtures, jobs 1, 2 and all cores
     python bench/validate_bench.py --jobs 2 --fixtures inventory_wrong_variable --candidates 200
     python bench/validate_bench.py --jobs 1 2 --fixtures --oss 2     # OSS bugs only
+    python bench/validate_bench.py --jobs 2 --looping                # looping programs
 """
 
 from __future__ import annotations
@@ -31,15 +41,18 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from repair.fix import _with_tests
+from repair.fix import RepairConfig, _validation_timeouts, _with_tests
 from repair.localize import line_scores, scores_by_file
 from repair.policy import SearchPolicy
 from repair.rank import FileView, import_signal, rank_candidates, suspicious_regions
 from repair.source import apply_edits, parse, tokens
-from repair.testrun import run_suite
+from repair.states import State
+from repair.testrun import SuiteRun, run_suite
+from repair.time_limits import limits_from_run
 from repair.validate import Request, Validator
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+LOOPING = Path(__file__).resolve().parent / "looping"
 
 
 @dataclass(frozen=True)
@@ -82,23 +95,36 @@ def candidate_requests(project: Project, count: int) -> tuple[list[Request], int
 
 
 def with_baseline(requests: list[Request], validator: Validator) -> list[Request]:
-    """The requests with the failing tests' messages in the unchanged program (as `repair.fix`
-    takes them), so a candidate stops once those tests fail exactly as before."""
+    """The requests as the search sends them from the unchanged program (`repair.fix`): the
+    failing tests' messages there, so a candidate stops once those tests fail exactly as
+    before, and first the failing tests, at most `looping_first` of those that time out."""
     if not requests:
         return requests
     failing = requests[0].first
     baseline = validator.validate(Request({}, failing, rest=True, max_failures=None))
+    failing = tuple(baseline.failed) or failing
     messages = {nodeid: baseline.messages.get(nodeid, "") for nodeid in failing}
-    return [replace(request, baseline=messages) for request in requests]
+    timed_out = frozenset(
+        n for n, (outcome, _) in baseline.outcomes.items() if outcome == "timeout"
+    )
+    start = State({}, (), failing, messages, timed_out=timed_out)
+    first = start.first_tests(SearchPolicy().looping_first)
+    return [replace(request, baseline=messages, first=first) for request in requests]
 
 
 _REQUESTS: dict[tuple[Project, int], tuple[list[Request], int]] = {}
+_RUNS: dict[Project, SuiteRun] = {}  # each project's first run, as `repair fix` makes it
 
 
 def _candidate_requests(project: Project, count: int) -> tuple[list[Request], int]:
     root = project.root
     tests = [root / path for path in project.tests]
-    run = run_suite(root, tests, [root / path for path in project.sources], per_test_timeout=1.0)
+    config = RepairConfig()
+    run = run_suite(
+        root, tests, [root / path for path in project.sources],
+        per_test_timeout=config.test_timeout, timeout_after_timeout=1.0,
+    )  # fmt: skip
+    _RUNS[project] = run
     scores = scores_by_file(line_scores(run))
     views = {}
     for path in scores:
@@ -129,13 +155,25 @@ def _candidate_requests(project: Project, count: int) -> tuple[list[Request], in
 
 
 def bench_fixture(
-    project: Project, jobs: int, count: int, baseline: bool, all_tests: bool = False
+    project: Project,
+    jobs: int,
+    count: int,
+    baseline: bool,
+    all_tests: bool = False,
+    short_limits: bool = True,
+    limit_settings: dict[str, float] | None = None,
 ) -> dict:
     requests, tests = candidate_requests(project, count)
     root = project.root
+    config = RepairConfig()
+    config.limits = replace(config.limits, **(limit_settings or {}))
+    run = _RUNS[project]
+    per_test, per_candidate = _validation_timeouts(run, config)
+    limits = limits_from_run(run, config.limits, per_test) if short_limits else None
     with Validator(
-        root, list(project.tests), jobs=jobs, per_test_timeout=0.5, candidate_timeout=5.0
-    ) as v:
+        root, list(project.tests), jobs=jobs, per_test_timeout=per_test,
+        candidate_timeout=per_candidate, limits=limits,
+    ) as v:  # fmt: skip
         v.validate_many([requests[0]] * jobs)  # wait until every worker is warm
         if baseline:
             requests = with_baseline(requests, v)
@@ -148,6 +186,7 @@ def bench_fixture(
     statuses: dict[str, int] = {}
     for result in results:
         statuses[result.status] = statuses.get(result.status, 0) + 1
+    timeouts = sum(any(o == "timeout" for o, _ in r.outcomes.values()) for r in results)
     steps = sorted({step for result in results for step in result.stages})
     return {
         "fixture": project.name,
@@ -158,6 +197,9 @@ def bench_fixture(
         "per_second": round(len(requests) / seconds, 1),
         "statuses": statuses,
         "worker_mode": ",".join(modes),  # "session": suite collected once; "main": pytest.main
+        "short_limits": short_limits,
+        "with_timeout": timeouts,  # candidates with a test that timed out (looped)
+        "passed": sum(result.all_passed for result in results),
         "tests_run_median": statistics.median(len(result.outcomes) for result in results),
         "step_ms_median": {
             step: round(1000 * statistics.median(r.stages.get(step, 0.0) for r in results), 2)
@@ -183,14 +225,32 @@ def main(argv: list[str] | None = None) -> None:
         help="run every test after the failing ones (the search before it ran only the tests "
         "that ran the edited function)",
     )
+    parser.add_argument("--looping", action="store_true", help="the programs of bench/looping")
+    parser.add_argument(
+        "--no-short-limits",
+        action="store_true",
+        help="every test gets the full per-test timeout (validation before short limits)",
+    )
+    parser.add_argument(
+        "--limit",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="LimitPolicy knobs (floor, own_factor, slowest_factor)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    limit_settings = {k: float(v) for k, v in (item.split("=", 1) for item in args.limit)}
     cores = len(os.sched_getaffinity(0))
     jobs_list = args.jobs or sorted({1, 2, cores})
     names = args.fixtures
-    if names is None:
-        names = sorted(p.name for p in FIXTURES.iterdir() if (p / "bug.json").exists())
-    projects = [fixture(name) for name in names]
+    if args.looping:
+        projects = [Project(p.name, p) for p in sorted(LOOPING.iterdir()) if (p / "tests").is_dir()]
+        projects = [p for p in projects if names is None or p.name in names]
+    else:
+        if names is None:
+            names = sorted(p.name for p in FIXTURES.iterdir() if (p / "bug.json").exists())
+        projects = [fixture(name) for name in names]
     scratch = tempfile.TemporaryDirectory(prefix="validate-bench-")
     if args.oss:
         projects += oss_projects(args.oss, Path(scratch.name))
@@ -198,8 +258,9 @@ def main(argv: list[str] | None = None) -> None:
     for jobs in jobs_list:
         for project in projects:
             row = bench_fixture(
-                project, jobs, args.candidates, not args.no_baseline, args.all_tests
-            )
+                project, jobs, args.candidates, not args.no_baseline, args.all_tests,
+                not args.no_short_limits, limit_settings,
+            )  # fmt: skip
             row["load_average"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             if not args.json:
@@ -207,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{row['fixture']:<38} jobs={jobs:<3} {row['candidates']:>4} candidates "
                     f"{row['seconds']:>7.2f} s  {row['per_second']:>6.1f}/s  "
                     f"load {row['load_average']:.1f}  {row['worker_mode']}  {row['statuses']}  "
+                    f"looped {row['with_timeout']}  passed {row['passed']}  "
                     f"tests/candidate {row['tests_run_median']}  ms: {row['step_ms_median']}",
                     flush=True,
                 )

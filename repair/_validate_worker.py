@@ -3,8 +3,10 @@ per candidate.
 
 Run as a script, `python -I -B _validate_worker.py CONFIG.json`, with the project copy as its
 working directory. Like `_pytest_runner.py` it imports nothing from `repair` (`_child.py`, the
-child-process toolkit, is loaded by path), so a user's module of the same name cannot shadow it. Requests and answers are JSON objects, one per line, on stdin
-and on the file descriptor that was stdout at startup (pytest's output goes to /dev/null).
+child-process toolkit, is loaded by path), so a user's module of the same name cannot shadow it.
+Requests and answers are JSON objects, one per line, on stdin and on the file descriptor that was
+stdout at startup (pytest's output goes to /dev/null); a line `{"limits": ...}` sets the tests'
+short time limits for the candidates after it (no answer).
 
 Startup does everything that does not depend on the candidate once: pytest configured, a session
 started and the whole suite collected (the user's modules imported, test files' asserts
@@ -113,12 +115,19 @@ class Verdict:
     known: when more than `max_failures` tests failed, or, with a `baseline`, right after the
     `first` tests when every one of them failed with exactly its baseline message (the candidate
     changed nothing those tests can see). A child started after one crashed in a test goes on
-    after the tests it was told are `settled`, counting them as run."""
+    after the tests it was told are `settled`, counting them as run.
+
+    Each test runs under its short limit (`limits`, from what tests take when they pass; see
+    `repair.time_limits`), at most the request's `per_test_timeout`. A test cut at a short limit
+    is a "timeout" (never "failed") and counts for the stop rules, so a looping candidate stops
+    at once; if the run ends with every other test passing, the cut tests run again with the full
+    `per_test_timeout`, and those outcomes are the answer."""
 
     def __init__(self):
         self.out = None
         self.request = None
         self.reorder = False  # order the tests in pytest_collection_modifyitems (pytest.main)
+        self.limits = None  # {"default": seconds, "own": {node id: seconds}}; None: full limit
         self.current = None
         self.reports = []
         self.excinfo = None
@@ -126,14 +135,27 @@ class Verdict:
         self.failures = 0
         self.first_left = 0
         self.first_unchanged = True
+        self.cut = {}  # node id -> item, of the tests cut at a short limit
+        self.hard = 0  # tests that failed otherwise (failed, error, timed out at the full limit)
+        self.broken = False  # a collection error was reported
+        self.rerunning = False
 
     def start(self, request, out, reorder):
         self.request, self.out, self.reorder = request, out, reorder
 
     def emit(self, **event):
+        if event["event"] == "collection_error":
+            self.broken = True
         if self.out is not None:
             self.out.write(json.dumps(event) + "\n")
             self.out.flush()
+
+    def limit(self, nodeid):
+        """Seconds `nodeid` may run: its short limit, at most the full per-test timeout."""
+        full = self.request["per_test_timeout"]
+        if self.limits is None or self.rerunning:
+            return full
+        return min(full, self.limits["own"].get(nodeid, self.limits["default"]))
 
     def pytest_collectreport(self, report):
         if report.failed and self.request is not None:
@@ -169,11 +191,14 @@ class Verdict:
 
     def resume(self, settled, items):
         """The items left after the `settled` ones ({node id: (outcome, message)}, a prefix of
-        `items` but for the test that crashed), counted as if run here; none if they already
-        give the answer."""
+        `items` but for the test that crashed; those in the request's `cut` were cut at a short
+        limit), counted as if run here; none if they already give the answer."""
         stop = None
+        cut = set(self.request.get("cut") or ())
         for item in items:
             if item.nodeid in settled:
+                if item.nodeid in cut:
+                    self.cut[item.nodeid] = item
                 stop = self.account(item.nodeid, *settled[item.nodeid]) or stop
         return [] if stop else [item for item in items if item.nodeid not in settled]
 
@@ -194,17 +219,41 @@ class Verdict:
             return
         self.current, self.reports, self.excinfo = item.nodeid, [], None
         self.emit(event="start", nodeid=item.nodeid)  # names the test should the child die in it
-        self.timer.start(self.request["per_test_timeout"])
+        limit = self.limit(item.nodeid)
+        self.timer.start(limit)
+        started = time.perf_counter()
         try:
             yield
         finally:
             self.timer.stop()
             self.current = None
+        seconds = round(time.perf_counter() - started, 6)
         outcome, message = self.outcome()
-        self.emit(event="result", nodeid=item.nodeid, outcome=outcome, message=message)
+        cut = outcome == "timeout" and limit < self.request["per_test_timeout"]
+        self.cut.pop(item.nodeid, None)  # run again: this outcome is the one that counts
+        if cut:
+            self.cut[item.nodeid] = item
+        self.emit(
+            event="result", nodeid=item.nodeid, outcome=outcome, message=message,
+            seconds=seconds, cut=cut,
+        )  # fmt: skip
         stop = self.account(item.nodeid, outcome, message)
-        if stop:
+        if stop and not self.rerunning:
             item.session.shouldstop = stop
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session):
+        """After the run: the tests cut at a short limit run again with the full per-test
+        timeout when they alone keep the candidate from passing (the run went to its end, no
+        other test failed, nothing failed to collect)."""
+        finished = yield
+        if self.request is not None and self.cut and not self.hard and not self.broken:
+            self.rerunning = True
+            items = list(self.cut.values())
+            for index, item in enumerate(items):
+                after = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=after)
+        return finished
 
     def outcome(self):
         outcome, _ = child.test_outcome(self.reports)  # setup, call, teardown
@@ -220,6 +269,8 @@ class Verdict:
         stop = None
         if outcome in FAILING:
             self.failures += 1
+            if nodeid not in self.cut:
+                self.hard += 1
         baseline = request["baseline"]
         if self.first_left > 0:
             self.first_left -= 1
@@ -1122,7 +1173,7 @@ def validate(children, request, originals):
         attempt = {**request, "learn": True}
     sent = time.monotonic()
     deadline = sent + request["timeout"]
-    events, settled = [], {}
+    events, settled, cut = [], {}, set()
     while True:
         found, status, wait_status = _attempt(children, attempt, originals, deadline)
         if settled:  # the first child's count is the candidate's
@@ -1134,11 +1185,12 @@ def validate(children, request, originals):
         for event in found:
             if event["event"] == "result":
                 settled[event["nodeid"]] = (event["outcome"], event["message"])
+                (cut.add if event.get("cut") else cut.discard)(event["nodeid"])
         how = child.describe_exit(child.exit_status(wait_status))
         crash = {"outcome": "error", "message": f"interpreter crashed ({how})"}
         events.append({"event": "result", "nodeid": crashed_in, **crash})
         settled[crashed_in] = (crash["outcome"], crash["message"])
-        attempt = {**request, "settled": settled}
+        attempt = {**request, "settled": settled, "cut": sorted(cut)}
     return {"events": events, "status": status, "seconds": time.monotonic() - sent}
 
 
@@ -1356,6 +1408,13 @@ def main(config_path):
         if not line.strip():
             continue
         request = json.loads(line)
+        if "limits" in request:  # settings, not a candidate: the next children inherit them
+            verdict.limits = request["limits"]
+            if children.spare is not None:
+                children.spare.retire()
+                children.exiting.append(children.spare.pid)
+            children.spare = children.fork()
+            continue
         answer = validate(children, request, originals)
         answer["id"] = request["id"]
         protocol_out.write(json.dumps(answer) + "\n")

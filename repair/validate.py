@@ -10,8 +10,11 @@ failing exactly as before); the worker puts the copy back. A candidate's cost is
 change reaches plus the tests it runs, not the size of the suite. A candidate that loops, eats
 memory, calls `sys.exit` / `os._exit` or kills its interpreter costs at most its timeout; the
 worker and the tool go on (a test that kills its interpreter is reported as an error, and the
-tests after it still run). With a `deadline`, no validation runs past it. Workers and their
-children die with this process, and take whatever the tests started with them.
+tests after it still run). With short `limits` (what tests take when they pass,
+`repair.time_limits`) a test that loops is cut in milliseconds; a cut test is a "timeout", not a
+failure, and runs again with the full per-test timeout when it alone keeps a candidate from
+passing. With a `deadline`, no validation runs past it. Workers and their children die with
+this process, and take whatever the tests started with them.
 
 This is for ranking and filtering candidates quickly; the patch a user sees is verified once more
 by a fresh full pytest run under the user's configuration (`repair.patch`).
@@ -34,6 +37,7 @@ from repair import _child as child
 from repair.project import copy_project
 from repair.tempdirs import TemporaryFolder
 from repair.testrun import FAILING_OUTCOMES, own_config_arguments
+from repair.time_limits import TestLimits
 
 WORKER = Path(__file__).with_name("_validate_worker.py")
 MEMORY_LIMIT_BYTES = 1 << 30  # address space a candidate may add to what its worker holds
@@ -66,6 +70,10 @@ class Validation:
     # (modules run again), collect, run (or main: a fresh pytest), finish (last step to answer);
     # ahead: what the child did before its request came (not part of `seconds`).
     stages: dict[str, float] = field(default_factory=dict)
+    # tests whose answer is a timeout at their short limit (not run again: another test failed,
+    # or the run stopped early), and seconds per test run
+    cut: frozenset[str] = frozenset()
+    durations: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
@@ -133,6 +141,7 @@ class _Worker:
             start_new_session=True,  # Ctrl-C in the terminal is ours to handle, not the worker's
         )
         self.ready = False
+        self.limits_sent = -1  # the version of the validator's short limits this worker has
         self.mode = ""  # "session" (suite collected once) or "main" (pytest.main per candidate)
         self.reason = ""  # why a worker runs pytest.main per candidate
         self.started = time.monotonic()
@@ -143,6 +152,9 @@ class _Worker:
 
     def send(self, message: dict, timeout: float) -> None:
         self.deadline = time.monotonic() + timeout
+        self.write(message)
+
+    def write(self, message: dict) -> None:
         self.process.stdin.write((json.dumps(message) + "\n").encode())  # type: ignore[union-attr]
         self.process.stdin.flush()  # type: ignore[union-attr]
 
@@ -175,8 +187,10 @@ class Validator:
         root: the project root (copied once per worker; the user's tree is never written).
         tests: test paths relative to `root`, as pytest takes them.
         jobs: worker processes, each validating one candidate at a time.
-        per_test_timeout: seconds one test may run in a candidate.
+        per_test_timeout: seconds one test may run in a candidate (the full limit).
         candidate_timeout: seconds one candidate may take in all.
+        limits: each test's short limit (`repair.time_limits`; None: the full limit for every
+            test); settable, each worker gets the new ones before its next candidate.
         memory_limit: bytes of address space a candidate may add (0: no cap).
         sources: the files candidates change, relative to `root` (None: any non-test file);
             kept for callers: a worker works out what each change reaches by itself.
@@ -194,9 +208,11 @@ class Validator:
         memory_limit: int = MEMORY_LIMIT_BYTES,
         sources: Sequence[str] | None = None,
         deadline: float | None = None,
+        limits: TestLimits | None = None,
     ):
         self.root = Path(root).resolve()
         self.deadline = deadline
+        self._limits, self._limits_version = limits, 0
         self.tests = list(tests)
         self.per_test_timeout = per_test_timeout
         self.candidate_timeout = candidate_timeout
@@ -211,6 +227,14 @@ class Validator:
         except BaseException:
             self.close()
             raise
+
+    @property
+    def limits(self) -> TestLimits | None:
+        return self._limits
+
+    @limits.setter
+    def limits(self, value: TestLimits | None) -> None:
+        self._limits, self._limits_version = value, self._limits_version + 1
 
     def _start(self) -> _Worker:
         # A worker's next child copies the pages children write ahead of its request (see the
@@ -246,6 +270,10 @@ class Validator:
                     if remaining > 0 and self._wait_ready(worker):
                         timeout = min(self.candidate_timeout, remaining)
                         message = _message(index, requests[index], self.per_test_timeout, timeout)
+                        if worker.limits_sent != self._limits_version:
+                            limits = self._limits.to_json() if self._limits else None
+                            worker.write({"limits": limits})
+                            worker.limits_sent = self._limits_version
                         worker.send(message, self._answer_timeout(remaining))
                         busy[worker] = index
                     elif self._remaining() <= 0:  # the deadline came (while it started)
@@ -346,15 +374,23 @@ def _validation(answer: dict) -> Validation:
     errors: list[str] = []
     collected = 0
     stages: dict[str, float] = {}
+    cut: set[str] = set()
+    durations: dict[str, float] = {}
     for event in answer["events"]:
         kind = event["event"]
         if kind == "done":
             stages = event.get("stages", {})
-        elif kind == "result":
-            outcomes[event["nodeid"]] = (event["outcome"], event["message"])
+        elif kind == "result":  # a test run again (its short limit cut it) has a later result
+            nodeid = event["nodeid"]
+            outcomes[nodeid] = (event["outcome"], event["message"])
+            (cut.add if event.get("cut") else cut.discard)(nodeid)
+            if "seconds" in event:
+                durations[nodeid] = event["seconds"]
         elif kind == "collected":
             collected = event["count"]
         elif kind == "collection_error":
             errors.append(f"{event['nodeid']}: {event['message']}")
     status, seconds = answer["status"], answer["seconds"]
-    return Validation(outcomes, collected, errors, status, seconds, stages)
+    return Validation(
+        outcomes, collected, errors, status, seconds, stages, frozenset(cut), durations
+    )

@@ -1,0 +1,71 @@
+"""How long each test may run while candidates are validated: what tests take when they pass.
+
+A candidate that still loops should be dropped in milliseconds, not after the per-test timeout
+of the first run. So each test gets a short limit from the first (coverage) run: a test that
+passed there, `own_factor` times its own time; any other (it failed, looped, or did not run),
+`slowest_factor` times the slowest passing test; never less than `floor`, never more than the
+full per-test timeout. Durations under coverage are 1-2x those of the validation runs, a margin
+of its own.
+
+A test cut at its short limit is reported as "timeout", never "failed" (`repair.validate`): it
+counts as not passing for the early-stop rules, so a looping candidate stops at once; and when a
+candidate's run ends with every other test passing, the cut tests run again with the full
+per-test timeout before the answer is given, so a slow test that passes is not what keeps a fix
+from passing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from repair.testrun import SuiteRun
+
+
+@dataclass(frozen=True)
+class LimitPolicy:
+    """The knobs of the short limits; each default says which data chose it."""
+
+    # Chosen on the development split (`bench/time_limits_fit.py`: the 31 realbugs dev bugs and
+    # 15 of the fixtures, bench/results/time_limits_fit.txt), where no test passing in the first
+    # run took more than max(0.01 s, 2x its first-run time) in a validation (3 repetitions),
+    # and the human fix's tests at most 6.6x the slowest passing test of the buggy run
+    # (more-itertools-3; 5x would have cut it). Each with a margin: 5x, 10x, 0.03 s. The floor
+    # sets what a candidate that still loops costs on fast suites: the looping programs
+    # (`bench/validate_bench.py --looping`, 2 jobs) validate 18.6 / 24.0 / 23.9 candidates/s at
+    # a floor of 0.05 / 0.03 / 0.02 s.
+    own_factor: float = 5.0  # a test that passed in the first run: times its own time
+    slowest_factor: float = 10.0  # any other: times the slowest passing test
+    floor: float = 0.03  # seconds, at least: timer and scheduling noise on a busy machine
+    enabled: bool = True  # False: every test gets the full per-test timeout (as before)
+
+
+@dataclass(frozen=True)
+class TestLimits:
+    """Seconds each test may run in a candidate before it is cut (then run again with the full
+    per-test timeout if its outcome decides the answer)."""
+
+    __test__ = False  # not a pytest test class
+
+    default: float  # a test with no passing time
+    own: dict[str, float] = field(default_factory=dict)  # node id -> seconds
+
+    def of(self, nodeid: str) -> float:
+        return self.own.get(nodeid, self.default)
+
+    def to_json(self) -> dict:
+        return {"default": self.default, "own": self.own}
+
+
+def limits_from_run(run: SuiteRun, policy: LimitPolicy, full: float) -> TestLimits | None:
+    """The short limits the first run's durations give (None: the policy turns them off); none
+    above `full`, the per-test timeout."""
+    if not policy.enabled:
+        return None
+    passing = {r.nodeid: r.duration for r in run.results if r.outcome == "passed"}
+    slowest = max(passing.values(), default=0.0)
+    default = min(full, max(policy.floor, policy.slowest_factor * slowest))
+    own = {
+        nodeid: min(full, max(policy.floor, policy.own_factor * seconds))
+        for nodeid, seconds in passing.items()
+    }
+    return TestLimits(default, own)
