@@ -64,7 +64,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from repair_bench import changed_lines  # bench/: how the repair benchmark compares patches
+from scoring import is_exact  # bench/: how the repair benchmark compares patches
 
 from repair.edits import EditKind, edit_operations
 from repair.executor import Executor
@@ -365,10 +365,10 @@ def repair_policies(programs, args) -> None:
                 after = (root / "solution.py").read_bytes()
                 row = {
                     "fixed": fixed,
-                    "exact": fixed
-                    and changed_lines(result.diff)
-                    == changed_lines(
-                        unified_diff({"solution.py": buggy}, {"solution.py": expected})
+                    "exact": is_exact(
+                        fixed,
+                        result.diff,
+                        unified_diff({"solution.py": buggy}, {"solution.py": expected}),
                     ),
                     "candidates": result.candidates_tried,
                     "test_runs": result.test_runs,

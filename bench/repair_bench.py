@@ -68,12 +68,11 @@ from bugs import (  # noqa: E402 - bench/ is not a package
     seed_bugs,
     token_fixes,
 )
-from scoring import (  # noqa: E402 - the numbers; also what bench/rank_dev.py imports from here
+from scoring import (  # noqa: E402 - the numbers
     FIXTURE_SPLIT,
     HUMANEVAL,
     OSS,
     OTHER,
-    changed_lines,  # noqa: F401 - bench/rank_dev.py compares patches with it
     error_row,
     errors,
     groups,
