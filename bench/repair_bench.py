@@ -464,6 +464,8 @@ def config_record(config: RepairConfig) -> dict:
         if hasattr(value, "to_json") and hasattr(value, "key"):
             found[item.name] = value.to_json()
             found[f"{item.name}_key"] = value.key()
+        elif dataclasses.is_dataclass(value):  # another policy object (`LimitPolicy`, ...)
+            found[item.name] = dataclasses.asdict(value)
         elif isinstance(value, (tuple, list)):
             found[item.name] = [str(v) if isinstance(v, Path) else v for v in value]
         else:

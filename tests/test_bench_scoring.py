@@ -317,3 +317,16 @@ def test_blind_counts_of_swaps_and_two_token_bugs():
         "| blind search (file order, pairs) / repair, test runs, two-token, median per bug fixed "
         "(1 / 1 bugs) | all splits | 100 | 100 |"
     ) in text
+
+
+def test_a_result_records_every_setting_as_json():
+    import json
+
+    from repair.fix import RepairConfig
+    from repair.policy import SearchPolicy
+
+    sys.path.insert(0, str(BENCH))
+    record = _load("repair_bench").config_record(RepairConfig(policy=SearchPolicy(beam=3)))
+    again = json.loads(json.dumps(record))  # every value JSON, nested policy objects too
+    assert again["policy"]["beam"] == 3 and again["policy_key"] == SearchPolicy(beam=3).key()
+    assert isinstance(again["limits"], dict) and again["limits"]
