@@ -1,5 +1,5 @@
 """`python -m repair`: the same as the `repair` command."""
 
-from repair.cli import app
+from repair.cli import entry
 
-app(prog_name="repair")
+entry()

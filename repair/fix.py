@@ -61,6 +61,9 @@ MAX_CANDIDATES = 2000
 @dataclass
 class RepairConfig:
     timeout: float = 120.0  # seconds for the whole repair, final verification included
+    # time.monotonic() the timeout counts from (None: the call to fix(); the command line: the
+    # start of its process)
+    started: float | None = None
     max_candidates: int = MAX_CANDIDATES  # candidate edits validated at most
     jobs: int = field(default_factory=_default_jobs)  # validation workers (one per core)
     seed: int = 0  # breaks ties between equally ranked candidates
@@ -180,7 +183,7 @@ def fix(
     """
     config = config or RepairConfig()
     say = progress or (lambda message: None)
-    started = time.monotonic()
+    started = time.monotonic() if config.started is None else config.started
     deadline = started + config.timeout
     src, tests = [Path(path) for path in src_paths], [Path(path) for path in test_paths]
     root, originals = _check_inputs(src, tests, config)

@@ -5,6 +5,8 @@ fix` holding while the model loads."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -114,3 +116,16 @@ def test_the_budget_holds_while_the_model_loads(tmp_path, monkeypatch):
     result = fix([root / "src"], [root / "tests"], RepairConfig(timeout=4.0, jobs=1))
     assert result.status == NOT_FOUND
     assert result.stop_reason == "time budget spent loading the model"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the start from /proc")
+def test_the_command_counts_its_budget_from_the_process_start():
+    script = (
+        "import time; time.sleep(0.5); from repair.cli import process_age; print(process_age())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    age = float(done.stdout)
+    assert age >= 0.5  # the sleep before the import counts
+    assert age < 600
