@@ -11,6 +11,7 @@ dev split only: the test split is for `bench/realbugs.py run --split test`'s fin
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", action="append", default=[], help="NAME=VALUE[,NAME=VALUE]")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per bug and variant")
     parser.add_argument("--no-model", action="store_true", help="the model-free baseline")
+    parser.add_argument("--rows", type=Path, help="append each row (with its diff) to this file")
     args = parser.parse_args(argv)
     variants = args.variant or [""]
     bugs = realbugs.load_bugs("dev", args.only)
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
                 realbugs.MODES[mode] = settings + (["--no-model"] if args.no_model else [])
                 row = realbugs.repair_row(bug, mode, python, buggy, run_args)
                 table[(bug["id"], variant)] = row
+                if args.rows:
+                    with args.rows.open("a") as stream:
+                        stream.write(json.dumps({**row, "variant": variant}) + "\n")
                 realbugs.say(
                     f"{bug['id']:<20} [{variant or 'default'}] {row['outcome']:<10} "
                     f"candidates {row['candidates']:<5} test runs {row['test_runs']:<5} "

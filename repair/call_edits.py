@@ -12,9 +12,14 @@ import tree_sitter
 from repair.edits import EditKind, EditOperation, _conditions
 from repair.operator_context import ATOMS, OperatorContext, line_of, span, value_slots
 
-# Builtins that real fixes wrap an expression in, most often first (the train split of
-# `training/data/realfixes.jsonl.gz`, `bench/operator_reach.py --wrappers`).
-WRAPPERS = ("str", "list", "int", "len", "tuple", "bool", "repr", "float", "sorted", "set")
+# Builtins that real fixes wrap an expression in, most often first: the train split's
+# three-token wraps (`insert f ( )`, 571 fixes: 445 a builtin, 34 a name of the region, 92
+# another) by function: list 125, str 111, sorted 50, int 46, tuple 20, set 14, dict 13, float
+# 12, repr 9, bool 8, bytes 7, reversed 5, len 5.
+WRAPPERS = (
+    "list", "str", "sorted", "int", "tuple", "set", "dict", "float", "repr", "bool", "bytes",
+    "reversed", "len",
+)  # fmt: skip
 # Expressions a call may wrap: atoms that read as a value, and arithmetic.
 _WRAPPABLE = frozenset({"identifier", "attribute", "call", "subscript", "binary_operator"})
 # Calls whose removal is not an unwrap (their argument is not a value they transform).
@@ -35,15 +40,10 @@ def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edit
 
 
 def wrappers(ctx: OperatorContext) -> list[str]:
-    """The functions a wrap offers, best first: the file's own called names that are not
-    builtins (a project's converters) interleaved with `WRAPPERS`, `max_wrap_functions` at most."""
+    """The functions a wrap offers, best first: `WRAPPERS`, then the plain names the file calls
+    (a project's converters), `max_wrap_functions` at most."""
     own = [name for name in ctx.facts.called if name not in WRAPPERS and name[:1].islower()]
-    merged: list[str] = []
-    for index in range(max(len(own), len(WRAPPERS))):
-        for source in (WRAPPERS, own):
-            if index < len(source) and source[index] not in merged:
-                merged.append(source[index])
-    return merged[: ctx.policy.max_wrap_functions]
+    return [*WRAPPERS, *own][: ctx.policy.max_wrap_functions]
 
 
 def _wrap(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:

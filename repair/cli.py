@@ -448,10 +448,10 @@ def _print_repair(result) -> None:
         typer.echo(f"  {nodeid}  ({mark})")
     typer.echo(f"model: {result.model}; {cost}")
     _print_patch_choice(result)
+    _print_alternatives(result)
     if result.diff:
         typer.echo("")
         typer.echo(result.diff, nl=False)
-    _print_alternatives(result)
 
 
 def _print_patch_choice(result) -> None:
@@ -472,7 +472,6 @@ def _print_alternatives(result, shown: int = 2) -> None:
     others = result.patches[1 : 1 + shown]
     if not others:
         return
-    typer.echo("")
     typer.echo("other passing patches (--json lists all, with diffs):")
     for rank, patch in enumerate(others, start=2):
         edits = ", ".join(f"{e.path}:{e.line} {e.old!r} -> {e.new!r}" for e in patch.edits)

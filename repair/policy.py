@@ -135,7 +135,7 @@ class SearchPolicy:
     max_candidates_per_kind: int = 40
     max_generated_per_kind: int = 4000  # ... and at most this many generated per region
     max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)
-    max_wrap_functions: int = 6  # functions offered to wrap an expression in
+    max_wrap_functions: int = 10  # functions offered to wrap an expression in
     max_method_options: int = 3  # methods offered to append to an expression
     max_statement_edit_lines: int = 3  # statements longer than this are not deleted or swapped
     max_statement_ingredients: int = 8  # copies of the file's statements offered per position

@@ -122,3 +122,34 @@ def test_the_search_goes_on_after_a_plausible_patch():
     # at most max_plausible passing patches are verified
     outcome, _ = _search(candidates, SearchPolicy(rounds=1, beam=1, max_plausible=1))
     assert len(outcome.passing) == 1
+
+
+def test_the_cli_prints_the_best_patch_its_score_doubt_and_the_next_two(capsys):
+    from pathlib import Path
+
+    from repair.cli import _print_repair
+    from repair.fix import EditReport, PatchReport, RepairResult
+
+    def report(old: str, new: str, score: float, removes: str = "") -> PatchReport:
+        edit = EditReport("m.py", 3, EditKind.REPLACE_TOKEN, old, new)
+        return PatchReport([edit], f"diff {new}\n", score, score / 0.6, 0.1, 1, removes)
+
+    patches = [
+        report("<", "<=", 0.3),
+        report("x", "y", 0.2),
+        report("g(n)", "", 0.09, "drops a call to g"),
+        report("a", "b", 0.01),
+    ]
+    result = RepairResult(
+        "fixed", Path("."), patches[0].edits, "diff <=\n", ["t::a"], ["t::a"], [], 12, 15, 1,
+        1.0, True, False, "none", "fixed", patches=patches, doubt="another passing patch ...",
+    )  # fmt: skip
+    _print_repair(result)
+    out = capsys.readouterr().out
+    assert "patch score 0.3 (50% of the 4 passing patches found)" in out
+    assert "doubtful: another passing patch ..." in out
+    assert "  2. score 0.2: m.py:3 'x' -> 'y'" in out
+    assert "  3. score 0.09; drops a call to g: m.py:3 'g(n)' -> ''" in out
+    assert "'a' -> 'b'" not in out  # the next two only; --json has every patch
+    assert out.endswith("diff <=\n")  # the diff stays last
+    assert [patch["score"] for patch in result.to_json()["patches"]] == [0.3, 0.2, 0.09, 0.01]
