@@ -319,9 +319,20 @@ def _search(
     )
     coverage_runs = 0
     runs = {state_key({}): run}  # each expanded state's coverage run
+    # The longest ranking so far: an expansion that could not end by the deadline is not done
+    # (a ranking cannot be stopped halfway; on a large file, a busy machine, it takes seconds).
+    ranking = {"seconds": 0.0, "skipped": False}
+
+    def too_late() -> bool:
+        if deadline - time.monotonic() > ranking["seconds"]:
+            return False
+        ranking["skipped"] = True
+        return True
 
     def expand(state: State, iteration: int):
         nonlocal coverage_runs
+        if too_late():
+            return []
         state_run = run
         if state.files and not config.policy.fresh_coverage:  # the partial fix's outcomes
             state_run = _with_outcomes(run, state.failing)
@@ -344,9 +355,14 @@ def _search(
             if select is not None:
                 state_run = _merged(parent, state_run, frozenset(select))
             runs[state_key(state.files)] = state_run
+        if too_late():
+            return []
         # a partial fix ranked on the first run's coverage cannot say which tests its edits reach
         exact = not state.files or config.policy.fresh_coverage
-        return _ranked(state, state_run, originals, config, scorer, iteration, tests=exact)
+        began = time.monotonic()
+        ranked = _ranked(state, state_run, originals, config, scorer, iteration, tests=exact)
+        ranking["seconds"] = max(ranking["seconds"], time.monotonic() - began)
+        return ranked
 
     def verify(state: State) -> bool:
         say("verifying the fix with a fresh pytest run")
@@ -357,6 +373,8 @@ def _search(
         deadline=deadline, max_candidates=config.max_candidates, jobs=max(1, config.jobs)
     )
     outcome = Search(start, originals, validator, expand, verify, budget, config.policy, say).run()
+    if ranking["skipped"] and outcome.fixed is None:  # not "no candidates left"
+        outcome.stop_reason = "time budget spent"
     return outcome, 1 + outcome.test_runs + coverage_runs
 
 
