@@ -28,7 +28,14 @@ from typing import Any
 
 from repair.edits import EditKind
 from repair.errors import BadInput, CheckpointError, TestSuiteBroken
-from repair.localize import RankedLine, formula_named, line_scores, rank_lines, scores_by_file
+from repair.localize import (
+    RankedLine,
+    formula_named,
+    line_scores,
+    line_suspiciousness,
+    rank_lines,
+    scores_by_file,
+)
 from repair.patch import apply_patch_atomically, unified_diff, verify_patch
 from repair.patch_choice import doubt, rank_patches
 from repair.policy import SearchPolicy
@@ -461,7 +468,8 @@ def _ranked(
 ):
     """Candidates for `state` (whose test run is `run`), best first; with `tests`, each knows
     the tests it can change (`run` must then be the state's own coverage run)."""
-    scores = scores_by_file(line_scores(run, config.formula))
+    spectrum = scores_by_file(line_scores(run, config.formula))
+    scores = _localization_scores(state, run, originals, config, spectrum)
     views = {}
     for path in scores:
         if path not in originals:
@@ -471,12 +479,15 @@ def _ranked(
         if tree.root_node.has_error:  # edits keep code parsable; never rank a file that is not
             continue
         views[path] = FileView(source, tree, tokens(source, tree))
+    at_import = import_signal(config.formula, len(run.failed), len(run.passed))
     regions, signals = suspicious_regions(
-        views,
-        scores,
-        import_signal=import_signal(config.formula, len(run.failed), len(run.passed)),
-        policy=config.policy,
+        views, scores, import_signal=at_import, policy=config.policy
     )
+    model_signals = None
+    if scores is not spectrum:  # the model reads the signal it was trained with
+        model_signals = suspicious_regions(
+            views, spectrum, import_signal=at_import, policy=config.policy
+        )[1]
     ranked = rank_candidates(
         views,
         regions,
@@ -485,8 +496,20 @@ def _ranked(
         iteration=iteration,
         seed=config.seed,
         policy=config.policy,
+        model_signals=model_signals,
     )
     return _with_tests(ranked, run, views) if tests else ranked
+
+
+def _localization_scores(state, run, originals, config, spectrum):
+    """Per file, per line: the suspiciousness that picks regions and weighs candidates
+    (`SearchPolicy.localization`): `spectrum` itself, or `repair localize`'s combined scores."""
+    if config.policy.localization == "spectrum":
+        return spectrum
+    if config.policy.localization != "combined":
+        raise BadInput(f"localization {config.policy.localization!r}: spectrum or combined")
+    sources = {path: state.files.get(path, data) for path, data in originals.items()}
+    return scores_by_file(line_suspiciousness(run, sources))
 
 
 def _with_tests(ranked: list[Candidate], run: SuiteRun, views: dict[str, FileView]):

@@ -64,6 +64,12 @@ class SearchPolicy:
     # fixed 9; fresh coverage needed a median of 57 test runs per fix against 130, in 9.7 s
     # against 9.0 s (one coverage run costs a pytest process; `bench/fresh_coverage_ab.py`).
     fresh_coverage: bool = True
+    # Which suspiciousness picks the regions and weighs each candidate: "spectrum", the line
+    # scores of `RepairConfig.formula`; "combined", `repair localize`'s statement scores
+    # (`repair.combine.LocalizePolicy`: spectrum, traceback and text evidence), spread to their
+    # lines. The model's graphs carry the spectrum signal either way: it is what it was trained
+    # with. Development splits: see `bench/README.md` (localization in the repair loop).
+    localization: str = "spectrum"
 
     # --- ranking (`repair.rank`) --------------------------------------------------------------
     # A structural edit's prior, in the units of P(option) of a token replacement: it is tried

@@ -193,18 +193,22 @@ def rank_candidates(
     iteration: int,
     seed: int,
     policy: SearchPolicy,
+    model_signals: Mapping[str, Mapping[int, float]] | None = None,
 ) -> list[Candidate]:
     """Every candidate edit in `regions`, best first, without duplicates. `scorer`: a model's
     (`repair.score`), or None for the model-free baseline's (`repair.prior.PriorScorer`).
+    `signals` weigh each candidate by its line's suspiciousness; the scorer's graphs carry
+    `model_signals` when given (the signal the model was trained with), else `signals`.
 
     With a model and `policy.model_turns`, its order and the baseline's are interleaved,
     `model_turns` to one; scores then follow the merged order.
     """
     parts = _RegionParts(files, regions, policy)
-    ranked = _rank(files, regions, signals, scorer or PriorScorer(), iteration, seed, parts, policy)
+    both = (signals, model_signals if model_signals is not None else signals)
+    ranked = _rank(files, regions, both, scorer or PriorScorer(), iteration, seed, parts, policy)
     if scorer is None or policy.model_turns is None:
         return ranked
-    baseline = _rank(files, regions, signals, PriorScorer(), iteration, seed, parts, policy)
+    baseline = _rank(files, regions, both, PriorScorer(), iteration, seed, parts, policy)
     merged = interleave(ranked, baseline, policy.model_turns)
     count = len(merged)
     return [replace(c, score=(count - i) / count) for i, c in enumerate(merged)]
@@ -241,11 +245,12 @@ class _RegionParts:
 
 
 def _rank(
-    files, regions, signals, scorer, iteration, seed, parts: _RegionParts, policy: SearchPolicy
+    files, regions, both, scorer, iteration, seed, parts: _RegionParts, policy: SearchPolicy
 ) -> list[Candidate]:
+    signals, model_signals = both
     top_signal = max((s for signal in signals.values() for s in signal.values()), default=0.0)
     scale = top_signal if top_signal > 0 else 1.0
-    views = scorer.score(files, regions, signals, iteration, policy)
+    views = scorer.score(files, regions, model_signals, iteration, policy)
     cap = policy.max_options
     found: dict[tuple[str, int, int, str], Candidate] = {}
     for index, region in enumerate(regions):

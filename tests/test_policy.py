@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from repair.edits import EditKind
+from repair.errors import BadInput
 from repair.fix import RepairConfig, _ranked
 from repair.policy import SearchPolicy, with_settings
 from repair.rank import FileView, rank_candidates, suspicious_regions
@@ -182,3 +183,29 @@ def test_the_baseline_ranks_the_same_candidates_as_a_model():
         assert max(per_token.count(start) for start in per_token) == policy.max_options
     # Both drive the search's probability rules: every candidate has a model probability.
     assert all(c.model_probability > 0 for c in by_prior)
+
+
+def test_the_combined_localization_weighs_candidates_and_the_model_reads_its_own_signal():
+    # Line 2 ran in both tests, line 3 in the failing one only: Tarantula gives line 2 half of
+    # line 3's score, Ochiai (repair localize's combined default) 1/sqrt(2) of it.
+    results = [TestResult("t::a", "failed", 0.0, "boom"), TestResult("t::b", "passed", 0.0, "")]
+    coverage = {"m.py": {2: frozenset({"t::a", "t::b"}), 3: frozenset({"t::a"}), 4: {"t::b"}}}
+    run = SuiteRun(results, coverage, [], 1.0, False, False)
+    state = State(files={}, edits=(), failing=("t::a",), messages={})
+    seen = []
+
+    class Recording(_SureOfTheReturn):
+        def score(self, files, regions, signals, iteration, policy):
+            seen.append({path: dict(signal) for path, signal in signals.items()})
+            return super().score(files, regions, signals, iteration, policy)
+
+    def ranked(localization):
+        config = RepairConfig(policy=SearchPolicy(localization=localization))
+        return _ranked(state, run, {"m.py": CODE}, config, Recording(), 0)
+
+    spectrum, combined = ranked("spectrum"), ranked("combined")
+    at_line = lambda order, line: {round(c.suspiciousness, 6) for c in order if c.line == line}  # noqa: E731
+    assert at_line(spectrum, 2) == {0.5} and at_line(combined, 2) == {round(2**-0.5, 6)}
+    assert seen[0] == seen[1] and seen[0]["m.py"][2] == pytest.approx(0.5)
+    with pytest.raises(BadInput):
+        ranked("fauxpy")
