@@ -198,6 +198,8 @@ class TestTimer:
     `except:` in tested code cannot swallow it for good; without, it fires once per `start`.
     Install it once per process (`install`); a forked child inherits the handler."""
 
+    SIGNAL, CLOCK = signal.SIGALRM, signal.ITIMER_REAL  # wall-clock time
+
     def __init__(self, repeat: float | None = TIMER_REPEAT_S, message: str = "timed out"):
         self.repeat = repeat
         self.message = message
@@ -206,17 +208,17 @@ class TestTimer:
         self.frame = None  # where the first alarm landed (the innermost Python frame)
 
     def install(self) -> None:
-        if signal.getsignal(signal.SIGALRM) != self.on_alarm:
-            signal.signal(signal.SIGALRM, self.on_alarm)
+        if signal.getsignal(self.SIGNAL) != self.on_alarm:
+            signal.signal(self.SIGNAL, self.on_alarm)
 
     def start(self, seconds: float) -> None:
         self.fired, self.frame = False, None
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, seconds, self.repeat or 0.0)
+        signal.setitimer(self.CLOCK, seconds, self.repeat or 0.0)
 
     def stop(self) -> None:
         self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(self.CLOCK, 0)
 
     def on_alarm(self, signum, frame) -> None:
         if not self.armed or (self.fired and not self.repeat):
@@ -225,6 +227,15 @@ class TestTimer:
             self.frame = frame
         self.fired = True
         raise TestTimeout(self.message)
+
+
+class CpuTestTimer(TestTimer):
+    """`TestTimer` on the CPU time this process spends (SIGPROF, ITIMER_PROF: user and system
+    time, every thread's): a loop spends it, a test that sleeps or waits does not, and neither
+    does a busy machine's queue, so a short limit on it cuts loops without cutting tests the
+    scheduler delays."""
+
+    SIGNAL, CLOCK = signal.SIGPROF, signal.ITIMER_PROF
 
 
 # --- failure messages ----------------------------------------------------------------------

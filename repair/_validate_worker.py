@@ -117,11 +117,15 @@ class Verdict:
     changed nothing those tests can see). A child started after one crashed in a test goes on
     after the tests it was told are `settled`, counting them as run.
 
-    Each test runs under its short limit (`limits`, from what tests take when they pass; see
-    `repair.time_limits`), at most the request's `per_test_timeout`. A test cut at a short limit
-    is a "timeout" (never "failed") and counts for the stop rules, so a looping candidate stops
-    at once; if the run ends with every other test passing, the cut tests run again with the full
-    `per_test_timeout`, and those outcomes are the answer."""
+    Each test may run `per_test_timeout` seconds of wall-clock time, and its short limit
+    (`limits`, from what tests take when they pass; see `repair.time_limits`) of CPU time: a loop
+    spends CPU, while a test that waits, or that a busy machine's scheduler holds back, does
+    not. A test cut at its short limit is a "timeout" (never "failed") and counts for the stop
+    rules, so a looping candidate stops at once; if the run ends with every other test passing,
+    the cut tests run again with the full `per_test_timeout` alone, and those outcomes are the
+    answer. The timers are armed within each phase of a test (setup, call, teardown) only, so
+    their exception is raised where pytest reports it as the test's, never in pytest's own
+    bookkeeping between phases (which would end the child)."""
 
     def __init__(self):
         self.out = None
@@ -132,6 +136,9 @@ class Verdict:
         self.reports = []
         self.excinfo = None
         self.timer = child.TestTimer()  # fires again every 50 ms, should a bare except eat it
+        self.cpu_timer = child.CpuTestTimer()  # the short limit, on CPU time
+        self.wall_end = self.cpu_end = 0.0  # when the running test's time is up
+        self.fired = None  # "wall" or "cpu": which limit the running test ran into
         self.failures = 0
         self.first_left = 0
         self.first_unchanged = True
@@ -151,11 +158,54 @@ class Verdict:
             self.out.flush()
 
     def limit(self, nodeid):
-        """Seconds `nodeid` may run: its short limit, at most the full per-test timeout."""
+        """CPU seconds `nodeid` may run: its short limit (None: none below the full limit)."""
         full = self.request["per_test_timeout"]
         if self.limits is None or self.rerunning:
-            return full
-        return min(full, self.limits["own"].get(nodeid, self.limits["default"]))
+            return None
+        short = self.limits["own"].get(nodeid, self.limits["default"])
+        return short if short < full else None
+
+    def install_timers(self):
+        self.timer.install()
+        self.cpu_timer.install()
+
+    def arm(self):
+        """Start the running test's timers with what is left of its limits."""
+        if self.current is None:
+            return
+        self.timer.start(max(1e-4, self.wall_end - time.perf_counter()))
+        if self.cpu_end:
+            self.cpu_timer.start(max(1e-4, self.cpu_end - time.process_time()))
+
+    def disarm(self):
+        self.timer.stop()
+        self.cpu_timer.stop()
+        if self.fired is None and (self.timer.fired or self.cpu_timer.fired):
+            self.fired = "wall" if self.timer.fired else "cpu"
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        self.arm()
+        try:
+            return (yield)
+        finally:
+            self.disarm()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        self.arm()
+        try:
+            return (yield)
+        finally:
+            self.disarm()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        self.arm()
+        try:
+            return (yield)
+        finally:
+            self.disarm()
 
     def pytest_collectreport(self, report):
         if report.failed and self.request is not None:
@@ -219,17 +269,19 @@ class Verdict:
             return
         self.current, self.reports, self.excinfo = item.nodeid, [], None
         self.emit(event="start", nodeid=item.nodeid)  # names the test should the child die in it
-        limit = self.limit(item.nodeid)
-        self.timer.start(limit)
+        short = self.limit(item.nodeid)
         started = time.perf_counter()
+        self.wall_end = started + self.request["per_test_timeout"]
+        self.cpu_end = time.process_time() + short if short is not None else 0.0
+        self.fired = None
         try:
             yield
         finally:
-            self.timer.stop()
+            self.disarm()
             self.current = None
         seconds = round(time.perf_counter() - started, 6)
         outcome, message = self.outcome()
-        cut = outcome == "timeout" and limit < self.request["per_test_timeout"]
+        cut = outcome == "timeout" and self.fired == "cpu"
         self.cut.pop(item.nodeid, None)  # run again: this outcome is the one that counts
         if cut:
             self.cut[item.nodeid] = item
@@ -257,7 +309,7 @@ class Verdict:
 
     def outcome(self):
         outcome, _ = child.test_outcome(self.reports)  # setup, call, teardown
-        if self.timer.fired:
+        if self.fired is not None:
             return "timeout", "timed out"
         if outcome in FAILING and self.excinfo is not None:
             return outcome, child.exception_message(self.excinfo, MESSAGE_LIMIT)
@@ -1022,7 +1074,7 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
         child.limit_resources(cpu_seconds=int(request["timeout"]) + 2)
         plan = prepared.plan(request["files"]) if prepared is not None else None
         verdict.start(request, out, reorder=plan is None)
-        verdict.timer.install()
+        verdict.install_timers()
         mark = _stage(stages, "setup", started)
         if plan is not None:
             failed = prepared.refresh(plan, verdict)

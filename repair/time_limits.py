@@ -4,14 +4,17 @@ A candidate that still loops should be dropped in milliseconds, not after the pe
 of the first run. So each test gets a short limit from the first (coverage) run: a test that
 passed there, `own_factor` times its own time; any other (it failed, looped, or did not run),
 `slowest_factor` times the slowest passing test; never less than `floor`, never more than the
-full per-test timeout. Durations under coverage are 1-2x those of the validation runs, a margin
-of its own.
+full per-test timeout. The short limit is on the CPU time the test spends (a loop spends it; a
+test that sleeps or waits, or that a busy machine's scheduler holds back, does not), the full
+per-test timeout stays on the wall clock. The first run's durations are wall-clock times under
+coverage, at least the CPU time the same test spends while validating: a margin of their own.
 
 A test cut at its short limit is reported as "timeout", never "failed" (`repair.validate`): it
 counts as not passing for the early-stop rules, so a looping candidate stops at once; and when a
 candidate's run ends with every other test passing, the cut tests run again with the full
 per-test timeout before the answer is given, so a slow test that passes is not what keeps a fix
-from passing.
+from passing. A candidate stopped early by a cut test is dropped as a failing one would be
+(presumed to loop, as the first run presumes of a test stuck where another one looped).
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ class LimitPolicy:
 
     # Chosen on the development split (`bench/time_limits_fit.py`: the 31 realbugs dev bugs and
     # 15 of the fixtures, bench/results/time_limits_fit.txt), where no test passing in the first
-    # run took more than max(0.01 s, 2x its first-run time) in a validation (3 repetitions),
-    # and the human fix's tests at most 6.6x the slowest passing test of the buggy run
-    # (more-itertools-3; 5x would have cut it). Each with a margin: 5x, 10x, 0.03 s. The floor
-    # sets what a candidate that still loops costs on fast suites: the looping programs
-    # (`bench/validate_bench.py --looping`, 2 jobs) validate 18.6 / 24.0 / 23.9 candidates/s at
-    # a floor of 0.05 / 0.03 / 0.02 s.
+    # run took more than max(0.01 s, 2x its first-run time) in a validation (3 repetitions;
+    # wall-clock times, so at least their CPU times), and the human fix's tests at most 6.6x
+    # the slowest passing test of the buggy run (more-itertools-3; 5x would have cut it). Each
+    # with a margin: 5x, 10x, 0.03 s. The floor sets what a candidate that still loops costs on
+    # fast suites: the looping programs (`bench/validate_bench.py --looping`, 2 jobs) validated
+    # 18.6 / 24.0 / 23.9 candidates/s at a floor of 0.05 / 0.03 / 0.02 s (load 1.4-5.2, limits
+    # then on the wall clock; on CPU time, a busy machine slows a loop's cut as it slows the
+    # loop, and no longer cuts a passing test the scheduler holds back).
     own_factor: float = 5.0  # a test that passed in the first run: times its own time
     slowest_factor: float = 10.0  # any other: times the slowest passing test
-    floor: float = 0.03  # seconds, at least: timer and scheduling noise on a busy machine
+    floor: float = 0.03  # CPU seconds, at least: timer granularity, a test's own noise
     enabled: bool = True  # False: every test gets the full per-test timeout (as before)
 
 

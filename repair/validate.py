@@ -10,7 +10,7 @@ failing exactly as before); the worker puts the copy back. A candidate's cost is
 change reaches plus the tests it runs, not the size of the suite. A candidate that loops, eats
 memory, calls `sys.exit` / `os._exit` or kills its interpreter costs at most its timeout; the
 worker and the tool go on (a test that kills its interpreter is reported as an error, and the
-tests after it still run). With short `limits` (what tests take when they pass,
+tests after it still run). With short `limits` (CPU time, from what tests take when they pass,
 `repair.time_limits`) a test that loops is cut in milliseconds; a cut test is a "timeout", not a
 failure, and runs again with the full per-test timeout when it alone keeps a candidate from
 passing. With a `deadline`, no validation runs past it. Workers and their children die with

@@ -18,12 +18,50 @@ from repair.testrun import SuiteRun, TestResult
 from repair.time_limits import LimitPolicy, TestLimits, limits_from_run
 from repair.validate import Request, Validator
 
-SLOW_AFTER_LOOP = Path(__file__).parent / "data" / "hostile" / "slow_after_loop"
-SOURCE = (SLOW_AFTER_LOOP / "countdown.py").read_bytes()
+COUNTDOWN = "def count_down(n):\n    while n != 0:\n        n -= 2\n    return n\n"
+COUNTDOWN_TESTS = """\
+import time
+
+from countdown import count_down
+
+
+def burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_odd_loops():
+    assert count_down(3) == 0
+
+
+def test_slow_but_passes():
+    burn(0.3)  # CPU time: more than its short limit here, less than the full one
+    assert count_down(4) == 0
+
+
+def test_sleeps_and_passes():
+    time.sleep(0.3)  # no CPU time: never cut by a short limit
+    assert count_down(6) == 0
+
+
+def test_odd_loops_again():
+    assert count_down(5) == 0
+"""
 TESTS = "tests/test_countdown.py::"
-LOOPS, SLOW, LOOPS_AGAIN = (
-    TESTS + name for name in ("test_odd_loops", "test_slow_but_passes", "test_odd_loops_again")
+LOOPS, SLOW, SLEEPS = (
+    TESTS + name for name in ("test_odd_loops", "test_slow_but_passes", "test_sleeps_and_passes")
 )
+
+
+@pytest.fixture(scope="module")
+def countdown(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("countdown")
+    (root / "tests").mkdir()
+    (root / "countdown.py").write_text(COUNTDOWN)
+    (root / "tests" / "test_countdown.py").write_text(COUNTDOWN_TESTS)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    return root
 
 
 def suite(*results: tuple[str, str, float]) -> SuiteRun:
@@ -56,12 +94,11 @@ def test_no_passing_test_gives_the_floor():
 
 
 @pytest.fixture(scope="module")
-def cutting():
-    """Every test cut at 0.2 s (the slow test sleeps 1.5 s), 3 s in full."""
-    limits = TestLimits(default=0.2)
+def cutting(countdown):
+    """Every test cut at 0.1 s of CPU time (the slow test spends 0.3 s), 10 s in full."""
     with Validator(
-        SLOW_AFTER_LOOP, ["tests"], jobs=1, per_test_timeout=3.0, candidate_timeout=20.0,
-        limits=limits,
+        countdown, ["tests"], jobs=1, per_test_timeout=10.0, candidate_timeout=60.0,
+        limits=TestLimits(default=0.1),
     ) as validator:  # fmt: skip
         yield validator
 
@@ -74,33 +111,35 @@ def test_a_looping_candidate_is_cut_at_the_short_limit(cutting):
 
 
 def test_a_slow_test_that_decides_the_answer_runs_again_in_full(cutting):
-    fixed = SOURCE.replace(b"n -= 2", b"n -= 1")
+    fixed = COUNTDOWN.replace("n -= 2", "n -= 1").encode()
     result = cutting.validate(Request({"countdown.py": fixed}, (LOOPS,), max_failures=None))
-    assert result.all_passed  # the slow test, cut at 0.2 s, passed with 3 s
+    assert result.all_passed  # the slow test, cut at 0.1 s of CPU, passed in full
     assert result.outcomes[SLOW][0] == "passed" and result.cut == frozenset()
 
 
 def test_a_cut_test_is_a_timeout_not_a_failure(cutting):
     # count_down(3) now returns 1 (fails at once); count_down(4) still reaches 0, slowly
-    stops_early = SOURCE.replace(b"n != 0", b"n > 1")
+    stops_early = COUNTDOWN.replace("n != 0", "n > 1").encode()
     result = cutting.validate(Request({"countdown.py": stops_early}, (), max_failures=None))
     assert result.complete and result.outcomes[LOOPS][0] == "failed"
     # another test failed: the slow one is not run again, and is not called failing
     assert result.outcomes[SLOW] == ("timeout", "timed out") and result.cut == {SLOW}
+    # waiting spends no CPU time: 0.3 s of sleep is not cut at 0.1 s
+    assert result.outcomes[SLEEPS][0] == "passed"
 
 
-def test_limits_set_later_reach_every_worker():
+def test_limits_set_later_reach_every_worker(countdown):
     with Validator(
-        SLOW_AFTER_LOOP, ["tests"], jobs=2, per_test_timeout=3.0, candidate_timeout=20.0
+        countdown, ["tests"], jobs=2, per_test_timeout=10.0, candidate_timeout=60.0
     ) as validator:
         request = Request({}, (SLOW,), rest=False, max_failures=None)
         assert [r.outcomes[SLOW][0] for r in validator.validate_many([request] * 2)] == [
             "passed",
             "passed",
         ]
-        validator.limits = TestLimits(default=3.0, own={SLOW: 0.2})
+        validator.limits = TestLimits(default=10.0, own={SLOW: 0.1})
         first = validator.validate_many([Request({}, (SLOW, LOOPS), rest=False)] * 2)
-        assert all(r.cut == {SLOW} for r in first)  # cut at 0.2 s, then the run stopped
+        assert all(r.cut == {SLOW} for r in first)  # cut at 0.1 s, then the run stopped
         validator.limits = None  # the full limit again
         again = validator.validate_many([request] * 2)
         assert all(r.outcomes[SLOW][0] == "passed" and not r.cut for r in again)
