@@ -293,7 +293,12 @@ def run(config):
         recorder = Recorder(lines, config, out)
         recorder.timer.install()
         started = time.monotonic()
-        code = pytest.main(config["args"], plugins=[recorder])
+        try:
+            code = pytest.main(config["args"], plugins=[recorder])
+        except Exception:  # noqa: BLE001 - raised after the tests, their results stand
+            # e.g. pytest_unconfigure turning an unraisable exception (a file a test left open,
+            # closed by the last garbage collection) into an error under `filterwarnings = error`
+            code = pytest.ExitCode.INTERNAL_ERROR
         cov.stop()
         recorder.emit(event="exit", code=int(code), wall_time=time.monotonic() - started)
 

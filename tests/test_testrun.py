@@ -92,6 +92,14 @@ def test_each_test_gets_the_lines_it_ran(monkeypatch, fast):
     }
 
 
+def test_an_error_after_the_last_test_keeps_the_results():
+    """`filterwarnings = error` turns a file left open (closed by the last garbage collection,
+    at pytest's unconfigure) into an exception out of pytest.main: not a crash of the suite."""
+    run = run_case("unraisable_at_exit")
+    assert outcomes(run) == {"test_leaks_a_file": "passed", "test_passes": "passed"}
+    assert run.collection_errors == [] and not run.crashed
+
+
 def test_failing_suite_outcomes(failing_run):
     assert outcomes(failing_run) == {
         "test_total": "passed",
