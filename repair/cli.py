@@ -44,6 +44,11 @@ def main() -> None:
 # time.monotonic() at which this process started, when it is the `repair` command (`entry`):
 # `repair fix --timeout` counts from there. None when the app is called in a running process.
 _process_started: float | None = None
+# At most this much of the process's age counts: the interpreter's start and the imports before
+# `entry` take a few seconds, while a process that a shell `exec`s into (`bash -c 'pip install
+# ... && repair fix ...'` execs its last command) keeps the shell's start time, and the whole
+# script's minutes would otherwise be taken from the budget.
+PRE_ENTRY_SECONDS = 10.0
 
 
 def entry() -> None:
@@ -54,7 +59,7 @@ def entry() -> None:
     loading when the budget ran out would abort it ("terminate called without an active
     exception"); by then every file is written and every child and temporary folder is gone."""
     global _process_started
-    _process_started = time.monotonic() - process_age()
+    _process_started = time.monotonic() - min(process_age(), PRE_ENTRY_SECONDS)
     try:
         app(prog_name="repair")
         code = 0

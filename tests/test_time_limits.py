@@ -168,3 +168,22 @@ def test_the_command_counts_its_budget_from_the_process_start():
     age = float(done.stdout)
     assert age >= 0.5  # the sleep before the import counts
     assert age < 600
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the start from /proc")
+def test_a_shell_that_execs_repair_does_not_spend_its_budget():
+    # `bash -c 'sleep 12 && exec python ...'`: the process keeps the shell's start time, 12 s
+    # before Python started; only the capped pre-entry time counts against the budget.
+    script = (
+        "import time, repair.cli as cli; cli.entry.__globals__['app'] = lambda **k: None; "
+        "start = time.monotonic(); "
+        "import sys; sys.argv = ['repair', 'localize']\n"
+        "try:\n    cli.entry()\nexcept SystemExit:\n    pass\n"
+        "print(start - cli._process_started, cli.process_age())"
+    )
+    done = subprocess.run(
+        ["bash", "-c", 'sleep 12 && exec "$0" -c "$1"', sys.executable, script],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    counted, age = map(float, done.stdout.split())
+    assert age >= 12 and counted <= 10.0 + 1.0
