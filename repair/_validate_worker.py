@@ -174,7 +174,7 @@ class Verdict:
         if self.current is None:
             return
         self.timer.start(max(1e-4, self.wall_end - time.perf_counter()))
-        if self.cpu_end:
+        if self.cpu_end and self.fired is None:  # cut already: its teardown runs on the wall clock
             self.cpu_timer.start(max(1e-4, self.cpu_end - time.process_time()))
 
     def disarm(self):

@@ -33,14 +33,14 @@ class LimitPolicy:
     # run took more than max(0.01 s, 2x its first-run time) in a validation (3 repetitions;
     # wall-clock times, so at least their CPU times), and the human fix's tests at most 6.6x
     # the slowest passing test of the buggy run (more-itertools-3; 5x would have cut it). Each
-    # with a margin: 5x, 10x, 0.03 s. The floor sets what a candidate that still loops costs on
-    # fast suites: the looping programs (`bench/validate_bench.py --looping`, 2 jobs) validated
-    # 18.6 / 24.0 / 23.9 candidates/s at a floor of 0.05 / 0.03 / 0.02 s (load 1.4-5.2, limits
-    # then on the wall clock; on CPU time, a busy machine slows a loop's cut as it slows the
-    # loop, and no longer cuts a passing test the scheduler holds back).
+    # with a margin of 2x or more: 5x, 10x, 0.02 s. The floor sets what a candidate that still
+    # loops costs on fast suites (two looping tests, the search's looping_first, then it stops):
+    # on the looping programs (`bench/validate_bench.py --looping`, 2 jobs, load 4-6) 0.02 s
+    # took 42-95 ms of CPU per candidate against 51-90 ms at 0.03 s (bench/results/
+    # validate_bench.txt).
     own_factor: float = 5.0  # a test that passed in the first run: times its own time
     slowest_factor: float = 10.0  # any other: times the slowest passing test
-    floor: float = 0.03  # CPU seconds, at least: timer granularity, a test's own noise
+    floor: float = 0.02  # CPU seconds, at least: timer granularity, a test's own noise
     enabled: bool = True  # False: every test gets the full per-test timeout (as before)
 
 
