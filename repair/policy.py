@@ -131,14 +131,32 @@ class SearchPolicy:
     # --- the real-fix operators (`repair.operators`) ------------------------------------------
     # Offer the operators read off the real-fix corpus (insertions, wraps, statements, strings)
     # besides the token replacements and `repair.edits`' structural edits.
-    real_operators: bool = False
+    real_operators: bool = True
     # Each such candidate's prior is `operation_prior` times its kind's entry in
     # `repair.operator_priors.KIND_PRIORS` (the train split's hits per candidate of the kind,
-    # against those of `repair.edits`' kinds), times this scale.
-    real_operator_scale: float = 1.0
-    # Of each real-fix kind, the likeliest this many per region are ranked with the rest; those
-    # beyond wait in the reserve, as options beyond `max_options` do (`Candidate.deferred`).
-    max_candidates_per_kind: int = 40
+    # against those of `repair.edits`' kinds), times this scale. Development splits, never the
+    # repair benchmark: the exact fix's first-round position on the 40 validation programs
+    # (`bench/rank_dev.py --variant real_operators=true,real_operator_scale=S`), model median /
+    # p90 / top 10: operators off 2 / 13 / 34, S=1 11.5 / 41 / 19, 0.3 6.5 / 23 / 28, 0.1 2.5 /
+    # 19 / 31, 0.03 2 / 14 / 33, 0.01 2 / 13 / 34; eight real dev bugs the operators reach
+    # (`bench/realbugs_variant.py`, 60 s, loaded machine): off 0 correct / 2 plausible, 0.01 1 / 4,
+    # 0.1 2 / 4 (freezegun-1 `is not None`, freezegun-2 an unwrap). Two-token repairs on the
+    # validation programs (`rank_dev.py --repair --tokens 2 --timeout 120`): off 37 / 33
+    # plausible / exact, 0.03 with partial states 35 / 30, 0.03 without them (real_partial_fixes)
+    # and with plausible_share 0.25: 36 / 32 (lost: HumanEval/66, found at 1851 of 2000
+    # candidates without the operators).
+    real_operator_scale: float = 0.03
+    # Per region, the likeliest max_real_candidates real-fix candidates (at most
+    # max_candidates_per_kind of a kind) are ranked with the rest; those beyond wait in the
+    # reserve, as options beyond `max_options` do (`Candidate.deferred`).
+    # Whether a real-fix candidate that makes fewer (or no more) tests fail becomes a partial
+    # state the next round builds on; off, such a candidate counts only when every test passes
+    # (a deleted statement or a dropped operand passes some tests by chance, and then fills the
+    # beam: bench/rank_dev.py --repair --tokens 2, synthetic/0/177 fixed in 178 candidates
+    # without the operators, not within 2000 with them and partial states).
+    real_partial_fixes: bool = False
+    max_real_candidates: int = 24
+    max_candidates_per_kind: int = 8
     max_generated_per_kind: int = 4000  # ... and at most this many generated per region
     max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)
     max_wrap_functions: int = 10  # functions offered to wrap an expression in
@@ -153,7 +171,11 @@ class SearchPolicy:
     # spent until then (at least plausible_min_candidates) and of the time left, and every passing
     # patch it finds is verified too, at most max_plausible; `repair.patch_choice` then ranks
     # them (model probability, size, removed behaviour). 0 stops at the first verified patch.
-    plausible_share: float = 0.0
+    # Development split (`rank_dev.py --repair --tokens 2 --timeout 120`, 40 validation programs):
+    # 0 and 0.25 both 37 / 33 plausible / exact, median test runs per fix 33 -> 53; with the
+    # real-fix operators on, 0.25 turns fizzbuzz's plausible `drop_operand` patch back into the
+    # exact fix (a removal, scored 0.0007 against 0.27).
+    plausible_share: float = 0.25
     plausible_min_candidates: int = 20
     max_plausible: int = 4
     # The ranking of passing patches (`repair.patch_choice`): a patch's score is the product of

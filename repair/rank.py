@@ -10,7 +10,11 @@ Candidates: same-class token replacements (score P(wrong) · P(option), P(option
 `SearchPolicy.option_smoothing`) and the structural edits of `repair.edits` (score
 `operation_prior`, or `swap_prior` for an argument swap, · the highest P(wrong) among the tokens
 they touch), each times (`suspiciousness_floor` + the line's suspiciousness), and times
-`statement_prior` in a statement (the knobs are fields of `repair.policy.SearchPolicy`). Without
+`statement_prior` in a statement (the knobs are fields of `repair.policy.SearchPolicy`). With
+`real_operators`, the real-fix operators' edits too (`repair.operators`): their prior is
+`operation_prior` times their kind's frozen train-split ratio (`repair.operator_priors`) times
+`real_operator_scale`, and per region only the likeliest `max_real_candidates` (at most
+`max_candidates_per_kind` of a kind) are not deferred. Without
 a model (the baseline), `repair.prior.PriorScorer` gives the probabilities instead (every token
 equally likely wrong, a replacement as likely as its text is frequent): the same candidates, the
 same formula, the same rules in the search. Ties are broken by a seeded shuffle, so a seed fixes
@@ -291,11 +295,8 @@ def _rank(
                 capped.setdefault(kind, []).append(candidate)
             else:
                 _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
-        for group in capped.values():  # beyond the likeliest of each real-fix kind: deferred
-            group.sort(key=lambda candidate: (-candidate.score, *_stable_key(candidate)))
-            for position, candidate in enumerate(group):
-                deferred = position >= policy.max_candidates_per_kind
-                _put(found, replace(candidate, deferred=deferred) if deferred else candidate)
+        for candidate in _cap_real(capped, policy):
+            _put(found, candidate)
     # deferred ones last, and drawn last, so the others' order does not depend on them
     ordered = sorted(
         found.values(), key=lambda candidate: (candidate.deferred, *_stable_key(candidate))
@@ -329,6 +330,28 @@ def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool
 KIND_OF_REAL = frozenset(list(EditKind)[list(EditKind).index(EditKind.REPLACE_ATTRIBUTE) + 1 :])
 # A real-fix kind missing from the frozen table: as likely per candidate as the rarest there.
 _UNSEEN_KIND_PRIOR = min(KIND_PRIORS.values(), default=0.01)
+
+
+def _cap_real(by_kind: dict[EditKind, list[Candidate]], policy: SearchPolicy) -> list[Candidate]:
+    """A region's real-fix candidates, the likeliest `max_real_candidates` of them (at most
+    `max_candidates_per_kind` of a kind) as they are, the rest deferred (`Candidate.deferred`:
+    tried once everything else is, as options beyond `max_options` are)."""
+    ordered = sorted(
+        (candidate for group in by_kind.values() for candidate in group),
+        key=lambda candidate: (-candidate.score, *_stable_key(candidate)),
+    )
+    taken: dict[EditKind, int] = {}
+    result = []
+    kept = 0
+    for candidate in ordered:
+        count = taken.get(candidate.kind, 0)
+        if kept < policy.max_real_candidates and count < policy.max_candidates_per_kind:
+            taken[candidate.kind] = count + 1
+            kept += 1
+            result.append(candidate)
+        else:
+            result.append(replace(candidate, deferred=True))
+    return result
 
 
 def operation_prior(kind: EditKind, policy: SearchPolicy) -> float:

@@ -3,8 +3,10 @@ is spent or it has found what the next round goes on from.
 
 A candidate that passes every test (or one of its likelier alternatives, `repair.alternatives`)
 is verified once more (a callback: a fresh pytest run under the user's configuration) and ends
-the search. Otherwise a complete run no worse than its state is a partial fix, and one worse is
-kept aside (`SearchPolicy.worse_fallback`). The round ends `round_patience` candidates after its
+the search (after it, `SearchPolicy.plausible_share` more of the queue is tried for other
+passing patches). Otherwise a complete run no worse than its state is a partial fix, and one
+worse is kept aside (`SearchPolicy.worse_fallback`); a real-fix operator's candidate
+(`repair.operators`) is neither unless `real_partial_fixes`. The round ends `round_patience` candidates after its
 first partial fix with fewer failing tests than any state before, or sooner once nothing left in
 it is nearly as likely as that partial fix's edit (`patience_probability`), or as soon as
 `beam` distinct improving behaviours are found.
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from repair.alternatives import likeliest_passing
 from repair.candidate_pool import CandidatePool
 from repair.policy import SearchPolicy
-from repair.rank import Candidate
+from repair.rank import KIND_OF_REAL, Candidate
 from repair.search_budget import Ledger
 from repair.states import State, StateTracker, behaviour, describe
 
@@ -65,7 +67,11 @@ class Round:
                 if child is None:
                     continue
                 if len(child.failing) > len(state.failing):
-                    if policy.worse_fallback and not child.timed_out:
+                    if (
+                        policy.worse_fallback
+                        and not child.timed_out
+                        and (candidate.kind not in KIND_OF_REAL or policy.real_partial_fixes)
+                    ):
                         worse.append((state, child))
                     continue
                 if not child.failing:
@@ -74,6 +80,8 @@ class Round:
                     continue
                 if tail:
                     continue  # after a fix only passing patches matter
+                if candidate.kind in KIND_OF_REAL and not policy.real_partial_fixes:
+                    continue  # a real-fix operator counts only as a whole fix
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
                     improving.add(behaviour(child, policy.distinct_beam))

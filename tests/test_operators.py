@@ -222,3 +222,45 @@ def test_round_trip_stdlib(path: Path):
             assert compiles(changed), (kind, edit)
             assert not parse(changed).root_node.has_error, (kind, edit)
             assert apply_edits(changed, [edit.inverse()]) == source
+
+
+# --- in the search ---------------------------------------------------------------------------
+
+
+def test_a_real_fix_operator_counts_only_as_a_whole_fix():
+    """A real-fix candidate that makes fewer tests fail is no partial state to build on (unless
+    `real_partial_fixes`): a deleted statement passes some tests by chance."""
+    import time
+
+    from repair.rank import Candidate
+    from repair.search import Budget, Search, State
+    from repair.source import Edit
+    from repair.validate import Validation
+
+    source = b"x = 1\ny = 2\n"
+
+    class Validator:
+        def validate_many(self, requests):
+            results = []
+            for request in requests:
+                code = request.files.get("m.py", source)
+                failing = {"t::a"} if code == b"y = 2\n" else {"t::a", "t::b"}
+                outcomes = {
+                    t: ("failed" if t in failing else "passed", t) for t in ("t::a", "t::b")
+                }
+                results.append(Validation(outcomes=outcomes, collected=2))
+            return results
+
+    deletion = Candidate(
+        "m.py", Edit(0, 6, "x = 1\n", ""), EditKind.DELETE_STATEMENT, 1, 0.9, 1.0, 0.5
+    )
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={"t::a": "", "t::b": ""})
+    for allowed in (False, True):
+        policy = SearchPolicy(rounds=2, beam=1, real_partial_fixes=allowed)
+        budget = Budget(time.monotonic() + 60, max_candidates=10, jobs=1)
+        search = Search(
+            start, {"m.py": source}, Validator(), lambda s, i: [deletion], lambda s: True,
+            budget, policy,
+        )  # fmt: skip
+        outcome = search.run()
+        assert (len(outcome.best.failing) == 1) is allowed

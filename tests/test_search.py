@@ -20,11 +20,12 @@ FIXTURES = ROOT / "fixtures"
 CASES = Path(__file__).parent / "data" / "fix"
 # Fixtures the model-free baseline fixes within a few candidates (a few seconds each), and what
 # that costs: (candidates validated, test runs, rounds). Deterministic: the order is fixed by the
-# policy and the seed. tests/test_fix_cli.py repairs two more through the command line.
+# policy and the seed. tests/test_fix_cli.py repairs two more through the command line. After the
+# fix, 20 more candidates (plausible_min_candidates) are tried for another passing patch.
 GOLDEN = {
-    "access_control_wrong_boolean": (2, 5, 1),
+    "access_control_wrong_boolean": (2 + 20, 25, 1),
     # the swap passes, then one likelier edit of the same state is tried (natural alternatives)
-    "bank_transfer_swapped_arguments": (3, 6, 1),
+    "bank_transfer_swapped_arguments": (3 + 20, 26, 1),
 }
 
 
@@ -66,9 +67,10 @@ def test_two_bugs_need_two_rounds(two_bugs_result):
         (9, "*", "+"),
     }
     # round one's partial fixes are expanded (each with its own coverage run): 14 candidates,
-    # 13 of them failing, and 1 + 1 + 14 + 2 coverage runs + 1 verification test runs
-    assert (result.candidates_tried, result.test_runs, result.rounds) == (14, 19, 2)
-    assert result.validation_outcomes == {"failed": 13, "passed": 1}
+    # 13 of them failing, then 20 more after the fix (plausible_min_candidates), none passing;
+    # 1 + 1 + 34 + 2 coverage runs + 1 verification test runs
+    assert (result.candidates_tried, result.test_runs, result.rounds) == (34, 39, 2)
+    assert result.validation_outcomes["passed"] == 1 and len(result.patches) == 1
 
 
 def test_hazardous_candidates_do_not_hang_the_search():
