@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("single-token", "two-token", "all"), default="all")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per bug and policy")
     parser.add_argument("--limit", type=int, default=0, help="at most N bugs")
+    parser.add_argument("--only", nargs="*", default=None, help="case names")
+    parser.add_argument("--show", action="store_true", help="print each repair's patches")
     parser.add_argument("--model", type=Path, nargs="*", default=[])
     args = parser.parse_args(argv)
     seeding = argparse.Namespace(
@@ -55,9 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         cases = repair_bench.dev_cases(seeding, parser, Path(folder))
         if args.size != "all":
             cases = [case for case in cases if case.size == args.size]
+        if args.only:
+            cases = [case for case in cases if case.name in args.only]
         cases = cases[: args.limit] if args.limit else cases
         for case in cases:
-            pair = {name: repair_bench.run_case(case, config) for name, config in policies.items()}
+            pair = {name: _run(case, config, args.show) for name, config in policies.items()}
             for name, row in pair.items():
                 rows[name].append(row)
             outcome = {name: _outcome(row) for name, row in pair.items()}
@@ -83,6 +87,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bugs: {args.size}; {args.timeout:g} s per bug and policy; load {load_before:.1f} "
           f"before, {os.getloadavg()[0]:.1f} after; {(time.monotonic() - started) / 60:.1f} min")  # fmt: skip
     return 0
+
+
+def _run(case, config, show: bool) -> dict:
+    if not show:
+        return repair_bench.run_case(case, config)
+    result = repair_bench.fix(case.sources, case.tests, config)
+    for patch in result.patches:
+        edits = ", ".join(f"{e.line} {e.kind}: {e.old!r} -> {e.new!r}" for e in patch.edits)
+        print(
+            f"  patch {patch.score:.3g} (p {patch.probability:.3g}, {patch.size} tokens): {edits}"
+        )
+    print(f"  doubt: {result.doubt or '-'}; {result.candidates_tried} candidates")
+    return repair_bench.row_of(case.name, result, case.expected_patch, repair_bench.FIXED)
 
 
 def _outcome(row: dict) -> str:

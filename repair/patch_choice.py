@@ -6,7 +6,9 @@ score is the product of its edits' model probabilities (`Candidate.model_probabi
 `AppliedEdit.probability`), times `SearchPolicy.size_penalty` per changed token beyond the first,
 times `removal_penalty` if it removes behaviour: fewer calls or statements than before, a
 recursive call gone, or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
-inserts tokens ranks below a passing token replacement on the same line of the same state. The best is
+inserts tokens ranks below a passing token replacement on the same line of the same state. The
+first patch found (the search's own order: probability and suspiciousness) stays first unless
+another scores `incumbent_margin` times as much. The best is
 doubtful when it removes behaviour, when the runner-up scores at least `doubt_margin` of its
 score, or when its edits' probability is below `doubt_probability`.
 """
@@ -53,6 +55,10 @@ def rank_patches(
         scored.append((score, order, probability, size, removes, state))
     scored = _replacements_first(scored, policy)
     scored.sort(key=lambda item: (-item[0], item[1]))
+    first = next((item for item in scored if item[1] == 0), None)
+    if first is not None and scored[0][0] < policy.incumbent_margin * first[0]:
+        scored.remove(first)  # the first found stands unless another is clearly likelier
+        scored.insert(0, first)
     total = sum(item[0] for item in scored) or 1.0
     return [
         PatchChoice(state, score, probability, size, removes, score / total, dominated)

@@ -183,6 +183,11 @@ class SearchPolicy:
     # removal_penalty if it removes behaviour (a dropped call or statement, a recursion replaced).
     size_penalty: float = 0.7
     removal_penalty: float = 0.3
+    # ... and the first patch found (the search's order weighs the line's suspiciousness too)
+    # stays the answer unless another scores at least this many times as much. Repair benchmark
+    # dev split, paired A/B (`bench/repair_bench_ab.py`): without it the tail's likelier `1 -> 0`
+    # (0.022) displaced HumanEval_76-b's exact `2 -> 1` (0.014), the one exact fix lost.
+    incumbent_margin: float = 2.0
     # The best patch is reported as doubtful when it removes behaviour, when the runner-up scores
     # at least doubt_margin of its score, or when its edits' probability is below doubt_probability.
     doubt_margin: float = 0.5

@@ -4,6 +4,7 @@ patches are ranked by probability, size and removed behaviour (`repair.patch_cho
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from repair.edits import EditKind
 from repair.patch_choice import doubt, rank_patches, removed_behaviour
@@ -39,7 +40,7 @@ def test_ranking_weighs_probability_size_and_removals():
     smaller = patched(ORIGINAL.replace(b"n - 1", b"n - 2"), EditKind.REPLACE_TOKEN, 0.2, line=3)
     larger = patched(ORIGINAL.replace(b"n - 1", b"n - 1 - 1"), EditKind.SWAP_OPERANDS, 0.5, line=3)
     dropped = patched(ORIGINAL.replace(b"    g(n)\n", b""), EditKind.DELETE_STATEMENT, 0.9)
-    policy = SearchPolicy(size_penalty=0.3, removal_penalty=0.1)
+    policy = SearchPolicy(size_penalty=0.3, removal_penalty=0.1, incumbent_margin=1.0)
     choices = rank_patches([larger, dropped, smaller], originals, policy)
     # 0.2 (one token) > 0.5 * 0.3 (two tokens) > 0.9 * 0.3**3 * 0.1 (a statement of 4 removed)
     assert [choice.state for choice in choices] == [smaller, larger, dropped]
@@ -51,6 +52,15 @@ def test_ranking_weighs_probability_size_and_removals():
     # alone and likely: not doubtful; removing behaviour: doubtful whatever its score
     assert doubt(rank_patches([smaller], originals, policy), policy) == ""
     assert doubt(rank_patches([dropped], originals, policy), policy) == "it drops a call to g"
+    # the first found stays first unless another scores incumbent_margin times as much
+    assert (
+        rank_patches([larger, smaller], originals, replace(policy, incumbent_margin=2.0))[0].state
+        == larger
+    )  # 0.2 < 2 * 0.15
+    assert (
+        rank_patches([dropped, smaller], originals, replace(policy, incumbent_margin=2.0))[0].state
+        == smaller
+    )  # 0.2 >= 2 * 0.002
     # an insertion that passes where a replacement on its line passes too ranks below it, and
     # is no rival (`x < y + 1` for `x <= y`)
     inserted = patched(ORIGINAL.replace(b"n - 1", b"n - 1 - 1"), EditKind.SUBTRACT_ONE, 0.9, line=3)
