@@ -201,6 +201,7 @@ def repair_row(bug: dict, mode: str, python: Path, buggy: Path, args) -> dict:
         "candidates": result["candidates_tried"],
         "repair_seconds": result["seconds"],
         "diff": result["diff"],
+        "doubt": result.get("doubt", ""),  # why repair fix itself called its patch doubtful
     }
 
 

@@ -33,10 +33,18 @@ def _blind_cell(row: dict | None) -> str:
     return f"{row['test_runs']} (~{row['estimated_seconds']:g} s){within}"
 
 
+def _plausible(found: Sequence[dict]) -> str:
+    """Plausible (wrong) patches, and how many repair fix called doubtful (rows that say)."""
+    plausible = [r for r in found if r["outcome"] == PLAUSIBLE]
+    if not any("doubt" in r for r in plausible):
+        return f"{len(plausible)}"
+    return f"{len(plausible)}; {sum(bool(r.get('doubt')) for r in plausible)}"
+
+
 def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     by = {(row["id"], row["mode"]): row for row in rows}
     lines = [
-        "| search | bugs | correct | plausible (wrong) | none | median s / bug "
+        "| search | bugs | correct | plausible (wrong; said doubtful) | none | median s / bug "
         "| median test runs / correct or plausible fix |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -45,7 +53,7 @@ def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
         count = {key: sum(r["outcome"] == key for r in found) for key in (CORRECT, PLAUSIBLE, NONE)}
         runs = [r["test_runs"] for r in found if r["outcome"] != NONE]
         lines.append(
-            f"| repair fix, {mode} | {len(found)} | {count[CORRECT]} | {count[PLAUSIBLE]} "
+            f"| repair fix, {mode} | {len(found)} | {count[CORRECT]} | {_plausible(found)} "
             f"| {count[NONE]} | {_median([r['seconds'] for r in found])} | {_median(runs)} |"
         )
     blind = [by[(b["id"], "blind")] for b in bugs if (b["id"], "blind") in by]

@@ -175,6 +175,9 @@ def test_tables_gain_a_column_per_extra_model():
         "| repair fix, realcode",
     ]
     assert totals(bugs, rows)[4].split(" | ")[2] == "1"  # realcode's one correct fix
+    assert totals(bugs, rows)[3].split(" | ")[3] == "1"  # no-model's plausible patch
+    rows[1]["doubt"] = "it drops a call to f"
+    assert totals(bugs, rows)[3].split(" | ")[3] == "1; 1"  # ... which repair fix doubted
     assert by_shape(bugs, rows)[2] == "| insert | 1 | 0 / 0 | 0 / 1 | 1 / 0 | 0 / 0 |"
     header, rule, line = per_bug(bugs, rows)
     assert "realcode: outcome" in header and header.count("|") == rule.count("|")
