@@ -1,6 +1,7 @@
 """Every committed checkpoint loads and gives the outputs it gave before the sub-token options
 existed: tests/data/checkpoint_outputs.json was written by the code of commit 01f7d53 (the model
-and graph code before them) on two fixture files, a fixed per-line signal, refinement round 1."""
+and graph code before them) on two fixture files, a fixed per-line signal, refinement round 1.
+exp2.pt's entry is the full-schedule Exp 2 of 2026-12-06, written by the code of 00c5368."""
 
 from __future__ import annotations
 
