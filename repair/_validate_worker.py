@@ -183,29 +183,25 @@ class Verdict:
         if self.fired is None and (self.timer.fired or self.cpu_timer.fired):
             self.fired = "wall" if self.timer.fired else "cpu"
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item):
+    def timed_phase(self):
+        """The body of each phase's hook wrapper: the timers run only inside the phase."""
         self.arm()
         try:
             return (yield)
         finally:
             self.disarm()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        return (yield from self.timed_phase())
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
-        self.arm()
-        try:
-            return (yield)
-        finally:
-            self.disarm()
+        return (yield from self.timed_phase())
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item, nextitem):
-        self.arm()
-        try:
-            return (yield)
-        finally:
-            self.disarm()
+        return (yield from self.timed_phase())
 
     def pytest_collectreport(self, report):
         if report.failed and self.request is not None:

@@ -8,9 +8,9 @@ times `removal_penalty` if it removes behaviour: fewer calls or statements than 
 recursive call gone, or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
 inserts tokens ranks below a passing token replacement on the same line of the same state. The
 first patch found (the search's own order: probability and suspiciousness) stays first unless
-another scores `incumbent_margin` times as much. The best is
-doubtful when it removes behaviour, when the runner-up scores at least `doubt_margin` of its
-score, or when its edits' probability is below `doubt_probability`.
+another scores `incumbent_margin` times as much. The best is doubtful when it removes behaviour,
+when the runner-up scores at least `doubt_margin` of its score, or when its edits' probability
+is below `doubt_probability`.
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ is verified once more (a callback: a fresh pytest run under the user's configura
 the search (after it, `SearchPolicy.plausible_share` more of the queue is tried for other
 passing patches). Otherwise a complete run no worse than its state is a partial fix, and one
 worse is kept aside (`SearchPolicy.worse_fallback`); a real-fix operator's candidate
-(`repair.operators`) is neither unless `real_partial_fixes`. The round ends `round_patience` candidates after its
-first partial fix with fewer failing tests than any state before, or sooner once nothing left in
-it is nearly as likely as that partial fix's edit (`patience_probability`), or as soon as
-`beam` distinct improving behaviours are found.
+(`repair.operators`) is neither unless `real_partial_fixes`. The round ends `round_patience`
+candidates after its first partial fix with fewer failing tests than any state before, or sooner
+once nothing left in it is nearly as likely as that partial fix's edit (`patience_probability`),
+or as soon as `beam` distinct improving behaviours are found.
 """
 
 from __future__ import annotations
@@ -66,12 +66,10 @@ class Round:
                 child = self.tracker.child(state, candidate, files, result)
                 if child is None:
                     continue
+                # a real-fix operator's candidate counts only as a whole fix
+                builds_on = candidate.kind not in KIND_OF_REAL or policy.real_partial_fixes
                 if len(child.failing) > len(state.failing):
-                    if (
-                        policy.worse_fallback
-                        and not child.timed_out
-                        and (candidate.kind not in KIND_OF_REAL or policy.real_partial_fixes)
-                    ):
+                    if policy.worse_fallback and not child.timed_out and builds_on:
                         worse.append((state, child))
                     continue
                 if not child.failing:
@@ -80,8 +78,8 @@ class Round:
                     continue
                 if tail:
                     continue  # after a fix only passing patches matter
-                if candidate.kind in KIND_OF_REAL and not policy.real_partial_fixes:
-                    continue  # a real-fix operator counts only as a whole fix
+                if not builds_on:
+                    continue
                 partial.append((state, child))
                 if len(child.failing) < best_before:  # progress beyond every earlier state
                     improving.add(behaviour(child, policy.distinct_beam))
