@@ -135,3 +135,29 @@ def test_the_evaluation_table_puts_models_and_the_baseline_side_by_side(folder, 
         assert (
             0 <= headline["joint"] <= min(headline["localization"], headline["repair_at_location"])
         )
+
+
+def test_the_trajectory_stage_starts_from_the_fine_tuned_model_at_its_own_rate(
+    folder, trained, monkeypatch
+):
+    import training.train as train_module
+    from training.realtrain import _trajectories
+
+    out, _ = trained
+    seen = []
+
+    class Captured(Exception):
+        pass
+
+    def fake_train(config, folder, progress):
+        seen.append(config)
+        raise Captured
+
+    monkeypatch.setattr(train_module, "train", fake_train)
+    for changes, expected in (({}, 1e-3), ({"trajectory_lr": 1e-4}, 1e-4)):
+        config = _config(folder, trajectory_epochs=3, lr=1e-3, **changes)
+        with pytest.raises(Captured):
+            _trajectories(config, out, began=0.0, progress=lambda line: None)
+        sub = seen[-1]
+        assert sub.lr == expected and sub.epochs == 3 and not sub.real_data
+        assert sub.init == str(out / "finetuned.pt")

@@ -73,6 +73,7 @@ class TrainConfig:
     finetune_mix: float = 0.5  # share of real fixes in a fine-tuning batch
     finetune_lr: float = 3e-4  # the fine-tuning stage's peak learning rate (lr: pre-training's)
     trajectory_epochs: int = 0  # then Exp 4's trajectories from the fine-tuned model
+    trajectory_lr: float = 0.0  # their peak learning rate (0: lr, pre-training's and Exp 4's)
     warmup_steps: int = 200  # linear learning-rate warm-up, then cosine decay over each stage
     save_minutes: float = 1.0  # trainer state and last.pt at least this often
     # --- machinery
@@ -127,6 +128,7 @@ _REAL_CODE_FIELDS = (
     "finetune_mix",
     "finetune_lr",
     "trajectory_epochs",
+    "trajectory_lr",
     "warmup_steps",
     "save_minutes",
 )
