@@ -5,7 +5,8 @@ Weak tests pass several patches, and the first found is not always the intended 
 score is the product of its edits' model probabilities (`Candidate.model_probability`, kept in
 `AppliedEdit.probability`), times `SearchPolicy.size_penalty` per changed token beyond the first,
 times `removal_penalty` if it removes behaviour: fewer calls or statements than before, a
-recursive call gone, or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
+recursive call gone, a string emptied or a collection's element replaced by a copy of another
+(`repair.literal_loss`), or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
 inserts tokens ranks below a passing token replacement on the same line of the same state. The
 first patch found (the search's own order: probability and suspiciousness) stays first unless
 another scores `incumbent_margin` times as much. The best is doubtful when it removes behaviour,
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from repair.edits import INSERTIONS, REMOVALS, EditKind
+from repair.literal_loss import lost_string
 from repair.policy import SearchPolicy
 from repair.source import function_regions, innermost_function, parse, tokens
 from repair.states import State
@@ -125,8 +127,8 @@ def _changed_tokens(before: bytes, after: bytes) -> int:
 
 
 def removed_behaviour(state: State, originals: Mapping[str, bytes]) -> str:
-    """What the patch removes: a call, a statement, a recursive call, or an edit of a removing
-    kind; "" if nothing."""
+    """What the patch removes: a call, a statement, a recursive call, a string
+    (`repair.literal_loss`), or an edit of a removing kind; "" if nothing."""
     for path, after in sorted(state.files.items()):
         before = originals[path]
         calls_before, statements_before = _census(before)
@@ -140,6 +142,9 @@ def removed_behaviour(state: State, originals: Mapping[str, bytes]) -> str:
             return f"drops a call to {dropped[0]}" if dropped else "drops a call"
         if statements_after < statements_before:
             return "deletes a statement"
+        lost = lost_string(before, after)
+        if lost:
+            return lost
     for edit in state.edits:
         if edit.kind in REMOVALS:
             return f"removes code ({edit.kind}: {edit.old.strip()!r})"
