@@ -154,7 +154,7 @@ def test_the_trajectory_stage_starts_from_the_fine_tuned_model_at_its_own_rate(
         raise Captured
 
     monkeypatch.setattr(train_module, "train", fake_train)
-    for changes, expected in (({}, 1e-3), ({"trajectory_lr": 1e-4}, 1e-4)):
+    for changes, expected in (({"trajectory_lr": 0.0}, 1e-3), ({"trajectory_lr": 1e-4}, 1e-4)):
         config = _config(folder, trajectory_epochs=3, lr=1e-3, **changes)
         with pytest.raises(Captured):
             _trajectories(config, out, began=0.0, progress=lambda line: None)
