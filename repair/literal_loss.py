@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import difflib
 
+import tree_sitter
+
 from repair.source import Token, TokenClass, parse, tokens
 
 COLLECTIONS = ("tuple", "list", "set")
@@ -20,14 +22,15 @@ COLLECTIONS = ("tuple", "list", "set")
 
 def lost_string(before: bytes, after: bytes) -> str:
     """How the edit from `before` to `after` loses a string ("" if it does not)."""
+    tree = parse(after)  # once: every pair looks its string up in it
     old = [token for token in tokens(before) if token.node_type != "comment"]
-    new = [token for token in tokens(after) if token.node_type != "comment"]
+    new = [token for token in tokens(after, tree) if token.node_type != "comment"]
     for was, now in _paired(old, new):
         if not (_is_string(was) and _is_string(now)):
             continue
         if _empty(now.text) and any(ch.isalnum() for ch in was.text.lstrip("rRbBuUfF")):
             return f"empties the string {was.text}"
-        if _repeats_in_collection(after, now):
+        if _repeats_in_collection(tree, now):
             return f"replaces {was.text} in a collection by a copy of {now.text}"
     return ""
 
@@ -55,9 +58,9 @@ def _empty(text: str) -> bool:
     return body in ('""', "''", '""""""', "''''''")
 
 
-def _repeats_in_collection(source: bytes, token: Token) -> bool:
+def _repeats_in_collection(tree: tree_sitter.Tree, token: Token) -> bool:
     """Is `token` an element of a literal tuple, list or set that holds its text twice?"""
-    node = parse(source).root_node.descendant_for_byte_range(token.start, token.end)
+    node = tree.root_node.descendant_for_byte_range(token.start, token.end)
     while node is not None and node.type != "string":
         node = node.parent
     parent = node.parent if node is not None else None
