@@ -1,7 +1,9 @@
 """Edits of conditions and lookups: a guard conjunct before a condition that reads through a
 name (`if args[0] == x:` -> `if args and args[0] == x:`, or `... is not None and ...`), one
-operand of `and` / `or` dropped, and a subscript read turned into `.get` or back (`d[k]` <->
-`d.get(k)`). Each is an `EditOperation` (`repair.edits`); the result parses.
+operand of `and` / `or` dropped, a subscript read turned into `.get` or back (`d[k]` <->
+`d.get(k)`), and equality turned into identity or back (`x == None` -> `x is None`, `s is "a"` ->
+`s == "a"`, with `!=` <-> `is not`). Each is an `EditOperation` (`repair.edits`); the result
+parses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from repair.operator_context import OperatorContext, is_field, span
 _LOOSER_THAN_AND = frozenset({"boolean_operator", "conditional_expression", "lambda"})
 _GUARDS = ("{} and ", "{} is not None and ")
 _MAX_GUARDED = 3  # names guarded per condition
+# Equality <-> identity: the other operator and the edit's kind.
+_IDENTITY = {
+    "==": ("is", EditKind.EQUALS_TO_IS),
+    "!=": ("is not", EditKind.EQUALS_TO_IS),
+    "is": ("==", EditKind.IS_TO_EQUALS),
+    "is not": ("!=", EditKind.IS_TO_EQUALS),
+}
 
 
 def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:
@@ -30,6 +39,8 @@ def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edit
         yield from _subscript_to_get(node, ctx)
     if kind == "call":
         yield from _get_to_subscript(node, ctx)
+    if kind == "comparison_operator":
+        yield from _equality_identity(node, ctx)
 
 
 def _guarded(condition: tree_sitter.Node, ctx: OperatorContext) -> list[str]:
@@ -102,6 +113,13 @@ def _get_to_subscript(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[
         return
     new = f"{ctx.text(owner)}[{ctx.text(inner[0])}]"
     yield ctx.operation(EditKind.GET_TO_SUBSCRIPT, *span(node), new, span(function))
+
+
+def _equality_identity(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:
+    for operator in node.children_by_field_name("operators"):
+        if operator.type in _IDENTITY:
+            new, kind = _IDENTITY[operator.type]
+            yield ctx.operation(kind, *span(operator), new, span(operator))
 
 
 def _is_target(node: tree_sitter.Node) -> bool:

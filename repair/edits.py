@@ -67,6 +67,8 @@ class EditKind(str, Enum):
     DROP_OPERAND = "drop_operand"  # if a and b: -> if a:
     SUBSCRIPT_TO_GET = "subscript_to_get"  # d[k] -> d.get(k)
     GET_TO_SUBSCRIPT = "get_to_subscript"  # d.get(k) -> d[k]
+    EQUALS_TO_IS = "equals_to_is"  # x == None -> x is None, != -> is not
+    IS_TO_EQUALS = "is_to_equals"  # x is "a" -> x == "a", is not -> !=
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value

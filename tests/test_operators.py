@@ -98,6 +98,15 @@ def test_conditions_and_lookups():
         "y = d.get('k')\nd['k'] = 1\n"
     ]  # never an assignment's target
     assert edits_of("y = d.get(k)\n", "get_to_subscript") == ["y = d[k]\n"]
+    code = "ok = x == None or y != z or 0 < n\n"
+    assert edits_of(code, "equals_to_is") == [
+        "ok = x is None or y != z or 0 < n\n",
+        "ok = x == None or y is not z or 0 < n\n",
+    ]  # never an ordering
+    assert edits_of("ok = s is 'a' and t is not ()\n", "is_to_equals") == [
+        "ok = s == 'a' and t is not ()\n",
+        "ok = s is 'a' and t != ()\n",
+    ]
     code = "for m in models:\n    models()\n"
     assert edits_of(code, "insert_call") == ["for m in models():\n    models()\n"]
 
