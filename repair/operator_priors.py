@@ -36,6 +36,7 @@ KIND_PRIORS: dict[str, float] = {
     "remove_negation": 0.6636,
     "remove_none_check": 13.1867,
     "remove_parentheses": 7.383,
+    "replace_exception": 3.6063,
     "string_edit": 0.2954,
     "string_prefix": 11.8299,
     "subscript_to_get": 4.7138,

@@ -2,8 +2,9 @@
 deletions (`repair.token_inserts`), punctuation (`repair.punctuation_edits`), guards, dropped operands and
 `.get` lookups (`repair.condition_edits`), call wraps and unwraps (`repair.call_edits`), statement
 deletion, swaps, `if`/`while`/`elif` and a missing `return` (`repair.statement_edits`), statement
-insertion from templates and the file's own statements (`repair.statement_inserts`), and edits
-inside string literals (`repair.string_edits`). Every one is an `EditOperation`: an exact splice
+insertion from templates and the file's own statements (`repair.statement_inserts`), edits
+inside string literals (`repair.string_edits`), and the exception a `raise`, `except` or class
+names (`repair.exception_edits`). Every one is an `EditOperation`: an exact splice
 with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
 order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.
 """
@@ -17,6 +18,7 @@ import tree_sitter
 from repair import (
     call_edits,
     condition_edits,
+    exception_edits,
     punctuation_edits,
     statement_edits,
     statement_inserts,
@@ -32,6 +34,7 @@ from repair.source import parse
 _MODULES = (
     token_inserts,
     condition_edits,
+    exception_edits,
     punctuation_edits,
     call_edits,
     statement_edits,

@@ -111,6 +111,28 @@ def test_conditions_and_lookups():
     assert edits_of(code, "insert_call") == ["for m in models():\n    models()\n"]
 
 
+def test_exception_replacements():
+    code = (
+        "class OopsError(Exception):\n    pass\n"
+        "try:\n    go()\nexcept (KeyError, Bad) as e:\n    raise ValueError('x') from e\n"
+        "except Exception:\n    raise NotImplemented\n"
+    )
+    changed = edits_of(code, "replace_exception")
+    for expected in (
+        "class OopsError(BaseException):",
+        "except (IndexError, Bad) as e:",
+        "raise TypeError('x') from e",
+        "raise OopsError('x') from e",  # the file's own exception classes are options too
+        "except OSError:",
+        "raise NotImplementedError\n",
+    ):
+        assert sum(expected in text for text in changed) == 1, expected
+    # never the cause after `from`, nor a name that is neither a builtin exception nor ends in
+    # Error / Exception (`Bad`), nor an exception used as a value
+    assert all("from e\n" in text and "Bad)" in text for text in changed)
+    assert edits_of("x = ValueError\nf(KeyError)\n", "replace_exception") == []
+
+
 def test_statement_deletion_and_swap():
     code = "def f():\n    a()\n    b()\n"
     assert edits_of(code, "delete_statement") == ["def f():\n    b()\n", "def f():\n    a()\n"]
