@@ -67,8 +67,10 @@ def _names_an_exception(identifier: tree_sitter.Node) -> bool:
     if parent is None:
         return False
     if parent.type == "call" and _same(parent.child_by_field_name("function"), identifier):
-        return parent.parent is not None and parent.parent.type == "raise_statement" and _first(
-            parent.parent, parent
+        return (
+            parent.parent is not None
+            and parent.parent.type == "raise_statement"
+            and _first(parent.parent, parent)
         )
     if parent.type == "raise_statement":
         return _first(parent, identifier)
