@@ -171,7 +171,11 @@ def one_fix(fix: dict, checkpoint, policy: SearchPolicy, top: int) -> dict | Non
         return {"repo": fix["repo"], "commit": fix["commit"], "original": None, "rows": rows}
     for i, value in zip(order, wrongness(checkpoint, sources, signals)):
         rows[i]["edited"] = value
-    original = wrongness(checkpoint, [before], [signal])[0]
+    # the original function's highest P(wrong) among its repair targets, as `wrongness` reads it
+    original = max(
+        (wrong_of[t.index] for t in token_list if t.index in wrong_of and is_repair_target(t)),
+        default=0.0,
+    )
     return {"repo": fix["repo"], "commit": fix["commit"], "original": original, "rows": rows}
 
 

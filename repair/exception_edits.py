@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import tree_sitter
 
 from repair.edits import EditKind, EditOperation
-from repair.operator_context import OperatorContext, span
+from repair.operator_context import OperatorContext, is_field, span
 
 # The builtin exceptions fixes swap most, commonest first (dev mined fixes: ValueError ->
 # TypeError / IndexError / NotImplementedError, Exception -> ImportError / RuntimeError ...).
@@ -66,7 +66,7 @@ def _names_an_exception(identifier: tree_sitter.Node) -> bool:
     parent = identifier.parent
     if parent is None:
         return False
-    if parent.type == "call" and _same(parent.child_by_field_name("function"), identifier):
+    if is_field(identifier, "call", "function"):
         return (
             parent.parent is not None
             and parent.parent.type == "raise_statement"
@@ -91,8 +91,4 @@ def _names_an_exception(identifier: tree_sitter.Node) -> bool:
 
 def _first(parent: tree_sitter.Node, child: tree_sitter.Node) -> bool:
     named = [node for node in parent.named_children if node.type != "comment"]
-    return bool(named) and _same(named[0], child)
-
-
-def _same(a: tree_sitter.Node | None, b: tree_sitter.Node) -> bool:
-    return a is not None and (a.start_byte, a.end_byte) == (b.start_byte, b.end_byte)
+    return bool(named) and named[0] == child
