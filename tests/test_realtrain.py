@@ -11,6 +11,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+import torch
 
 from repair.checkpoint import load_checkpoint
 from repair.errors import BadInput
@@ -161,3 +162,31 @@ def test_the_trajectory_stage_starts_from_the_fine_tuned_model_at_its_own_rate(
         sub = seen[-1]
         assert sub.lr == expected and sub.epochs == 3 and not sub.real_data
         assert sub.init == str(out / "finetuned.pt")
+
+
+def test_structural_bugs_mix_into_pre_training(folder: Path, tmp_path: Path):
+    config = _config(folder, structural_share=1.0, finetune_minutes=0.0)
+    summary = train_real(config, tmp_path / "run", progress=lambda line: None)
+    assert summary["stopped"] is False and (tmp_path / "run" / "pretrained.pt").is_file()
+    assert load_checkpoint(tmp_path / "run" / "pretrained.pt").config.subtokens
+
+
+def test_a_structural_batch_labels_spans_and_collates_with_replacement_bugs(folder: Path):
+    from training.realbatches import _DATA, BatchTask, build_batch
+
+    data = RealData.load(folder)
+    _DATA["data"], _DATA["fixes"] = data, data.fixes
+    only_replacements = build_batch(BatchTask(tuple(range(8)), (0, 1), seed=3))
+    mixed = build_batch(BatchTask(tuple(range(8)), (0, 1), seed=3, structural=0.5))
+    again = build_batch(BatchTask(tuple(range(8)), (0, 1), seed=3, structural=0.5))
+    assert mixed.num_graphs == only_replacements.num_graphs == 10
+    assert torch.equal(mixed.is_wrong, again.is_wrong)  # a task always builds the same batch
+
+    # a structural bug's wrong nodes have no token target; fewer replacement bugs are like that
+    def untargeted(batch) -> int:
+        learnable = (batch.is_wrong > 0) & (batch.target_vocab >= 0)
+        return sum(
+            int(not learnable[batch.batch == graph].any()) for graph in range(batch.num_graphs)
+        )
+
+    assert untargeted(mixed) > untargeted(only_replacements)

@@ -12,7 +12,7 @@ from repair.models.config import ModelConfig
 
 EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
 # recipes beyond the log's experiments, with a data folder of their own (training/presets/)
-RECIPES = ("realcode",)
+RECIPES = ("realcode", "realcode_structural")
 
 
 @dataclass
@@ -72,6 +72,7 @@ class TrainConfig:
     finetune_minutes: float = 0.0  # training time of real fixes mixed with corrupted functions
     finetune_mix: float = 0.5  # share of real fixes in a fine-tuning batch
     finetune_lr: float = 3e-4  # the fine-tuning stage's peak learning rate (lr: pre-training's)
+    structural_share: float = 0.0  # corrupted functions given a structural bug (structcorrupt)
     trajectory_epochs: int = 0  # then Exp 4's trajectories from the fine-tuned model
     trajectory_lr: float = 0.0  # their peak learning rate (0: lr, pre-training's and Exp 4's)
     warmup_steps: int = 200  # linear learning-rate warm-up, then cosine decay over each stage
@@ -127,6 +128,7 @@ _REAL_CODE_FIELDS = (
     "finetune_minutes",
     "finetune_mix",
     "finetune_lr",
+    "structural_share",
     "trajectory_epochs",
     "trajectory_lr",
     "warmup_steps",

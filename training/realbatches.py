@@ -23,7 +23,8 @@ from repair.source import parse, tokens
 from training.realcorrupt import corrupt_real, noisy_signal
 from training.realdata import RealData
 from training.realfixes import FixExample
-from training.realgraph import function_graph
+from training.realgraph import attach_span_targets, function_graph
+from training.structcorrupt import corrupt_structural
 
 _DATA: dict = {}  # the worker's view of the data: set before the pool forks
 
@@ -33,10 +34,16 @@ class BatchTask:
     functions: tuple[int, ...]  # indices into RealData.functions, to corrupt
     fixes: tuple[int, ...]  # indices into the fix list the pool was given
     seed: int
+    structural: float = 0.0  # share of the functions given a structural bug instead
 
 
-def corrupted_function(data: RealData, index: int, rng: random.Random):
-    """One corrupted function's graph with targets (None when nothing could be corrupted)."""
+def corrupted_function(data: RealData, index: int, rng: random.Random, structural: float = 0.0):
+    """One corrupted function's graph with targets (None when nothing could be corrupted): a
+    structural bug with probability `structural` (token replacements when none can be made)."""
+    if structural and rng.random() < structural:
+        graph = structural_function(data, index, rng)
+        if graph is not None:
+            return graph
     names_id, text = data.functions[index]
     source = text.encode()
     tree = parse(source)
@@ -55,6 +62,26 @@ def corrupted_function(data: RealData, index: int, rng: random.Random):
         original=[t.text for t in token_list],
     )
     return built.graph if built is not None else None
+
+
+def structural_function(data: RealData, index: int, rng: random.Random):
+    """One function with a structural bug (`training.structcorrupt`), or None."""
+    names_id, text = data.functions[index]
+    bug = corrupt_structural(text.encode(), rng)
+    if bug is None:
+        return None
+    low, high = bug.fix.focus
+    built = function_graph(
+        bug.source,
+        data.vocabulary,
+        names=data.names[names_id],
+        signal=noisy_signal([bug.fix.line], bug.source.count(b"\n") + 1, rng),
+        tree=bug.tree,
+    )
+    if built is None:
+        return None
+    attach_span_targets(built, (low, high))
+    return built.graph if built.graph.is_wrong.any() else None
 
 
 def fix_graph(data: RealData, example: FixExample, rng: random.Random):
@@ -82,7 +109,7 @@ def build_batch(task: BatchTask) -> Batch | None:
     rng = random.Random(task.seed)
     graphs = []
     for index in task.functions:
-        graph = corrupted_function(data, index, rng)
+        graph = corrupted_function(data, index, rng, task.structural)
         if graph is not None:
             graphs.append(graph)
     for index in task.fixes:

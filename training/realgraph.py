@@ -97,3 +97,21 @@ def _attach_targets(
     graph.target_vocab = target_vocab
     graph.target_copy_group = copy_group
     graph.target_copy_valid = copy_valid
+
+
+def attach_span_targets(built: FunctionGraph, span: tuple[int, int]) -> None:
+    """Targets of a structural bug: the repair targets inside the byte range `span` (the fixing
+    operation's focus, which `repair.rank` reads P(wrong) from) are wrong, with nothing for the
+    token head to learn."""
+    graph, nodes = built.graph, built.nodes
+    count, low, high = graph.num_nodes, span[0], span[1]
+    is_wrong = torch.zeros(count)
+    for node in graph.target_mask.nonzero().flatten().tolist():
+        token = built.token_list[nodes.node_token[node]]
+        if token.start >= low and token.end <= high:
+            is_wrong[node] = 1.0
+    rows = graph.ident_index.numel()
+    graph.is_wrong = is_wrong
+    graph.target_vocab = torch.full((count,), -100, dtype=torch.long)
+    graph.target_copy_group = torch.zeros(rows, dtype=torch.long)
+    graph.target_copy_valid = torch.zeros(rows, dtype=torch.bool)

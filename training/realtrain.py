@@ -216,7 +216,7 @@ def _tasks(
         picked = tuple((order + order)[offset : offset + count])
         rng = random.Random(f"{config.seed}:fix:{step}")
         chosen = tuple(rng.randrange(fixes) for _ in range(fix_count))
-        yield BatchTask(picked, chosen, seed=config.seed * 1_000_003 + step)
+        yield BatchTask(picked, chosen, config.seed * 1_000_003 + step, config.structural_share)
         step += 1
 
 
