@@ -242,7 +242,10 @@ def _localization_json(result: Localization) -> dict:
 @reports_internal_errors
 def train_command(
     experiment: str = typer.Option(
-        "default", help="exp1, exp2, exp3, exp3b, exp3c, exp3d, exp4 or default."
+        "default",
+        help="exp1, exp2, exp3, exp3b, exp3c, exp3d, exp4 or default (the research log); "
+        "realcode or realcode_structural (real code: a data folder from "
+        "`python -m training.realdata`, a GPU).",
     ),
     out: Path = typer.Option(None, help="Output folder (default runs/<experiment>)."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
@@ -270,7 +273,13 @@ def train_command(
             config = apply_overrides(config, ["resume=true"])
         if config.init and not Path(config.init).is_file():
             raise BadInput(
-                f"{config.init}: starting checkpoint not found (train exp1 first, or pass --init)"
+                f"{config.init}: starting checkpoint not found (run from the repository root, "
+                "train the run it starts from, or pass --init)"
+            )
+        if config.real_data and not (Path(config.real_data) / "manifest.json").is_file():
+            raise BadInput(
+                f"{config.real_data}: no real-code data folder here (make it with "
+                "`python -m training.realdata --git-root DIR --out DIR`, or --set real_data=DIR)"
             )
     except ValueError as error:
         raise fail(BadInput(str(error))) from None

@@ -296,3 +296,16 @@ def test_evaluate_passes_the_first_step_feedback_choice(flag, expected, monkeypa
     result = runner.invoke(app, ["evaluate", "models/exp3.pt", *flag])
     assert result.exit_code == ExitCode.OK, result.output
     assert result.stdout == "table\n" and seen["first_step_feedback"] is expected
+
+
+def test_a_real_code_recipe_without_its_data_folder_is_bad_input(tmp_path: Path):
+    missing = tmp_path / "no-data"
+    out = tmp_path / "run"
+    args = ["train", "--experiment", "realcode", "--out", str(out), "--set", f"real_data={missing}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert result.stderr.splitlines() == [
+        f"repair: error: {missing}: no real-code data folder here (make it with "
+        "`python -m training.realdata --git-root DIR --out DIR`, or --set real_data=DIR)"
+    ]
+    assert not out.exists()  # refused before anything was written
