@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from operator_reach import Target, squash, structure  # noqa: E402
 
 from repair.checkpoint import load_checkpoint  # noqa: E402
-from repair.edits import attribute_names, edit_operations  # noqa: E402
-from repair.operators import real_operations  # noqa: E402
+from repair.operators import search_operations  # noqa: E402
 from repair.policy import SearchPolicy  # noqa: E402
 from repair.rank import operation_prior  # noqa: E402
 from repair.source import apply_edits, is_repair_target, parse, tokens  # noqa: E402
@@ -51,9 +50,7 @@ def hits_of(fix: dict, policy: SearchPolicy):
     """The region's structural / real-fix operations, and which of them make the fix."""
     before, after = fix["before"].encode(), fix["after"].encode()
     tree = parse(before)
-    attributes = attribute_names(tree.root_node, before)
-    operations = edit_operations(before, tree, None, attributes=attributes, policy=policy)
-    operations += real_operations(before, tree, None, policy=policy)
+    operations = search_operations(before, tree, None, policy)
     target = Target(after)
     squashed, offsets = squash(before)
     hits = []

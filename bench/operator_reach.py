@@ -45,9 +45,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from repair.edits import EditKind, attribute_names, edit_operations  # noqa: E402
+from repair.edits import EditKind  # noqa: E402
 from repair.operator_priors import STRING_UNITS  # noqa: E402
-from repair.operators import real_operations  # noqa: E402
+from repair.operators import lines_around, search_operations  # noqa: E402
 from repair.policy import SearchPolicy  # noqa: E402
 from repair.source import (  # noqa: E402
     Edit,
@@ -157,21 +157,12 @@ def moves(source: bytes, policy: SearchPolicy, window: tuple[int, int] | None) -
             continue
         for option in candidates(token, token_list):
             found.append(Move("replace_token", Edit(token.start, token.end, token.text, option)))
-    region = _lines_around(source, low, high) if window else None
-    attributes = attribute_names(tree.root_node, source)
-    structural = edit_operations(source, tree, region, attributes=attributes, policy=policy)
-    real = real_operations(source, tree, region, policy=policy) if policy.real_operators else []
-    for operation in (*structural, *real):
+    region = lines_around(source, low, high) if window else None
+    for operation in search_operations(source, tree, region, policy):
         edit = operation.edit
         if window is None or (edit.end >= low and edit.start <= high):
             found.append(Move(operation.kind.value, edit))
     return found
-
-
-def _lines_around(source: bytes, low: int, high: int) -> tuple[int, int]:
-    start = source.rfind(b"\n", 0, max(0, source.rfind(b"\n", 0, low))) + 1
-    end = source.find(b"\n", source.find(b"\n", high) + 1)
-    return start, len(source) if end < 0 else end
 
 
 def window_of(source: bytes, target: bytes) -> tuple[int, int]:

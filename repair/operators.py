@@ -25,7 +25,7 @@ from repair import (
     string_edits,
     token_inserts,
 )
-from repair.edits import EditOperation
+from repair.edits import EditOperation, edit_operations
 from repair.file_facts import FileFacts, file_facts
 from repair.operator_context import OperatorContext
 from repair.policy import SearchPolicy
@@ -75,6 +75,32 @@ def real_operations(
                 operations.append(operation)
     operations.sort(key=lambda op: (op.edit.start, op.edit.end, op.kind, op.edit.new))
     return operations
+
+
+def search_operations(
+    source: bytes,
+    tree: tree_sitter.Tree | None = None,
+    region: tuple[int, int] | None = None,
+    policy: SearchPolicy | None = None,
+    attributes: dict[bool, list[str]] | None = None,
+    facts: FileFacts | None = None,
+) -> list[EditOperation]:
+    """Every edit `repair.rank` offers besides token replacements, on `source` (or the byte range
+    `region`): `repair.edits`' structural edits, then, with `policy.real_operators`, the corpus
+    operators. `attributes` / `facts`: the file's, if already known."""
+    tree = tree or parse(source)
+    policy = policy or SearchPolicy()
+    found = edit_operations(source, tree, region, attributes=attributes, policy=policy)
+    if policy.real_operators:
+        found += real_operations(source, tree, region, facts=facts, policy=policy)
+    return found
+
+
+def lines_around(source: bytes, low: int, high: int) -> tuple[int, int]:
+    """The byte range of the lines from the one before `low`'s to the one after `high`'s."""
+    start = source.rfind(b"\n", 0, max(0, source.rfind(b"\n", 0, low))) + 1
+    end = source.find(b"\n", source.find(b"\n", high) + 1)
+    return start, len(source) if end < 0 else end
 
 
 def _walk(root: tree_sitter.Node, start: int, end: int):

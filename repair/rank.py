@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 
 import tree_sitter
 
-from repair.edits import EditKind, attribute_names, edit_operations
+from repair.edits import EditKind, attribute_names
 from repair.file_facts import file_facts
 from repair.localize import formula_named
 from repair.operator_priors import KIND_PRIORS
-from repair.operators import real_operations
+from repair.operators import search_operations
 from repair.policy import SearchPolicy
 from repair.prior import PriorScorer
 from repair.source import (
@@ -235,16 +235,16 @@ class _RegionParts:
             self.tokens.append([t for t in view.tokens[low:high] if t.end <= region.end])
             if region.path not in attributes:
                 attributes[region.path] = attribute_names(view.tree.root_node, view.source)
-            span = (region.start, region.end)
-            operations = edit_operations(
-                view.source, view.tree, span, attributes=attributes[region.path], policy=policy
-            )
-            if policy.real_operators:
-                if region.path not in facts:
+                if policy.real_operators:
                     facts[region.path] = file_facts(view.tree.root_node, view.source)
-                operations += real_operations(
-                    view.source, view.tree, span, facts=facts[region.path], policy=policy
-                )
+            operations = search_operations(
+                view.source,
+                view.tree,
+                (region.start, region.end),
+                policy,
+                attributes=attributes[region.path],
+                facts=facts.get(region.path),
+            )
             self.operations.append(operations)
 
 
@@ -361,9 +361,14 @@ def operation_prior(kind: EditKind, policy: SearchPolicy) -> float:
     if kind == EditKind.SWAP_ARGUMENTS:
         return policy.swap_prior
     if kind in KIND_OF_REAL:
-        ratio = KIND_PRIORS.get(kind.value, _UNSEEN_KIND_PRIOR)
-        return policy.operation_prior * policy.real_operator_scale * ratio
+        return policy.operation_prior * policy.real_operator_scale * real_kind_ratio(kind)
     return policy.operation_prior
+
+
+def real_kind_ratio(kind: EditKind) -> float:
+    """A real-fix kind's frozen train-split hits per candidate, against those of
+    `repair.edits`' kinds pooled (`repair.operator_priors`); the rarest's when it is missing."""
+    return KIND_PRIORS.get(kind.value, _UNSEEN_KIND_PRIOR)
 
 
 def _scored(

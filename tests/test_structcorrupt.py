@@ -8,11 +8,11 @@ import random
 import torch
 
 from repair.edits import EditKind
-from repair.policy import SearchPolicy
+from repair.operators import search_operations
 from repair.source import apply_edits, parse
 from training.realdata import build_vocabulary
 from training.realgraph import attach_span_targets, function_graph
-from training.structcorrupt import FIX_OF, corrupt_structural, fix_ratio, kind_weights, operations
+from training.structcorrupt import FIX_OF, corrupt_structural, fix_ratio, kind_weights
 
 SOURCE = b"""def total(items, limit):
     result = 0
@@ -35,7 +35,7 @@ def test_every_bug_parses_and_its_fix_is_an_operation_that_gives_the_clean_text_
         made += 1
         assert bug.source != SOURCE and not parse(bug.source).root_node.has_error
         assert apply_edits(bug.source, [bug.fix.edit]) == SOURCE
-        offered = operations(bug.source, bug.tree, SearchPolicy())
+        offered = search_operations(bug.source, bug.tree)
         assert any(op.edit == bug.fix.edit and op.kind == bug.fix.kind for op in offered)
         low, high = bug.fix.focus
         assert 0 <= low < high <= len(bug.source)
@@ -51,7 +51,7 @@ def test_the_same_seed_gives_the_same_bug():
 
 
 def test_kinds_are_weighted_by_the_fix_that_undoes_them():
-    clean = operations(SOURCE, parse(SOURCE), SearchPolicy())
+    clean = search_operations(SOURCE)
     weights = kind_weights(clean)
     assert EditKind.INSERT_STATEMENT in weights  # undone by delete_statement
     assert EditKind.INSERT_RETURN not in weights  # no operator undoes it

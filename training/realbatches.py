@@ -70,7 +70,6 @@ def structural_function(data: RealData, index: int, rng: random.Random):
     bug = corrupt_structural(text.encode(), rng)
     if bug is None:
         return None
-    low, high = bug.fix.focus
     built = function_graph(
         bug.source,
         data.vocabulary,
@@ -80,7 +79,7 @@ def structural_function(data: RealData, index: int, rng: random.Random):
     )
     if built is None:
         return None
-    attach_span_targets(built, (low, high))
+    attach_span_targets(built, bug.fix.focus)
     return built.graph if built.graph.is_wrong.any() else None
 
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 
 import tree_sitter
 
-from repair.edits import EditKind, EditOperation, attribute_names, edit_operations
-from repair.operator_priors import KIND_PRIORS
-from repair.operators import real_operations
+from repair.edits import EditKind, EditOperation
+from repair.operators import lines_around, search_operations
 from repair.policy import SearchPolicy
-from repair.rank import KIND_OF_REAL
+from repair.rank import KIND_OF_REAL, real_kind_ratio
 from repair.source import apply_edits, parse
 
 K = EditKind
@@ -74,21 +73,9 @@ class StructuralBug:
     fix: EditOperation  # the search's operation on `source` that gives the clean text back
 
 
-def operations(
-    source: bytes, tree: tree_sitter.Tree, policy: SearchPolicy, region=None
-) -> list[EditOperation]:
-    """The search's structural and real-fix operations on `source` (as `repair.rank` gathers
-    them), optionally only those inside `region` (a byte range)."""
-    attributes = attribute_names(tree.root_node, source)
-    found = edit_operations(source, tree, region, attributes=attributes, policy=policy)
-    return found + real_operations(source, tree, region, policy=policy)
-
-
 def fix_ratio(kind: EditKind) -> float:
     """A fix kind's train-split hits per candidate, against `repair.edits`' kinds pooled."""
-    if kind not in KIND_OF_REAL:
-        return 1.0
-    return KIND_PRIORS.get(kind.value, min(KIND_PRIORS.values(), default=0.01))
+    return real_kind_ratio(kind) if kind in KIND_OF_REAL else 1.0
 
 
 def kind_weights(clean: list[EditOperation]) -> dict[EditKind, float]:
@@ -99,13 +86,6 @@ def kind_weights(clean: list[EditOperation]) -> dict[EditKind, float]:
         for kind in counts
         if kind in FIX_OF
     }
-
-
-def _line_span(source: bytes, start: int, end: int) -> tuple[int, int]:
-    """The lines from the one before `start`'s to the one after `end`'s, as a byte range."""
-    low = source.rfind(b"\n", 0, max(0, source.rfind(b"\n", 0, start)))
-    high = source.find(b"\n", source.find(b"\n", end) + 1)
-    return low + 1, len(source) if high < 0 else high
 
 
 def corrupt_structural(
@@ -119,7 +99,7 @@ def corrupt_structural(
     an operation the search offers (`tries` draws at most)."""
     policy = policy or SearchPolicy()
     tree = tree or parse(source)
-    clean = operations(source, tree, policy)
+    clean = search_operations(source, tree, None, policy)
     weights = kind_weights(clean)
     if not weights:
         return None
@@ -135,8 +115,8 @@ def corrupt_structural(
         if corrupted_tree.root_node.has_error:
             continue
         end = edit.start + len(edit.new.encode())
-        region = _line_span(corrupted, edit.start, end)
-        for operation in operations(corrupted, corrupted_tree, policy, region):
+        region = lines_around(corrupted, edit.start, end)
+        for operation in search_operations(corrupted, corrupted_tree, region, policy):
             if operation.focus[0] < operation.focus[1] and _undoes(operation, corrupted, source):
                 return StructuralBug(corrupted, corrupted_tree, operation)
     return None
