@@ -70,6 +70,7 @@ class EditKind(str, Enum):
     EQUALS_TO_IS = "equals_to_is"  # x == None -> x is None, != -> is not
     IS_TO_EQUALS = "is_to_equals"  # x is "a" -> x == "a", is not -> !=
     REPLACE_EXCEPTION = "replace_exception"  # raise ValueError -> raise TypeError
+    INSERT_ENTRY = "insert_entry"  # ['a', 'b'] -> ['a', 'b', 'c'], 'c' from a failing test
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value

@@ -43,6 +43,7 @@ from repair.project import check_paths_exist, find_project_root, list_source_fil
 from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
+from repair.test_literals import failing_literals
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.time_limits import LimitPolicy, limits_from_run
 from repair.validate import Request, Validator
@@ -325,6 +326,7 @@ def _search(
         timed_out=timed_out(baseline),
     )
     coverage_runs = 0
+    literals = failing_literals(root, failing)
     runs = {state_key({}): run}  # each expanded state's coverage run
     # A ranking cannot be stopped halfway, and on a large file of a busy machine it takes
     # seconds (attrs' _make.py, no model, load 12: 6.6 s): it runs in a thread the search stops
@@ -370,7 +372,9 @@ def _search(
         exact = not state.files or config.policy.fresh_coverage
         began = time.monotonic()
         ranked = _by_deadline(
-            lambda: _ranked(state, state_run, originals, config, scorer, iteration, tests=exact),
+            lambda: _ranked(
+                state, state_run, originals, config, scorer, iteration, exact, literals
+            ),
             deadline,
         )
         ranking["seconds"] = max(ranking["seconds"], time.monotonic() - began)
@@ -494,13 +498,16 @@ def _ranked(
     scorer,
     iteration: int,
     tests: bool = False,
+    literals: tuple[str, ...] = (),
 ):
     """Candidates for `state` (whose test run is `run`), best first; with `tests`, each knows
-    the tests it can change (`run` must then be the state's own coverage run)."""
+    the tests it can change (`run` must then be the state's own coverage run). `literals`: the
+    failing tests' strings (`repair.test_literals`)."""
     spectrum = scores_by_file(line_scores(run, config.formula))
     scores = _localization_scores(state, run, originals, config, spectrum)
     views = {}
-    for path in scores:
+    # the failing tests' strings may be missing from a table in any file (`repair.rank`)
+    for path in [*scores, *(p for p in originals if p not in scores)] if literals else scores:
         if path not in originals:
             continue
         source = state.files.get(path, originals[path])
@@ -510,7 +517,11 @@ def _ranked(
         views[path] = FileView(source, tree, tokens(source, tree))
     at_import = import_signal(config.formula, len(run.failed), len(run.passed))
     regions, signals = suspicious_regions(
-        views, scores, import_signal=at_import, policy=config.policy
+        views,
+        scores,
+        import_signal=at_import,
+        policy=config.policy,
+        tables_everywhere=bool(literals),
     )
     model_signals = None
     if scores is not spectrum:  # the model reads the signal it was trained with
@@ -526,6 +537,7 @@ def _ranked(
         seed=config.seed,
         policy=config.policy,
         model_signals=model_signals,
+        literals=literals,
     )
     return _with_tests(ranked, run, views) if tests else ranked
 

@@ -45,6 +45,7 @@ class OperatorContext:
     source: bytes
     facts: FileFacts
     policy: SearchPolicy
+    literals: tuple[str, ...] = ()  # the failing tests' strings (`repair.test_literals`)
     _scopes: dict[int, frozenset[str]] = field(default_factory=dict)
     _newlines: list[int] | None = None
 

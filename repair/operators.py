@@ -4,7 +4,8 @@ deletions (`repair.token_inserts`), punctuation (`repair.punctuation_edits`), gu
 deletion, swaps, `if`/`while`/`elif` and a missing `return` (`repair.statement_edits`), statement
 insertion from templates and the file's own statements (`repair.statement_inserts`), edits
 inside string literals (`repair.string_edits`), and the exception a `raise`, `except` or class
-names (`repair.exception_edits`). Every one is an `EditOperation`: an exact splice
+names (`repair.exception_edits`), and an entry a literal table lacks, taken from the failing
+tests' strings (`repair.collection_entries`). Every one is an `EditOperation`: an exact splice
 with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
 order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.
 """
@@ -17,6 +18,7 @@ import tree_sitter
 
 from repair import (
     call_edits,
+    collection_entries,
     condition_edits,
     exception_edits,
     punctuation_edits,
@@ -40,6 +42,7 @@ _MODULES = (
     statement_edits,
     statement_inserts,
     string_edits,
+    collection_entries,
 )
 
 
@@ -49,13 +52,15 @@ def real_operations(
     region: tuple[int, int] | None = None,
     facts: FileFacts | None = None,
     policy: SearchPolicy | None = None,
+    literals: tuple[str, ...] = (),
 ) -> list[EditOperation]:
     """Every operation of the corpus operators on `source` (or the byte range `region`), without
-    duplicates, in source order. `facts`: the file's `file_facts`, if already known."""
+    duplicates, in source order. `facts`: the file's `file_facts`, if already known; `literals`:
+    the failing tests' strings, ingredients for `repair.collection_entries`."""
     tree = tree or parse(source)
     policy = policy or SearchPolicy()
     facts = facts or file_facts(tree.root_node, source)
-    ctx = OperatorContext(source, facts, policy)
+    ctx = OperatorContext(source, facts, policy, literals if policy.test_literal_entries else ())
     start, end = region or (0, len(source))
     limit = end + 1 if source[end : end + 1] == b"\n" else end  # a region's last line break
     seen: set[tuple[int, int, str]] = set()
@@ -84,16 +89,36 @@ def search_operations(
     policy: SearchPolicy | None = None,
     attributes: dict[bool, list[str]] | None = None,
     facts: FileFacts | None = None,
+    literals: tuple[str, ...] = (),
 ) -> list[EditOperation]:
     """Every edit `repair.rank` offers besides token replacements, on `source` (or the byte range
     `region`): `repair.edits`' structural edits, then, with `policy.real_operators`, the corpus
-    operators. `attributes` / `facts`: the file's, if already known."""
+    operators. `attributes` / `facts`: the file's, if already known; `literals`: the failing
+    tests' strings (`repair.test_literals`)."""
     tree = tree or parse(source)
     policy = policy or SearchPolicy()
     found = edit_operations(source, tree, region, attributes=attributes, policy=policy)
     if policy.real_operators:
-        found += real_operations(source, tree, region, facts=facts, policy=policy)
+        found += real_operations(source, tree, region, facts, policy, literals)
     return found
+
+
+def table_operations(
+    view, region: tuple[int, int], policy: SearchPolicy, literals: tuple[str, ...]
+) -> list[EditOperation]:
+    """The entries `repair.collection_entries` offers in the byte range `region` of a file
+    (`view`: its `repair.rank.FileView`), the only edits tried in a data table."""
+    if not (policy.real_operators and policy.test_literal_entries and literals):
+        return []
+    facts = file_facts(view.tree.root_node, view.source)
+    ctx = OperatorContext(view.source, facts, policy, literals)
+    start, end = region
+    return [
+        operation
+        for node in _walk(view.tree.root_node, start, end)
+        if node.start_byte >= start and node.end_byte <= end
+        for operation in collection_entries.operations_at(node, ctx)
+    ]
 
 
 def lines_around(source: bytes, low: int, high: int) -> tuple[int, int]:

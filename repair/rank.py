@@ -35,9 +35,9 @@ from repair.edits import EditKind, attribute_names
 from repair.file_facts import file_facts
 from repair.localize import formula_named
 from repair.operator_priors import KIND_PRIORS
-from repair.operators import search_operations
+from repair.operators import search_operations, table_operations
 from repair.policy import SearchPolicy
-from repair.prior import PriorScorer
+from repair.prior import UNIFORM_WRONG, PriorScorer
 from repair.source import (
     Edit,
     Token,
@@ -72,6 +72,9 @@ class Region:
     last_line: int
     suspiciousness: float  # highest line score inside
     statement: bool = False  # a statement run at import, not a function
+    # a statement run at import too long for the model (a data table): only entries from the
+    # failing tests' strings are offered in it (`repair.collection_entries`)
+    table: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,26 +112,40 @@ def suspicious_regions(
     *,
     import_signal: float,
     policy: SearchPolicy,
+    tables_everywhere: bool = False,
 ) -> tuple[list[Region], dict[str, dict[int, float]]]:
     """The `policy.top_functions` most suspicious functions, plus the statements run at import
     of every file that has a suspicious line; and each file's line signal (line scores, import
-    lines included)."""
+    lines included). With `tables_everywhere` (the failing tests hold strings), every other
+    file's statements run at import too, as tables (`Region.table`: only entries offered): a
+    module of constants runs at import, where coverage sees no test run it."""
     functions: list[Region] = []
     statements: dict[str, list[Region]] = {}
     signals: dict[str, dict[int, float]] = {}
     for path in sorted(files):
         scores = {line: score for line, score in line_scores.get(path, {}).items() if score > 0}
-        if not scores:
-            continue
         view = files[path]
+        if not scores:
+            if tables_everywhere and policy.test_literal_entries:
+                statements[path] = [
+                    Region(path, *region, import_signal, statement=True, table=True)
+                    for region in _import_statements(path, view)
+                ]
+                signals[path] = {
+                    line: import_signal
+                    for r in statements[path]
+                    for line in range(r.first_line, r.last_line + 1)
+                }
+            continue
         signal = dict(line_scores.get(path, {}))
         functions += _function_regions(path, view, scores)
         statements[path] = []
         for region in _import_statements(path, view)[: policy.module_statements_per_file]:
-            if region[3] - region[2] + 1 > policy.max_statement_lines:
+            table = region[3] - region[2] + 1 > policy.max_statement_lines
+            if table and not policy.test_literal_entries:
                 continue  # a data table: many nodes for the model, rarely the bug
             statements[path].append(
-                Region(path, region[0], region[1], region[2], region[3], import_signal, True)
+                Region(path, *region, import_signal, statement=True, table=table)
             )
             for line in range(region[2], region[3] + 1):
                 signal.setdefault(line, import_signal)
@@ -198,16 +215,20 @@ def rank_candidates(
     seed: int,
     policy: SearchPolicy,
     model_signals: Mapping[str, Mapping[int, float]] | None = None,
+    literals: tuple[str, ...] = (),
 ) -> list[Candidate]:
     """Every candidate edit in `regions`, best first, without duplicates. `scorer`: a model's
     (`repair.score`), or None for the model-free baseline's (`repair.prior.PriorScorer`).
     `signals` weigh each candidate by its line's suspiciousness; the scorer's graphs carry
     `model_signals` when given (the signal the model was trained with), else `signals`.
+    `literals`: the failing tests' strings (`repair.test_literals`), for the operators.
 
     With a model and `policy.model_turns`, its order and the baseline's are interleaved,
     `model_turns` to one; scores then follow the merged order.
     """
-    parts = _RegionParts(files, regions, policy)
+    tables = [region for region in regions if region.table]
+    regions = [region for region in regions if not region.table]
+    parts = _RegionParts(files, regions, policy, literals, tables)
     both = (signals, model_signals if model_signals is not None else signals)
     ranked = _rank(files, regions, both, scorer or PriorScorer(), iteration, seed, parts, policy)
     if scorer is None or policy.model_turns is None:
@@ -222,9 +243,19 @@ class _RegionParts:
     """Each region's tokens and structural edits, computed once for both orders."""
 
     def __init__(
-        self, files: Mapping[str, FileView], regions: Sequence[Region], policy: SearchPolicy
+        self,
+        files: Mapping[str, FileView],
+        regions: Sequence[Region],
+        policy: SearchPolicy,
+        literals: tuple[str, ...] = (),
+        tables: Sequence[Region] = (),
     ):
         starts = {path: [token.start for token in view.tokens] for path, view in files.items()}
+        # each data table's entries, without the model: (region, operations)
+        self.tables = [
+            (table, table_operations(files[table.path], (table.start, table.end), policy, literals))
+            for table in tables
+        ]
         attributes, facts = {}, {}
         self.tokens: list[list[Token]] = []
         self.operations = []
@@ -244,6 +275,7 @@ class _RegionParts:
                 policy,
                 attributes=attributes[region.path],
                 facts=facts.get(region.path),
+                literals=literals,
             )
             self.operations.append(operations)
 
@@ -291,10 +323,27 @@ def _rank(
             probability = operation_prior(operation.kind, policy) * wrong
             edit, kind, line = operation.edit, operation.kind, operation.line
             if kind in KIND_OF_REAL:
-                candidate = _scored(region.path, edit, kind, line, prior * probability, line_signal)
+                if kind != EditKind.INSERT_ENTRY:  # as in tables (below)
+                    probability *= prior
+                candidate = _scored(region.path, edit, kind, line, probability, line_signal)
                 capped.setdefault(kind, []).append(candidate)
             else:
                 _keep(found, region.path, edit, kind, line, prior * probability, line_signal)
+        for candidate in _cap_real(capped, policy):
+            _put(found, candidate)
+    # Tables: no model view, every entry equally likely; not `statement_prior` (an entry is
+    # offered only where a failing test names what the table lacks)
+    for region, operations in parts.tables:
+        line_signal = (policy.suspiciousness_floor, signals.get(region.path, {}), scale)
+        probability = UNIFORM_WRONG
+        capped = {}
+        for operation in operations:
+            kind, line = operation.kind, operation.line
+            probability_of = probability * operation_prior(kind, policy)
+            candidate = _scored(
+                region.path, operation.edit, kind, line, probability_of, line_signal
+            )
+            capped.setdefault(kind, []).append(candidate)
         for candidate in _cap_real(capped, policy):
             _put(found, candidate)
     # deferred ones last, and drawn last, so the others' order does not depend on them
@@ -360,6 +409,8 @@ def operation_prior(kind: EditKind, policy: SearchPolicy) -> float:
     frozen train-split ratio (`repair.operator_priors`) times `real_operator_scale`."""
     if kind == EditKind.SWAP_ARGUMENTS:
         return policy.swap_prior
+    if kind == EditKind.INSERT_ENTRY:
+        return policy.entry_prior
     if kind in KIND_OF_REAL:
         return policy.operation_prior * policy.real_operator_scale * real_kind_ratio(kind)
     return policy.operation_prior

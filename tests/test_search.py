@@ -290,10 +290,26 @@ def test_import_time_statements_only_from_files_that_matter():
         "consts.py": {1: 0.5},  # a module of constants: no function to rank
     }
     regions, _ = suspicious_regions(views, scores, import_signal=0.5, policy=policy)
-    spans = [(r.path, r.first_line, r.last_line) for r in regions]
-    # The top function, then import-time statements: of its file (not the long table), and of the
-    # file of constants; none of other.py, whose function is not in the top 1.
-    assert spans == [("buggy.py", bug_line - 1, bug_line), ("buggy.py", 1, 1), ("consts.py", 1, 1)]
+    spans = [(r.path, r.first_line, r.last_line, r.table) for r in regions]
+    # The top function, then import-time statements: of its file (the long table only for the
+    # entries of `repair.collection_entries`), and of the file of constants; none of other.py,
+    # whose function is not in the top 1.
+    assert spans == [
+        ("buggy.py", bug_line - 1, bug_line, False),
+        ("buggy.py", 1, 1, False),
+        ("buggy.py", 2, 2 + lines + 1, True),
+        ("consts.py", 1, 1, False),
+    ]
+    # Every file's import-time statements are tables too when the failing tests hold strings
+    del scores["consts.py"]
+    regions, signals = suspicious_regions(
+        views, scores, import_signal=0.5, policy=policy, tables_everywhere=True
+    )
+    assert [(r.path, r.table) for r in regions if r.path == "consts.py"] == [("consts.py", True)]
+    assert signals["consts.py"] == {1: 0.5}
+    without = SearchPolicy(top_functions=1, test_literal_entries=False)
+    regions, _ = suspicious_regions(views, scores, import_signal=0.5, policy=without)
+    assert not any(r.table for r in regions)
 
 
 def test_partial_fix_signals_can_reuse_the_first_runs_coverage():

@@ -1,0 +1,160 @@
+"""A missing table entry from the failing tests' strings: what the tests hold
+(`repair.test_literals`), the entries offered (`repair.collection_entries`), their exact round
+trip over the standard library, and a repair that needs one (a module of constants no test runs
+a line of)."""
+
+from __future__ import annotations
+
+import random
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from repair.edits import EditKind
+from repair.fix import FIXED, RepairConfig, fix
+from repair.operators import real_operations
+from repair.policy import SearchPolicy
+from repair.source import apply_edits, parse
+from repair.test_literals import failing_literals
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def entries(code: str, literals: tuple[str, ...], policy: SearchPolicy | None = None) -> list:
+    source = code.encode()
+    operations = real_operations(source, policy=policy, literals=literals)
+    return [
+        apply_edits(source, [op.edit]).decode()
+        for op in operations
+        if op.kind == EditKind.INSERT_ENTRY
+    ]
+
+
+def test_the_failing_tests_strings(tmp_path: Path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            class TestParse:
+                @pytest.mark.parametrize("sql", ["DROP VIEW v"])
+                def test_keyword(self, sql):
+                    assert parse('CREATE MATERIALIZED VIEW v') == ['prompt_toolkit']
+
+            def test_other():
+                assert 'UNRELATED'
+            """
+        )
+    )
+    found = failing_literals(
+        tmp_path,
+        ["tests/test_a.py::TestParse::test_keyword[example.onion]", "tests/missing.py::test_x"],
+    )
+    assert found[:3] == ("example.onion", "example", "onion")  # the parameters' id first
+    assert {"DROP", "VIEW", "CREATE", "MATERIALIZED", "prompt_toolkit", "onion"} <= set(found)
+    assert "UNRELATED" not in found  # another test's
+    assert failing_literals(tmp_path, ["tests/test_a.py::test_other"]) == ("UNRELATED",)
+
+
+KEYWORDS = """\
+KEYWORDS = {
+    'MATCH': tokens.Keyword,
+    'MAXEXTENTS': tokens.Keyword,
+    'MESSAGE': tokens.Keyword,
+}
+"""
+
+
+def test_an_entry_takes_the_tables_case_quotes_value_and_place():
+    offered = entries(KEYWORDS, ("create", "materialized", "MATCH"))
+    assert offered == [
+        KEYWORDS.replace("    'MATCH'", "    'CREATE': tokens.Keyword,\n    'MATCH'"),
+        KEYWORDS.replace("'MAXEXTENTS'", "'MATERIALIZED': tokens.Keyword,\n    'MAXEXTENTS'"),
+    ]  # 'MATCH' is there already
+
+
+def test_an_unsorted_table_gets_the_entry_last():
+    code = 'IGNORE = [\n    "nose",\n    "six.moves",\n    "gi",\n]\n'
+    assert entries(code, ("prompt_toolkit", "tensorflow.compat")) == [
+        code.replace('"gi",\n', '"gi",\n    "tensorflow.compat",\n')
+    ]  # `_` is in no entry: prompt_toolkit is not offered
+    inline = 'TLD = {"COM", "ORG", "DE"}\n'
+    assert entries(inline, ("onion",)) == ['TLD = {"COM", "ORG", "DE", "ONION"}\n']
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'T = ["a", "b"]\n',  # too few entries
+        'T = ["a", "b", 3]\n',  # not only strings
+        'T = ["a", f"{b}", "c"]\n',  # an interpolation
+        'T = {"a": 1, **rest, "b": 2, "c": 3}\n',  # not only pairs
+    ],
+)
+def test_what_is_no_table(code: str):
+    assert entries(code, ("zz",)) == []
+
+
+def test_no_strings_no_entries_and_the_switch():
+    assert entries(KEYWORDS, ()) == []
+    off = SearchPolicy(test_literal_entries=False)
+    assert entries(KEYWORDS, ("materialized",), off) == []
+    capped = SearchPolicy(max_entries_per_table=2)
+    assert len(entries(KEYWORDS, ("aa", "bb", "cc", "dd"), capped)) == 2
+
+
+def _stdlib_sample(count: int) -> list[Path]:
+    paths = sorted(STDLIB.glob("*.py"))
+    return random.Random(7).sample(paths, min(count, len(paths)))
+
+
+@pytest.mark.parametrize("path", _stdlib_sample(12), ids=lambda path: path.name)
+def test_round_trip_stdlib(path: Path):
+    source = path.read_bytes()
+    if parse(source).root_node.has_error:
+        pytest.skip("not parsable by tree-sitter")
+    literals = ("zeta_entry", "ZETA", "zeta.mod", "Alpha9")
+    for op in real_operations(source, literals=literals):
+        if op.kind != EditKind.INSERT_ENTRY:
+            continue
+        edit = op.edit
+        assert edit.old == "" and edit.start == edit.end
+        changed = apply_edits(source, [edit])
+        compile(changed, str(path), "exec")
+        assert not parse(changed).root_node.has_error
+        assert apply_edits(changed, [edit.inverse()]) == source
+
+
+def test_a_repair_that_needs_the_tests_word(tmp_path: Path):
+    """The keyword table runs at import, so coverage sees no test run it: the table is offered
+    entries anyway, and the one the failing test names fixes it."""
+    package = tmp_path / "lexer"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "keywords.py").write_text(
+        "KEYWORDS = {\n"
+        + "".join(f"    '{word}': 'keyword',\n" for word in ("AS", "CREATE", "SELECT", "TABLE"))
+        + "}\n"
+    )
+    (package / "lex.py").write_text(
+        "from lexer import keywords\n\n\n"
+        "def kinds(text):\n"
+        "    return [keywords.KEYWORDS.get(w.upper(), 'name') for w in text.split()]\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_lex.py").write_text(
+        "from lexer.lex import kinds\n\n\n"
+        "def test_view():\n"
+        "    assert kinds('create view v') == ['keyword', 'keyword', 'name']\n\n\n"
+        "def test_table():\n"
+        "    assert kinds('create table t') == ['keyword', 'keyword', 'name']\n"
+    )
+    config = RepairConfig(use_model=False, jobs=2, test_timeout=1.0, timeout=90.0)
+    result = fix([package], [tmp_path / "tests"], config)
+    assert result.status == FIXED, result.stop_reason
+    assert [(e.kind, e.new.strip()) for e in result.edits] == [
+        (EditKind.INSERT_ENTRY, "'VIEW': 'keyword',")
+    ]
