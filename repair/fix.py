@@ -506,7 +506,8 @@ def _ranked(
     spectrum = scores_by_file(line_scores(run, config.formula))
     scores = _localization_scores(state, run, originals, config, spectrum)
     views = {}
-    # the failing tests' strings may be missing from a table in any file (`repair.rank`)
+    # the failing tests' strings may be missing from a table in any file (`repair.rank`): the
+    # files no failing test ran are parsed for their tables only (no tokens)
     for path in [*scores, *(p for p in originals if p not in scores)] if literals else scores:
         if path not in originals:
             continue
@@ -514,7 +515,7 @@ def _ranked(
         tree = parse(source)
         if tree.root_node.has_error:  # edits keep code parsable; never rank a file that is not
             continue
-        views[path] = FileView(source, tree, tokens(source, tree))
+        views[path] = FileView(source, tree, tokens(source, tree) if path in scores else [])
     at_import = import_signal(config.formula, len(run.failed), len(run.passed))
     regions, signals = suspicious_regions(
         views,

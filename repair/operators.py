@@ -103,6 +103,9 @@ def search_operations(
     return found
 
 
+_NO_FACTS = FileFacts((), (), {}, frozenset(), (), {})  # entries read none of a file's facts
+
+
 def table_operations(
     view, region: tuple[int, int], policy: SearchPolicy, literals: tuple[str, ...]
 ) -> list[EditOperation]:
@@ -110,8 +113,7 @@ def table_operations(
     (`view`: its `repair.rank.FileView`), the only edits tried in a data table."""
     if not (policy.real_operators and policy.test_literal_entries and literals):
         return []
-    facts = file_facts(view.tree.root_node, view.source)
-    ctx = OperatorContext(view.source, facts, policy, literals)
+    ctx = OperatorContext(view.source, _NO_FACTS, policy, literals)
     start, end = region
     return [
         operation
