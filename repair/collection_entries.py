@@ -4,7 +4,8 @@ failing tests' strings (`repair.test_literals`) that it lacks.
 `KEYWORDS = {'MATCH': K, 'MAXEXTENTS': K}` with a failing test that parses `'CREATE MATERIALIZED
 VIEW'` offers `'MATERIALIZED': K` (a dict entry copies its neighbour's value). The entry takes
 the table's case when every entry has one case, its quotes, and its place: in order when the
-entries are sorted, else after the last. Words with characters no entry has (`.`, `_`, digits)
+entries are sorted (`insert_entry`), else after the last (`append_entry`: a place no order
+tells, so a likelier fix elsewhere comes first). Words with characters no entry has (`.`, `_`, digits)
 are not offered, nor words the table holds. At most `SearchPolicy.max_entries_per_table` per
 table, in the order the tests hold them.
 """
@@ -33,6 +34,7 @@ def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edit
         return
     keys = [key for _, key, _ in entries]
     sorted_table = _in_order(keys)
+    kind = EditKind.INSERT_ENTRY if sorted_table else EditKind.APPEND_ENTRY
     held = set(keys)
     offered = 0
     for word in _words(ctx.literals, keys):
@@ -40,7 +42,7 @@ def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edit
             continue
         held.add(word)
         position = _sorted_position(keys, word) if sorted_table else len(keys)
-        yield _insert(node, entries, position, word, ctx)
+        yield _insert(node, entries, position, word, kind, ctx)
         offered += 1
         if offered >= ctx.policy.max_entries_per_table:
             return
@@ -112,7 +114,9 @@ def _words(literals: tuple[str, ...], keys: list[str]) -> Iterator[str]:
         yield word
 
 
-def _insert(node, entries, position: int, word: str, ctx: OperatorContext) -> EditOperation:
+def _insert(
+    node, entries, position: int, word: str, kind: EditKind, ctx: OperatorContext
+) -> EditOperation:
     """The entry `word` at `position` among `entries`, on its own line when they are on theirs."""
     anchor, _, rest = entries[max(0, position - 1)]
     quote = ctx.text(_key(anchor, node).children[0])
@@ -122,13 +126,13 @@ def _insert(node, entries, position: int, word: str, ctx: OperatorContext) -> Ed
     gap = "\n" + indent if not indent.strip() and "\n" in ctx.text(node) else " "
     if position == 0:  # before the first entry
         at = anchor.start_byte
-        return ctx.operation(EditKind.INSERT_ENTRY, at, at, f"{entry},{gap}", span(anchor))
+        return ctx.operation(kind, at, at, f"{entry},{gap}", span(anchor))
     comma = anchor.next_sibling
     at, new = anchor.end_byte, f",{gap}{entry}"
     if comma is not None and comma.type == ",":
         at, new = comma.end_byte, f"{gap}{entry},"
     line = ctx.line_at(at) + gap.count("\n")  # the entry's own line: the one a report shows
-    return ctx.operation(EditKind.INSERT_ENTRY, at, at, new, span(anchor), line)
+    return ctx.operation(kind, at, at, new, span(anchor), line)
 
 
 def _key(element: tree_sitter.Node, table: tree_sitter.Node) -> tree_sitter.Node:

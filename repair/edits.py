@@ -70,7 +70,8 @@ class EditKind(str, Enum):
     EQUALS_TO_IS = "equals_to_is"  # x == None -> x is None, != -> is not
     IS_TO_EQUALS = "is_to_equals"  # x is "a" -> x == "a", is not -> !=
     REPLACE_EXCEPTION = "replace_exception"  # raise ValueError -> raise TypeError
-    INSERT_ENTRY = "insert_entry"  # ['a', 'b'] -> ['a', 'b', 'c'], 'c' from a failing test
+    INSERT_ENTRY = "insert_entry"  # ['a', 'c'] -> ['a', 'b', 'c']: 'b' from a failing test
+    APPEND_ENTRY = "append_entry"  # ['b', 'a'] -> ['b', 'a', 'c']: the same, table not in order
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value

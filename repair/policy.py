@@ -174,6 +174,11 @@ class SearchPolicy:
     # sqlparse-3 / freezegun-4): the rarest corpus kind's prior 3520 / 4431 / 2538; 1.0 with
     # statement_prior 533 / 1134 / 251; 1.0 without it 42 / 50 / 8.
     entry_prior: float = 1.0
+    # ... times this for an entry appended to a table not in order (`append_entry`): when the
+    # same word fits two tables, the sorted one's place is the likelier fix (dev real bug
+    # sqlparse-1: MATERIALIZED passes in KEYWORDS, in order, and appended to KEYWORDS_COMMON;
+    # tied, the search kept the second)
+    append_share: float = 0.5
 
     # --- the search (`repair.search` and its parts) -------------------------------------------
     # A plausible patch is a candidate, not the answer: after the first verified passing patch

@@ -323,7 +323,7 @@ def _rank(
             probability = operation_prior(operation.kind, policy) * wrong
             edit, kind, line = operation.edit, operation.kind, operation.line
             if kind in KIND_OF_REAL:
-                if kind != EditKind.INSERT_ENTRY:  # as in tables (below)
+                if kind not in ENTRIES:  # as in tables (below)
                     probability *= prior
                 candidate = _scored(region.path, edit, kind, line, probability, line_signal)
                 capped.setdefault(kind, []).append(candidate)
@@ -377,6 +377,7 @@ def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool
 
 # The kinds of `repair.operators` (every kind after REPLACE_ATTRIBUTE): capped per region.
 KIND_OF_REAL = frozenset(list(EditKind)[list(EditKind).index(EditKind.REPLACE_ATTRIBUTE) + 1 :])
+ENTRIES = frozenset({EditKind.INSERT_ENTRY, EditKind.APPEND_ENTRY})  # `repair.collection_entries`
 # A real-fix kind missing from the frozen table: as likely per candidate as the rarest there.
 _UNSEEN_KIND_PRIOR = min(KIND_PRIORS.values(), default=0.01)
 
@@ -409,8 +410,8 @@ def operation_prior(kind: EditKind, policy: SearchPolicy) -> float:
     frozen train-split ratio (`repair.operator_priors`) times `real_operator_scale`."""
     if kind == EditKind.SWAP_ARGUMENTS:
         return policy.swap_prior
-    if kind == EditKind.INSERT_ENTRY:
-        return policy.entry_prior
+    if kind in ENTRIES:
+        return policy.entry_prior * (1.0 if kind == EditKind.INSERT_ENTRY else policy.append_share)
     if kind in KIND_OF_REAL:
         return policy.operation_prior * policy.real_operator_scale * real_kind_ratio(kind)
     return policy.operation_prior

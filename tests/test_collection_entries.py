@@ -16,19 +16,23 @@ from repair.edits import EditKind
 from repair.fix import FIXED, RepairConfig, fix
 from repair.operators import real_operations
 from repair.policy import SearchPolicy
+from repair.rank import ENTRIES, operation_prior
 from repair.source import apply_edits, parse
 from repair.test_literals import failing_literals
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 
-def entries(code: str, literals: tuple[str, ...], policy: SearchPolicy | None = None) -> list:
+def entries(
+    code: str, literals: tuple[str, ...], policy: SearchPolicy | None = None, kind: str = ""
+) -> list:
+    """The code after each entry offered (of `kind` only, if given)."""
     source = code.encode()
     operations = real_operations(source, policy=policy, literals=literals)
     return [
         apply_edits(source, [op.edit]).decode()
         for op in operations
-        if op.kind == EditKind.INSERT_ENTRY
+        if op.kind in ENTRIES and op.kind == (kind or op.kind)
     ]
 
 
@@ -69,7 +73,7 @@ KEYWORDS = {
 
 
 def test_an_entry_takes_the_tables_case_quotes_value_and_place():
-    offered = entries(KEYWORDS, ("create", "materialized", "MATCH"))
+    offered = entries(KEYWORDS, ("create", "materialized", "MATCH"), kind="insert_entry")
     assert offered == [
         KEYWORDS.replace("    'MATCH'", "    'CREATE': tokens.Keyword,\n    'MATCH'"),
         KEYWORDS.replace("'MAXEXTENTS'", "'MATERIALIZED': tokens.Keyword,\n    'MAXEXTENTS'"),
@@ -78,11 +82,19 @@ def test_an_entry_takes_the_tables_case_quotes_value_and_place():
 
 def test_an_unsorted_table_gets_the_entry_last():
     code = 'IGNORE = [\n    "nose",\n    "six.moves",\n    "gi",\n]\n'
-    assert entries(code, ("prompt_toolkit", "tensorflow.compat")) == [
+    assert entries(code, ("prompt_toolkit", "tensorflow.compat"), kind="append_entry") == [
         code.replace('"gi",\n', '"gi",\n    "tensorflow.compat",\n')
     ]  # `_` is in no entry: prompt_toolkit is not offered
     inline = 'TLD = {"COM", "ORG", "DE"}\n'
     assert entries(inline, ("onion",)) == ['TLD = {"COM", "ORG", "DE", "ONION"}\n']
+    # in order, the same table takes it in its place
+    assert entries('TLD = {"COM", "DE", "ORG"}\n', ("onion",), kind="insert_entry") == [
+        'TLD = {"COM", "DE", "ONION", "ORG"}\n'
+    ]
+    # a place no order tells: half as likely
+    policy = SearchPolicy()
+    appended = operation_prior(EditKind.APPEND_ENTRY, policy)
+    assert appended == policy.append_share * operation_prior(EditKind.INSERT_ENTRY, policy)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +130,7 @@ def test_round_trip_stdlib(path: Path):
         pytest.skip("not parsable by tree-sitter")
     literals = ("zeta_entry", "ZETA", "zeta.mod", "Alpha9")
     for op in real_operations(source, literals=literals):
-        if op.kind != EditKind.INSERT_ENTRY:
+        if op.kind not in ENTRIES:
             continue
         edit = op.edit
         assert edit.old == "" and edit.start == edit.end
@@ -156,5 +168,5 @@ def test_a_repair_that_needs_the_tests_word(tmp_path: Path):
     result = fix([package], [tmp_path / "tests"], config)
     assert result.status == FIXED, result.stop_reason
     assert [(e.kind, e.new.strip()) for e in result.edits] == [
-        (EditKind.INSERT_ENTRY, "'VIEW': 'keyword',")
+        (EditKind.INSERT_ENTRY, "'VIEW': 'keyword',")  # in order: after 'TABLE'
     ]

@@ -226,6 +226,7 @@ def test_every_kind_occurs_in_the_standard_library():
         EditKind.PARENTHESIZE,
         EditKind.REMOVE_PARENTHESES,
         EditKind.INSERT_ENTRY,
+        EditKind.APPEND_ENTRY,
     }
 
 
