@@ -409,7 +409,9 @@ def _to_result(raw: RawResult) -> ExecutionResult:
 @lru_cache(maxsize=256)
 def _compile_source(source: str) -> tuple[types.CodeType | None, str | None]:
     try:
-        return compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True), None
+        with warnings.catch_warnings():  # a corrupted program's `x is 1` is no news to anyone
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True), None
     except (SyntaxError, ValueError) as error:
         return None, child.describe_exception(error, MESSAGE_LIMIT)
 
@@ -417,7 +419,9 @@ def _compile_source(source: str) -> tuple[types.CodeType | None, str | None]:
 @lru_cache(maxsize=8192)  # tests repeat across every state of a trajectory
 def _compile_test(test: str) -> types.CodeType | None:
     try:
-        return compile(test, TEST_FILENAME, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return compile(test, TEST_FILENAME, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return None
 

@@ -168,3 +168,17 @@ def test_a_worker_killed_from_outside_is_replaced() -> None:
         assert pool.run(SOURCE, ["assert sign(1) == 1"]).all_passed
     with pytest.raises(RuntimeError, match="closed"):
         pool.run(SOURCE, ["assert sign(1) == 2"])
+
+
+def test_a_corrupted_program_compiles_without_syntax_warnings():
+    """Corruption writes `x is 1`: compiling it must not print a SyntaxWarning per program
+    (hundreds of lines in `repair train`'s output)."""
+    import warnings
+
+    from repair.executor import _compile_source
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, error = _compile_source("def f(x):\n    return x is 1  # unique to this test\n")
+    assert code is not None and error is None
+    assert not [w for w in caught if issubclass(w.category, SyntaxWarning)]
