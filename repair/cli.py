@@ -244,7 +244,7 @@ def train_command(
     experiment: str = typer.Option(
         "default",
         help="exp1, exp2, exp3, exp3b, exp3c, exp3d, exp4 or default (the research log); "
-        "realcode or realcode_structural (real code: a data folder from "
+        "realcode, realcode_structural or realcode_mixed (real code: a data folder from "
         "`python -m training.realdata`, a GPU).",
     ),
     out: Path = typer.Option(None, help="Output folder (default runs/<experiment>)."),

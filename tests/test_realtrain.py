@@ -190,3 +190,24 @@ def test_a_structural_batch_labels_spans_and_collates_with_replacement_bugs(fold
         )
 
     assert untargeted(mixed) > untargeted(only_replacements)
+
+
+def test_small_programs_mix_into_the_batches_heavily_corrupted(folder: Path):
+    """`small_share` gives places of a batch's functions to Exp 4's small programs, corrupted
+    at the trajectories' 20-75 %: their graphs carry far more wrong tokens than a real-fix-like
+    corruption of a real function."""
+    from training.realbatches import _DATA, BatchTask, build_batch
+    from training.realtrain import Ledger, _tasks
+
+    data = RealData.load(folder)
+    program = "def add(a, b):\n    total = a + b\n    return total * 2 - a\n"
+    _DATA["data"], _DATA["fixes"], _DATA["small"] = data, data.fixes, [(program, ["add"])]
+    heavy = build_batch(BatchTask((), (), seed=5, small=(0, 0, 0, 0)))
+    light = build_batch(BatchTask(tuple(range(4)), (), seed=5))
+    assert heavy.num_graphs == 4
+    share = float((heavy.is_wrong > 0).float().mean())
+    assert share > 3 * float((light.is_wrong > 0).float().mean())
+    config = _config(folder, small_share=0.5, batch_size=8)
+    task = next(_tasks(config, data, Ledger(), trainable=20, small=1))
+    assert len(task.small) == 4 and len(task.functions) == 4
+    assert next(_tasks(config, data, Ledger(), trainable=20, small=0)).small == ()

@@ -12,7 +12,7 @@ from repair.models.config import ModelConfig
 
 EXPERIMENTS = ("exp1", "exp2", "exp3", "exp3b", "exp3c", "exp3d", "exp4", "default")
 # recipes beyond the log's experiments, with a data folder of their own (training/presets/)
-RECIPES = ("realcode", "realcode_structural")
+RECIPES = ("realcode", "realcode_structural", "realcode_mixed")
 
 
 @dataclass
@@ -73,6 +73,9 @@ class TrainConfig:
     finetune_mix: float = 0.5  # share of real fixes in a fine-tuning batch
     finetune_lr: float = 3e-4  # the fine-tuning stage's peak learning rate (lr: pre-training's)
     structural_share: float = 0.0  # corrupted functions given a structural bug (structcorrupt)
+    # places of corrupted functions given to Exp 4's small programs corrupted at 20-75 %
+    # (training.realbatches.small_graph): the trajectories' lesson inside the real-code stages
+    small_share: float = 0.0
     trajectory_epochs: int = 0  # then Exp 4's trajectories from the fine-tuned model
     trajectory_lr: float = 0.0  # their peak learning rate (0: lr, pre-training's and Exp 4's)
     warmup_steps: int = 200  # linear learning-rate warm-up, then cosine decay over each stage
@@ -129,6 +132,7 @@ _REAL_CODE_FIELDS = (
     "finetune_mix",
     "finetune_lr",
     "structural_share",
+    "small_share",
     "trajectory_epochs",
     "trajectory_lr",
     "warmup_steps",

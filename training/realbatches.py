@@ -20,6 +20,7 @@ import torch
 from torch_geometric.data import Batch
 
 from repair.source import parse, tokens
+from training.corruption import corrupt
 from training.realcorrupt import corrupt_real, noisy_signal
 from training.realdata import RealData
 from training.realfixes import FixExample
@@ -35,6 +36,7 @@ class BatchTask:
     fixes: tuple[int, ...]  # indices into the fix list the pool was given
     seed: int
     structural: float = 0.0  # share of the functions given a structural bug instead
+    small: tuple[int, ...] = ()  # indices into the pool's small programs, to corrupt heavily
 
 
 def corrupted_function(data: RealData, index: int, rng: random.Random, structural: float = 0.0):
@@ -83,6 +85,30 @@ def structural_function(data: RealData, index: int, rng: random.Random):
     return built.graph if built.graph.is_wrong.any() else None
 
 
+SMALL_RATES = (0.2, 0.5, 0.75)  # the trajectories' corruption levels (Exp 4)
+
+
+def small_graph(data: RealData, source: str, names: Sequence[str], rng: random.Random):
+    """One of Exp 4's small training programs with 20, 50 or 75 % of its repair targets
+    corrupted, as its trajectories start, and the stand-in signal on the corrupted lines: the
+    heavy corruption the trajectory stage teaches, in the same batches as real code (that stage
+    run after real code undid what real code taught: training/results/realcode_structural_traj)."""
+    raw = source.encode()
+    token_list = tokens(raw)
+    corruption = corrupt(raw, rng.choice(SMALL_RATES), rng, token_list)
+    if not corruption.edits:
+        return None
+    lines = sorted({raw.count(b"\n", 0, edit.start) + 1 for edit in corruption.edits})
+    built = function_graph(
+        corruption.source,
+        data.vocabulary,
+        names=names,
+        signal=noisy_signal(lines, raw.count(b"\n") + 1, rng),
+        original=[t.text for t in token_list],
+    )
+    return built.graph if built is not None else None
+
+
 def fix_graph(data: RealData, example: FixExample, rng: random.Random):
     """A real fix's buggy function with the human's edit as its target."""
     source = example.before.encode()
@@ -111,6 +137,10 @@ def build_batch(task: BatchTask) -> Batch | None:
         graph = corrupted_function(data, index, rng, task.structural)
         if graph is not None:
             graphs.append(graph)
+    for index in task.small:
+        graph = small_graph(data, *_DATA["small"][index], rng)
+        if graph is not None:
+            graphs.append(graph)
     for index in task.fixes:
         graph = fix_graph(data, fixes[index], rng)
         if graph is not None:
@@ -127,8 +157,17 @@ def _init_worker() -> None:
 class BatchPool:
     """Worker processes building `BatchTask`s in order, `ahead` at a time."""
 
-    def __init__(self, data: RealData, fixes: Sequence[FixExample], workers: int, ahead: int):
-        _DATA["data"], _DATA["fixes"] = data, list(fixes)
+    def __init__(
+        self,
+        data: RealData,
+        fixes: Sequence[FixExample],
+        workers: int,
+        ahead: int,
+        small: Sequence[tuple[str, list[str]]] = (),
+    ):
+        """`small`: (source, module-level names) of the small programs `BatchTask.small` names."""
+        _DATA["data"], _DATA["fixes"], _DATA["small"] = data, list(fixes), list(small)
+        self.small = len(small)
         self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self.ahead = max(1, ahead)
         self.pool = multiprocessing.get_context("fork").Pool(self.workers, _init_worker)

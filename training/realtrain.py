@@ -38,6 +38,7 @@ from repair.models import build_model
 from training.config import TrainConfig
 from training.evaluate_real import ModelViews, make_cases, score
 from training.realbatches import BatchPool, BatchTask
+from training.realcode import RealCodePolicy, file_functions
 from training.realcorrupt import corrupted_example
 from training.realdata import RealData
 from training.trajectory import trajectory_loss
@@ -197,10 +198,12 @@ class _Member:
 
 
 def _tasks(
-    config: TrainConfig, data: RealData, ledger: Ledger, trainable: int
+    config: TrainConfig, data: RealData, ledger: Ledger, trainable: int, small: int = 0
 ) -> Iterator[BatchTask]:
     """The batches from the ledger's step on: functions in a per-epoch permutation, fixes drawn
-    with replacement in the fine-tuning stage; the same step always gives the same batch."""
+    with replacement in the fine-tuning stage, `config.small_share` of the functions' places
+    given to the `small` programs drawn with replacement; the same step always gives the same
+    batch."""
     step = ledger.step
     fixes = len(data.fixes)
     while True:
@@ -209,6 +212,8 @@ def _tasks(
         )
         fix_count = fix_count if fixes else 0
         count = config.batch_size - fix_count
+        small_count = round(count * config.small_share) if small else 0
+        count -= small_count
         start = step * config.batch_size
         epoch, offset = divmod(start, trainable)
         order = list(range(trainable))
@@ -216,8 +221,26 @@ def _tasks(
         picked = tuple((order + order)[offset : offset + count])
         rng = random.Random(f"{config.seed}:fix:{step}")
         chosen = tuple(rng.randrange(fixes) for _ in range(fix_count))
-        yield BatchTask(picked, chosen, config.seed * 1_000_003 + step, config.structural_share)
+        rng = random.Random(f"{config.seed}:small:{step}")
+        programs = tuple(rng.randrange(small) for _ in range(small_count))
+        seed = config.seed * 1_000_003 + step
+        yield BatchTask(picked, chosen, seed, config.structural_share, programs)
         step += 1
+
+
+def small_programs(config: TrainConfig) -> list[tuple[str, list[str]]]:
+    """Exp 4's training programs with their module-level names, when `config.small_share`."""
+    if not config.small_share:
+        return []
+    from training.data import load_splits
+
+    programs = load_splits(config).train
+    policy = RealCodePolicy()
+    found = []
+    for program in programs:
+        functions = file_functions(program.source.encode(), program.name, policy)
+        found.append((program.source, functions.names if functions is not None else []))
+    return found
 
 
 def _device(name: str) -> torch.device:
@@ -238,7 +261,9 @@ def train_real(config: TrainConfig, out_dir: Path, progress: Callable[[str], Non
         _check_resumable(saved["config"], config, out_dir)
     ledger = Ledger(**saved["ledger"]) if saved is not None else Ledger()
     # the workers fork before the model touches the GPU: a forked CUDA context is unusable
-    with BatchPool(data, data.fixes, config.workers, ahead=2 * max(1, config.lanes) + 2) as pool:
+    small = small_programs(config)
+    ahead = 2 * max(1, config.lanes) + 2
+    with BatchPool(data, data.fixes, config.workers, ahead, small) as pool:
         device = _device(config.device)
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -327,7 +352,7 @@ def _run_stage(run: _Run, budget: float) -> bool:
     trainable = len(run.data.functions) - held_out_functions(run.data)
     losses: list[torch.Tensor] = []
     graphs, trained, last_save, tick = 0, 0.0, time.time(), time.time()
-    for batch in run.pool.batches(_tasks(config, run.data, ledger, trainable)):
+    for batch in run.pool.batches(_tasks(config, run.data, ledger, trainable, run.pool.small)):
         batch = batch.to(run.device, non_blocking=True)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, ledger, budget)
