@@ -68,7 +68,7 @@ def main() -> int:
         if key in seen:
             continue
         seen.add(key)
-        if candidate.kind == "insert_entry":
+        if candidate.kind in ("insert_entry", "append_entry"):
             entries.append(len(seen))
         if candidate.path != relative or not low - 2 <= candidate.line <= high + 2:
             continue  # the human fix's own lines, give or take two: the file is tokenized once

@@ -1,5 +1,6 @@
 """A missing entry added to a literal table: a list, set, tuple or dict of strings gets one of the
-failing tests' strings (`repair.test_literals`) that it lacks.
+failing tests' strings (`repair.test_literals`) that it lacks, from a group of words the tests
+hold together with some of its entries (the groups that share the most first).
 
 `KEYWORDS = {'MATCH': K, 'MAXEXTENTS': K}` with a failing test that parses `'CREATE MATERIALIZED
 VIEW'` offers `'MATERIALIZED': K` (a dict entry copies its neighbour's value). The entry takes
@@ -98,20 +99,30 @@ def _sorted_position(keys: list[str], word: str) -> int:
     return 0 if word < keys[0] else len(keys)
 
 
-def _words(literals: tuple[str, ...], keys: list[str]) -> Iterator[str]:
-    """The tests' words in the table's style: its case, and only characters its entries use."""
+def _words(groups: tuple[tuple[str, ...], ...], keys: list[str]) -> Iterator[str]:
+    """The tests' words in the table's style (its case, only characters its entries use), from
+    the groups that hold some of its entries, those that hold the most first: a test names the
+    missing entry beside others of its table (`['nose', 'gi', 'prompt_toolkit']`,
+    `'CREATE MATERIALIZED VIEW'`)."""
     letters = "".join(key for key in keys if key)
     cased = [c for c in letters if c.isalpha()]
     upper = bool(cased) and all(c.isupper() for c in cased)
     lower = bool(cased) and all(c.islower() for c in cased)
     extra = {c for c in "_.0123456789" if c in letters}
-    for literal in literals:
-        word = literal.upper() if upper else literal.lower() if lower else literal
-        if len(word) < 2 or not _PLAIN.fullmatch(word):
-            continue
-        if any(c in "_.0123456789" and c not in extra for c in word):
-            continue
-        yield word
+    held = set(keys)
+    styled = []
+    for group in groups:
+        words = [word.upper() if upper else word.lower() if lower else word for word in group]
+        shared = sum(word in held for word in dict.fromkeys(words))
+        if shared:
+            styled.append((-shared, len(styled), words))
+    for _, _, words in sorted(styled):
+        for word in words:
+            if len(word) < 2 or not _PLAIN.fullmatch(word):
+                continue
+            if any(c in "_.0123456789" and c not in extra for c in word):
+                continue
+            yield word
 
 
 def _insert(

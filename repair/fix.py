@@ -43,7 +43,7 @@ from repair.project import check_paths_exist, find_project_root, list_source_fil
 from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
-from repair.test_literals import failing_literals
+from repair.test_literals import Literals, failing_literals
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.time_limits import LimitPolicy, limits_from_run
 from repair.validate import Request, Validator
@@ -498,7 +498,7 @@ def _ranked(
     scorer,
     iteration: int,
     tests: bool = False,
-    literals: tuple[str, ...] = (),
+    literals: Literals = (),
 ):
     """Candidates for `state` (whose test run is `run`), best first; with `tests`, each knows
     the tests it can change (`run` must then be the state's own coverage run). `literals`: the

@@ -12,6 +12,7 @@ from repair.edits import EditKind, EditOperation
 from repair.file_facts import BUILTINS, FileFacts, plain_names, text_of
 from repair.policy import SearchPolicy
 from repair.source import Edit
+from repair.test_literals import Literals
 
 # Expressions that bind tighter than any operator: wrapped, moved or unwrapped without parentheses.
 ATOMS = frozenset(
@@ -45,7 +46,8 @@ class OperatorContext:
     source: bytes
     facts: FileFacts
     policy: SearchPolicy
-    literals: tuple[str, ...] = ()  # the failing tests' strings (`repair.test_literals`)
+    # the failing tests' strings, in groups met together (`repair.test_literals`)
+    literals: Literals = ()
     _scopes: dict[int, frozenset[str]] = field(default_factory=dict)
     _newlines: list[int] | None = None
 

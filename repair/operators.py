@@ -32,6 +32,7 @@ from repair.file_facts import FileFacts, file_facts
 from repair.operator_context import OperatorContext
 from repair.policy import SearchPolicy
 from repair.source import parse
+from repair.test_literals import Literals
 
 _MODULES = (
     token_inserts,
@@ -52,7 +53,7 @@ def real_operations(
     region: tuple[int, int] | None = None,
     facts: FileFacts | None = None,
     policy: SearchPolicy | None = None,
-    literals: tuple[str, ...] = (),
+    literals: Literals = (),
 ) -> list[EditOperation]:
     """Every operation of the corpus operators on `source` (or the byte range `region`), without
     duplicates, in source order. `facts`: the file's `file_facts`, if already known; `literals`:
@@ -89,7 +90,7 @@ def search_operations(
     policy: SearchPolicy | None = None,
     attributes: dict[bool, list[str]] | None = None,
     facts: FileFacts | None = None,
-    literals: tuple[str, ...] = (),
+    literals: Literals = (),
 ) -> list[EditOperation]:
     """Every edit `repair.rank` offers besides token replacements, on `source` (or the byte range
     `region`): `repair.edits`' structural edits, then, with `policy.real_operators`, the corpus
@@ -107,7 +108,7 @@ _NO_FACTS = FileFacts((), (), {}, frozenset(), (), {})  # entries read none of a
 
 
 def table_operations(
-    view, region: tuple[int, int], policy: SearchPolicy, literals: tuple[str, ...]
+    view, region: tuple[int, int], policy: SearchPolicy, literals: Literals
 ) -> list[EditOperation]:
     """The entries `repair.collection_entries` offers in the byte range `region` of a file
     (`view`: its `repair.rank.FileView`), the only edits tried in a data table."""

@@ -46,6 +46,7 @@ from repair.source import (
     innermost_function,
     is_repair_target,
 )
+from repair.test_literals import Literals
 
 if TYPE_CHECKING:  # the model-free baseline never imports torch
     from repair.score import EnsembleScorer, ModelScorer
@@ -215,7 +216,7 @@ def rank_candidates(
     seed: int,
     policy: SearchPolicy,
     model_signals: Mapping[str, Mapping[int, float]] | None = None,
-    literals: tuple[str, ...] = (),
+    literals: Literals = (),
 ) -> list[Candidate]:
     """Every candidate edit in `regions`, best first, without duplicates. `scorer`: a model's
     (`repair.score`), or None for the model-free baseline's (`repair.prior.PriorScorer`).
@@ -247,7 +248,7 @@ class _RegionParts:
         files: Mapping[str, FileView],
         regions: Sequence[Region],
         policy: SearchPolicy,
-        literals: tuple[str, ...] = (),
+        literals: Literals = (),
         tables: Sequence[Region] = (),
     ):
         starts = {path: [token.start for token in view.tokens] for path, view in files.items()}

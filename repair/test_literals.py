@@ -1,16 +1,18 @@
 """The strings the failing tests hold: ingredients an operator may add to the code under test.
 
 A test that fails because a table lacks an entry (a keyword, an ignored module, a known suffix)
-usually names that entry: in a string literal of its body or its decorators
-(`'ALTER TABLE t ROW_FORMAT=Dynamic'`, `['tensorflow', 'prompt_toolkit']`) or in its parameters'
-id (`test_tld[example.onion-True]`). `failing_literals` gathers them per run: each literal's text
-when it is one word, and the words inside it, at most `MAX_LITERALS`, in the order met.
+usually names that entry beside others the table holds: in a string literal of its body or its
+decorators (`'ALTER TABLE t ROW_FORMAT=Dynamic'`), in a collection of strings (`['nose',
+'six.moves', 'prompt_toolkit']`), or in its parameters' id (`test_tld[example.onion-True]`).
+`failing_literals` gathers them per run as groups of words met together: a collection's
+one-word strings; a string's text when it is one word, its words and their dotted parts; a
+parameter id's words. At most `MAX_LITERALS` words in all, in the order met.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import tree_sitter
@@ -20,13 +22,21 @@ from repair.source import parse
 MAX_LITERALS = 200  # ingredients gathered per run at most
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z_]")
 _PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a dotted word's parts too
-_LONGEST = 60  # longer texts are prose or data, not an entry
+_LONGEST = 60
+_COLLECTIONS = frozenset(
+    {"list", "set", "tuple", "dictionary"}
+)  # longer texts are prose or data, not an entry
 
 
-def failing_literals(root: Path, nodeids: Iterable[str]) -> tuple[str, ...]:
-    """The one-word strings and words of the failing tests' literals and parameter ids, first
-    met first, without duplicates. Tests whose file cannot be read or parsed add nothing."""
-    found: dict[str, None] = {}
+Group = tuple[str, ...]  # words a test holds together
+Literals = tuple[Group, ...]  # a run's groups, what the operators read
+
+
+def failing_literals(root: Path, nodeids: Iterable[str]) -> Literals:
+    """The groups of words of the failing tests' literals and parameter ids, first met first,
+    without repeated groups. Tests whose file cannot be read or parsed add only their ids."""
+    found: dict[Group, None] = {}
+    count = 0
     trees: dict[str, tree_sitter.Tree | None] = {}
     for nodeid in nodeids:
         path, *names = nodeid.split("::")
@@ -36,17 +46,49 @@ def failing_literals(root: Path, nodeids: Iterable[str]) -> tuple[str, ...]:
             trees[path] = _parse(root / path)
         tree = trees[path]
         name, _, parameters = names[-1].partition("[")
-        texts: list[str] = [parameters.rstrip("]")] if parameters else []
+        groups: list[list[str]] = [_words(parameters.rstrip("]"))] if parameters else []
         if tree is not None:
             function = _function(tree.root_node, [*names[:-1], name])
             if function is not None:
-                texts += [_text(node) for node in _strings(function)]
-        for text in texts:
-            for word in _words(text):
-                found.setdefault(word, None)
-                if len(found) >= MAX_LITERALS:
+                groups += _groups(function)
+        for group in groups:
+            words = tuple(dict.fromkeys(word for word in group if len(word) <= _LONGEST))
+            if words and words not in found:
+                found[words] = None
+                count += len(words)
+                if count >= MAX_LITERALS:
                     return tuple(found)
     return tuple(found)
+
+
+def _groups(function: tree_sitter.Node) -> list[list[str]]:
+    """Per collection of strings, its one-word strings; per string, its words."""
+    groups = []
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        if node.type in _COLLECTIONS:
+            texts = [_plain(child) for child in node.named_children if child.type == "string"]
+            whole = [text for text in texts if text is not None and _WORD.fullmatch(text)]
+            if len(whole) >= 2:
+                groups.append(whole)
+        if node.type == "string":
+            text = "".join(
+                _text(child) for child in node.children if child.type == "string_content"
+            )
+            groups.append(_words(text))
+            continue
+        stack.extend(reversed(node.children))
+    return groups
+
+
+def _plain(node: tree_sitter.Node) -> str | None:
+    contents = [
+        child for child in node.children if child.type not in ("string_start", "string_end")
+    ]
+    if len(contents) == 1 and contents[0].type == "string_content":
+        return _text(contents[0]).strip()
+    return None
 
 
 def _parse(path: Path) -> tree_sitter.Tree | None:
@@ -85,15 +127,6 @@ def _name(node: tree_sitter.Node) -> str:
     return name.text.decode("utf-8", "replace") if name is not None and name.text else ""
 
 
-def _strings(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "string_content":
-            yield current
-        stack.extend(reversed(current.children))
-
-
 def _text(node: tree_sitter.Node) -> str:
     return node.text.decode("utf-8", "replace") if node.text else ""
 
@@ -103,5 +136,4 @@ def _words(text: str) -> list[str]:
     their dotted parts."""
     text = text.strip()
     words = [text] if text and len(text) <= _LONGEST and _WORD.fullmatch(text) else []
-    found = words + _WORD.findall(text) + _PART.findall(text)
-    return [word for word in found if len(word) <= _LONGEST]
+    return words + _WORD.findall(text) + _PART.findall(text)
