@@ -70,7 +70,7 @@ def main() -> int:
         oss_bugs=6,
         oss=",".join(p.name for p in repair_bench.OSS_PROJECTS if p.default),
         cache=repair_bench.DEFAULT_CACHE,
-    )  # fmt: skip  (repair_bench.py's defaults: its dev split)
+    )  # repair_bench.py's defaults: its dev split
     with tempfile.TemporaryDirectory() as folder:
         cases = repair_bench.dev_cases(defaults, None, Path(folder))
         exposed = [(case.name, n) for case in cases if (n := entries_offered(case))]
