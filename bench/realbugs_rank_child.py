@@ -14,6 +14,7 @@ from pathlib import Path
 from realbugs_score import is_human_fix
 
 from repair.fix import MIN_TEST_TIMEOUT, RepairConfig, _check_inputs, _load_scorer, _ranked
+from repair.rank import ENTRIES
 from repair.search import State
 from repair.source import apply_edits
 from repair.test_literals import failing_literals
@@ -68,7 +69,7 @@ def main() -> int:
         if key in seen:
             continue
         seen.add(key)
-        if candidate.kind in ("insert_entry", "append_entry"):
+        if candidate.kind in ENTRIES:
             entries.append(len(seen))
         if candidate.path != relative or not low - 2 <= candidate.line <= high + 2:
             continue  # the human fix's own lines, give or take two: the file is tokenized once

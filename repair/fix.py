@@ -23,6 +23,7 @@ import time
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -506,16 +507,19 @@ def _ranked(
     spectrum = scores_by_file(line_scores(run, config.formula))
     scores = _localization_scores(state, run, originals, config, spectrum)
     views = {}
-    # the failing tests' strings may be missing from a table in any file (`repair.rank`): the
-    # files no failing test ran are parsed for their tables only (no tokens)
-    for path in [*scores, *(p for p in originals if p not in scores)] if literals else scores:
+    for path in scores:
         if path not in originals:
             continue
         source = state.files.get(path, originals[path])
         tree = parse(source)
         if tree.root_node.has_error:  # edits keep code parsable; never rank a file that is not
             continue
-        views[path] = FileView(source, tree, tokens(source, tree) if path in scores else [])
+        views[path] = FileView(source, tree, tokens(source, tree))
+    # the failing tests' strings may be missing from a table in any file (`repair.rank`)
+    for path in (p for p in originals if p not in scores) if literals else ():
+        view = _table_view(state.files.get(path, originals[path]))
+        if view is not None:
+            views[path] = view
     at_import = import_signal(config.formula, len(run.failed), len(run.passed))
     regions, signals = suspicious_regions(
         views,
@@ -541,6 +545,14 @@ def _ranked(
         literals=literals,
     )
     return _with_tests(ranked, run, views) if tests else ranked
+
+
+@lru_cache(maxsize=1024)
+def _table_view(source: bytes) -> FileView | None:
+    """A file no failing test ran, parsed for its tables only (no tokens): most keep their
+    bytes in every state of a search, so each is parsed once, not once per ranking."""
+    tree = parse(source)
+    return None if tree.root_node.has_error else FileView(source, tree, [])
 
 
 def _localization_scores(state, run, originals, config, spectrum):
