@@ -361,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             "--split", choices=("dev", "test"), default=None if name == "check" else "dev"
         )
         sub.add_argument("--only", nargs="*", default=None, help="bug ids")
+    report = commands.add_parser("report", help="print a saved run's tables again (stdout)")
+    report.add_argument("json", type=Path, help="a run's bench/results/realbugs_*.json")
     run_parser = commands.choices["run"]
     run_parser.add_argument("--timeout", type=float, default=60.0, help="seconds per bug and mode")
     run_parser.add_argument(
@@ -398,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         return check(args)
     if args.command == "run":
         return run(args)
+    if args.command == "report":
+        document = json.loads(args.json.read_text())
+        bugs = [{**find_bug(b["id"]), **b} for b in document["bugs"]]
+        print(render(bugs, document["rows"], document["run"]))
+        return 0
     parser.print_help()
     return 2
 

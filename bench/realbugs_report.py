@@ -68,6 +68,32 @@ def totals(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     return lines
 
 
+def _share(correct: int, total: int) -> str:
+    return f"{correct} / {total} = {correct / total:.2f}" if total else "–"
+
+
+def correct_share(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
+    """Of the patches each mode printed (correct or plausible), the share that are the human
+    fix; and the same among those `repair fix` did not call doubtful (what a user who trusts
+    only its confident answers gets). Empty for rows that do not record doubt."""
+    by = {(row["id"], row["mode"]): row for row in rows}
+    lines = [
+        "| search | correct / patches | correct / patches not said doubtful |",
+        "|---|---|---|",
+    ]
+    for mode in repair_modes(rows):
+        found = [by[(b["id"], mode)] for b in bugs if (b["id"], mode) in by]
+        patches = [r for r in found if r["outcome"] in (CORRECT, PLAUSIBLE)]
+        if not all("doubt" in r for r in patches):
+            return []
+        sure = [r for r in patches if not r["doubt"]]
+        lines.append(
+            f"| repair fix, {mode} | {_share(sum(r['outcome'] == CORRECT for r in patches), len(patches))} "
+            f"| {_share(sum(r['outcome'] == CORRECT for r in sure), len(sure))} |"
+        )
+    return lines
+
+
 def by_shape(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     by = {(row["id"], row["mode"]): row for row in rows}
     modes = repair_modes(rows)
@@ -123,6 +149,11 @@ def render(bugs: Sequence[dict], rows: Sequence[dict], info: dict) -> str:
         "",
         *totals(bugs, rows),
         "",
+        *(
+            ["## Correct among the patches printed", "", *share, ""]
+            if (share := correct_share(bugs, rows))
+            else []
+        ),
         "## By edit shape of the human fix",
         "",
         *by_shape(bugs, rows),

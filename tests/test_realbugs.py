@@ -182,3 +182,20 @@ def test_tables_gain_a_column_per_extra_model():
     header, rule, line = per_bug(bugs, rows)
     assert "realcode: outcome" in header and header.count("|") == rule.count("|")
     assert line.count("|") == header.count("|") and "correct | 1 | 4 | 3" in line
+
+
+def test_correct_share_among_all_patches_and_the_confident_ones():
+    from realbugs_report import correct_share
+
+    bugs = [{"id": f"b-{i}", "shape": "insert", "tokens": 1} for i in range(4)]
+    outcomes = [(CORRECT, ""), (CORRECT, "it drops a call to int"), (PLAUSIBLE, ""), (NONE, "")]
+    rows = [
+        {"id": f"b-{i}", "mode": "model", "outcome": out, "doubt": why}
+        for i, (out, why) in enumerate(outcomes)
+    ]
+    assert correct_share(bugs, rows)[2:] == [
+        "| repair fix, model | 2 / 3 = 0.67 | 1 / 2 = 0.50 |",
+        "| repair fix, no-model | – | – |",  # no rows: no patches
+    ]
+    del rows[2]["doubt"]  # an older run that did not record doubt: no table
+    assert correct_share(bugs, rows) == []
