@@ -16,7 +16,7 @@ import re
 import resource
 import signal
 
-MEMORY_LIMIT_BYTES = 1 << 30  # address space a child may add to what it holds when capped
+MEMORY_LIMIT_BYTES = 1 << 30  # private memory a child may add to what it holds when capped
 TIMER_REPEAT_S = 0.05  # a fired test timer fires again this often until disarmed
 # Set in the environment of every child that runs the user's tests: repair's pytest plugin
 # (`pytest --repair`) stays off there, whatever the user's addopts say, so a repair never nests.
@@ -147,23 +147,33 @@ def _close_inherited() -> None:
                 pass
 
 
-def address_space_cap(extra_bytes: int = MEMORY_LIMIT_BYTES) -> int | None:
-    """What this process has mapped now plus `extra_bytes` (torch maps a lot), or None where
-    /proc is missing (macOS): a cap for `limit_resources`."""
+def memory_cap(extra_bytes: int = MEMORY_LIMIT_BYTES) -> int | None:
+    """The private writable memory this process has mapped now (`VmData`, what the kernel holds
+    against RLIMIT_DATA) plus `extra_bytes`, or None where /proc is missing (macOS): a cap for
+    `limit_resources`."""
     try:
-        with open("/proc/self/statm", "rb") as statm:
-            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024 + extra_bytes
+    except (OSError, ValueError, IndexError):
         return None
-    return mapped + extra_bytes
+    return None
 
 
 def limit_resources(
-    *, address_space: int | None = None, cpu_seconds: int | None = None, core: bool = True
+    *, memory: int | None = None, cpu_seconds: int | None = None, core: bool = True
 ) -> None:
-    """Cap this process's address space (bytes) and CPU time (seconds: SIGXCPU then, SIGKILL a
-    second later, so even a loop that ignores every signal ends), and with `core=False` write no
-    core dumps. Never above the hard limits already set; a limit that cannot be set is skipped."""
+    """Cap this process's private writable memory (bytes, RLIMIT_DATA) and CPU time (seconds:
+    SIGXCPU then, SIGKILL a second later, so even a loop that ignores every signal ends), and
+    with `core=False` write no core dumps. Never above the hard limits already set; a limit that
+    cannot be set is skipped.
+
+    RLIMIT_DATA, not RLIMIT_AS: address space counts what threads reserve without using it
+    (glibc reserves 64 MiB per malloc arena, one per thread up to 8 per core, besides each
+    thread's stack), so under an address-space cap a test that starts tens of threads fails
+    with MemoryError (more-itertools' threaded tests did, under a 1 GiB cap); a memory bomb
+    writes what it maps and meets either cap."""
     try:
         if not core:
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -173,11 +183,11 @@ def limit_resources(
                 resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
             elif cpu_seconds <= hard:
                 resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, hard))
-        if address_space is not None:
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if memory is not None:
+            _, hard = resource.getrlimit(resource.RLIMIT_DATA)
             if hard != resource.RLIM_INFINITY:
-                address_space = min(address_space, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, hard))
+                memory = min(memory, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (memory, hard))
     except (OSError, ValueError):
         pass
 

@@ -1052,7 +1052,7 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
     _populate(hot, request_fd)
     ahead = time.monotonic() - ahead
     if config["memory_limit"]:
-        child.limit_resources(address_space=child.address_space_cap(config["memory_limit"]))
+        child.limit_resources(memory=child.memory_cap(config["memory_limit"]))
     data = b""
     while chunk := os.read(request_fd, 1 << 20):
         data += chunk

@@ -9,7 +9,7 @@ not damage the process that outlives it. The child compiles the source as "<prog
 it in a fresh module with a line tracer that only records frames of "<program>" (Tarantula needs
 the lines each test ran), then runs every test in a shallow copy of the module namespace. Per-test
 timeouts come from SIGALRM (infinite loops are common in mutated code); `sys.exit`/`os._exit` in
-tested code raise instead of exiting; address space and CPU time are capped; stdout/stderr go to
+tested code raise instead of exiting; private memory and CPU time are capped; stdout/stderr go to
 /dev/null (the timer, the caps and the quiet streams are `_child.py`'s, shared with the pytest
 workers).
 Results come back through a pipe, batched (each message wakes the parent); when a child dies or
@@ -62,7 +62,7 @@ else:  # a worker loads this file by path, without the `repair` package (see _BO
 PROGRAM_FILENAME = "<program>"  # the tracer records only frames compiled from this name
 TEST_FILENAME = "<test>"
 MODULE_NAME = "__program__"  # not "__main__", so `if __name__ == "__main__":` blocks stay quiet
-MEMORY_LIMIT_BYTES = child.MEMORY_LIMIT_BYTES  # address space a child may add to what it inherits
+MEMORY_LIMIT_BYTES = child.MEMORY_LIMIT_BYTES  # private memory a child may add to what it inherits
 BACKSTOP_GRACE_S = 0.5  # a child silent for timeout + this is killed (SIGALRM swallowed/blocked)
 TIMER_REPEAT_S = child.TIMER_REPEAT_S  # SIGALRM re-fires: a bare `except:` can't swallow it once
 FLUSH_INTERVAL_S = 0.02  # a child batches results this long: each message wakes the parent
@@ -450,7 +450,7 @@ def _run_job(source: str, tests: tuple[str, ...], timeout: float) -> RawResult:
         return compile_error, _EMPTY, tuple((ERROR, _EMPTY) for _ in tests)
     test_codes = [_compile_test(test) for test in tests]
     streams = _devnull_streams()
-    memory_limit = child.address_space_cap(MEMORY_LIMIT_BYTES)  # None without /proc (macOS)
+    memory_limit = child.memory_cap(MEMORY_LIMIT_BYTES)  # None without /proc (macOS)
     outcomes: list[tuple[str, frozenset[int]]] = [(ERROR, _EMPTY)] * count
     module_error: str | None = None
     module_lines: frozenset[int] | None = None
@@ -648,7 +648,7 @@ def _isolate(streams, memory_limit: int | None, cpu_seconds: int) -> None:
     stdin, stdout = streams
     child.quiet_streams(stdout.fileno())  # C-level writes too
     sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stdout
-    child.limit_resources(address_space=memory_limit, cpu_seconds=cpu_seconds, core=False)
+    child.limit_resources(memory=memory_limit, cpu_seconds=cpu_seconds, core=False)
     os._exit = _refuse_exit  # type: ignore[assignment]
     os.abort = _refuse_exit  # type: ignore[assignment]
     _TIMER.install()

@@ -40,7 +40,7 @@ from repair.testrun import FAILING_OUTCOMES, own_config_arguments
 from repair.time_limits import TestLimits
 
 WORKER = Path(__file__).with_name("_validate_worker.py")
-MEMORY_LIMIT_BYTES = 1 << 30  # address space a candidate may add to what its worker holds
+MEMORY_LIMIT_BYTES = 1 << 30  # private memory a candidate may add to what its worker holds
 STARTUP_TIMEOUT = 120.0  # seconds a worker may take to import pytest and collect the suite
 ANSWER_GRACE = 5.0  # seconds past a candidate's timeout before its worker is replaced
 DEADLINE_GRACE = 0.5  # ... but never more than this past the validator's deadline
@@ -191,7 +191,7 @@ class Validator:
         candidate_timeout: seconds one candidate may take in all.
         limits: each test's short limit (`repair.time_limits`; None: the full limit for every
             test); settable, each worker gets the new ones before its next candidate.
-        memory_limit: bytes of address space a candidate may add (0: no cap).
+        memory_limit: bytes of private memory a candidate may add (0: no cap).
         sources: the files candidates change, relative to `root` (None: any non-test file);
             kept for callers: a worker works out what each change reaches by itself.
         deadline: `time.monotonic()` past which no candidate runs (None: no limit); settable.

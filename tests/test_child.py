@@ -63,15 +63,40 @@ def _run(body: str) -> int:
     return subprocess.run([sys.executable, "-c", code], timeout=120).returncode
 
 
-@pytest.mark.skipif(child.address_space_cap() is None, reason="no /proc: no address-space cap")
-def test_address_space_cap_turns_a_memory_bomb_into_memory_error():
+@pytest.mark.skipif(child.memory_cap() is None, reason="no /proc: no memory cap")
+def test_memory_cap_turns_a_memory_bomb_into_memory_error():
     body = """
         import sys
-        child.limit_resources(address_space=child.address_space_cap(64 << 20), core=False)
+        child.limit_resources(memory=child.memory_cap(64 << 20), core=False)
         try:
             bytearray(1 << 30)
         except MemoryError:
             sys.exit(7)
+        """
+    assert _run(body) == 7
+
+
+@pytest.mark.skipif(child.memory_cap() is None, reason="no /proc: no memory cap")
+def test_memory_cap_lets_a_test_start_many_threads():
+    # Under the 1 GiB address-space cap this replaced, 64 live threads that each allocate a
+    # little reserve more than 1 GiB (stacks, malloc arenas) and the next one fails to start.
+    body = """
+        import os, sys, threading
+        child.limit_resources(memory=child.memory_cap(), core=False)
+        done = []
+        barrier = threading.Barrier(64, timeout=30)
+        def work():
+            done.append(bytearray(1 << 16))
+            barrier.wait()  # all alive at once
+        threads = [threading.Thread(target=work) for _ in range(64)]
+        try:
+            for thread in threads:
+                thread.start()
+        except (MemoryError, RuntimeError):
+            os._exit(3)
+        for thread in threads:
+            thread.join()
+        sys.exit(7 if len(done) == 64 else 4)
         """
     assert _run(body) == 7
 

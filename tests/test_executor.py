@@ -85,7 +85,7 @@ def test_a_loop_that_swallows_the_alarm_is_killed(executor: Executor) -> None:
         "exit(3)",
         "os.abort()",
         "import signal; os.kill(os.getpid(), signal.SIGKILL)",
-        "x = bytearray(4 * 1024**3)",  # over the address-space cap: MemoryError, not OOM
+        "x = bytearray(4 * 1024**3)",  # over the memory cap: MemoryError, not OOM
         "def f(): return f()\nf()",
     ],
 )
