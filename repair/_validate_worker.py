@@ -159,11 +159,16 @@ class Verdict:
 
     def limit(self, nodeid):
         """CPU seconds `nodeid` may run: its short limit (None: none below the full limit)."""
-        full = self.request["per_test_timeout"]
-        if self.limits is None or self.rerunning:
+        full = self.full_limit(nodeid)
+        if self.limits is None or self.rerunning or nodeid in self.limits.get("slow", {}):
             return None
         short = self.limits["own"].get(nodeid, self.limits["default"])
         return short if short < full else None
+
+    def full_limit(self, nodeid):
+        """Wall seconds `nodeid` may run: the per-test timeout, or a slow test's own limit."""
+        slow = self.limits.get("slow", {}).get(nodeid, 0.0) if self.limits else 0.0
+        return max(self.request["per_test_timeout"], slow)
 
     def install_timers(self):
         self.timer.install()
@@ -267,7 +272,7 @@ class Verdict:
         self.emit(event="start", nodeid=item.nodeid)  # names the test should the child die in it
         short = self.limit(item.nodeid)
         started = time.perf_counter()
-        self.wall_end = started + self.request["per_test_timeout"]
+        self.wall_end = started + self.full_limit(item.nodeid)
         self.cpu_end = time.process_time() + short if short is not None else 0.0
         self.fired = None
         try:

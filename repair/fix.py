@@ -43,10 +43,11 @@ from repair.policy import SearchPolicy
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
+from repair.slow_tests import slow_tests
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
 from repair.test_literals import Literals, failing_literals
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
-from repair.time_limits import LimitPolicy, limits_from_run
+from repair.time_limits import LimitPolicy, limits_from_run, slow_limits
 from repair.validate import Request, Validator
 
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
@@ -319,12 +320,25 @@ def _search(
     per_test, per_candidate = validator.per_test_timeout, validator.candidate_timeout
     baseline = validator.validate(Request({}, tuple(run.failed), rest=True, max_failures=None))
     failing = tuple(baseline.failed) or tuple(run.failed)
+    slow = {}
+    if validator.limits is not None:
+        slow = slow_tests(validator, baseline, failing, config.limits, deadline)
+    if slow:  # not targets; the spectrum counts them as passing
+        failing = tuple(nodeid for nodeid in failing if nodeid not in slow)
+        longest = config.limits.slow_timeout_factor * per_test
+        validator.limits = slow_limits(validator.limits, slow, config.limits, per_test, longest)
+        validator.candidate_timeout = per_candidate = per_candidate + sum(
+            validator.limits.slow[nodeid] for nodeid in slow
+        )
+        run = _as_failing(run, failing)
+        say(f"{len(slow)} slow test(s) pass when given longer, not counted as failing: "
+            + ", ".join(sorted(slow)))  # fmt: skip
     start = State(
         files={},
         edits=(),
         failing=failing,
         messages={nodeid: baseline.messages.get(nodeid, "") for nodeid in failing},
-        timed_out=timed_out(baseline),
+        timed_out=timed_out(baseline) - set(slow),
     )
     coverage_runs = 0
     literals = failing_literals(root, failing)
@@ -449,6 +463,18 @@ def _with_outcomes(run: SuiteRun, failing: Sequence[str]) -> SuiteRun:
         replace(r, outcome="failed" if r.nodeid in failed else "passed", message="")
         if r.outcome != "skipped"
         else r
+        for r in run.results
+    ]
+    return replace(run, results=results)
+
+
+def _as_failing(run: SuiteRun, failing: Sequence[str]) -> SuiteRun:
+    """`run` with only the tests in `failing` failing (as they ran); the others passed."""
+    failed = set(failing)
+    results = [
+        r
+        if r.nodeid in failed or r.outcome in ("passed", "skipped")
+        else replace(r, outcome="passed", message="")
         for r in run.results
     ]
     return replace(run, results=results)
