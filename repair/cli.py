@@ -374,7 +374,12 @@ def fix_command(
         help="The model-free baseline: token frequencies in place of the model.",
     ),
     formula: FormulaName = typer.Option(FormulaName("tarantula"), help="Suspiciousness formula."),
-    test_timeout: float = typer.Option(5.0, min=0.1, help="Seconds one test may run."),
+    test_timeout: float = typer.Option(
+        5.0,
+        min=0.1,
+        help="Seconds one test may run. A test that only times out while others fail outright "
+        "runs once more with 4x as long; if it passes it is slow, not failing.",
+    ),
     set_: list[str] = typer.Option(
         [],
         "--set",
