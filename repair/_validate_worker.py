@@ -104,6 +104,7 @@ _PRESENT_EXCLUSIVE = _PRESENT | (1 << 56)  # ... and mapped by this process alon
 HOT_PAGES_LIMIT = 1 << 14  # pages (64 MiB) at most copied ahead by a spare
 _MADV_POPULATE_WRITE = 23
 FAILING = ("failed", "error", "timeout")
+IMPORT_CPU_FLOOR = 0.5  # CPU seconds a candidate's modules may take to run again, at least
 # A module's namespace keeps these when it is executed again, as a fresh module would have them.
 _MODULE_DUNDERS = frozenset(
     {"__name__", "__file__", "__path__", "__package__", "__loader__", "__spec__", "__cached__"}
@@ -1078,10 +1079,24 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
         verdict.install_timers()
         mark = _stage(stages, "setup", started)
         if plan is not None:
-            failed = prepared.refresh(plan, verdict)
-            mark = _stage(stages, "refresh", mark)
+            # A change that loops at import is cut once it has spent a test's time limit of CPU
+            # (the modules it runs again took milliseconds before): a collection error, not a
+            # wait for the candidate's whole timeout (dev real bug pyrsistent-2: 11 candidates of
+            # its 60 s took ~7 s each). It fires again every 50 ms of CPU until stopped: the
+            # test modules' replay imports a module that failed to import once more.
+            importing = child.CpuTestTimer(message="timed out on import")
+            importing.install()
+            limit = max(IMPORT_CPU_FLOOR, request["per_test_timeout"])
+            try:
+                importing.start(limit)
+                failed = prepared.refresh(plan, verdict)
+                mark = _stage(stages, "refresh", mark)
+                importing.start(limit)  # the test modules that failed to import, collected again
+                items = prepared.items(plan, failed)
+            finally:
+                importing.stop()
+                verdict.install_timers()
             session = prepared.session
-            items = prepared.items(plan, failed)
             session.items = verdict.order(items, prepared.config)
             session.testscollected = len(session.items)
             mark = _stage(stages, "collect", mark)

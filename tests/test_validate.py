@@ -211,3 +211,14 @@ def test_one_worker_goes_on_after_a_loop_and_an_exit(refresher):
     assert looped.outcomes[first[0]][0] == "timeout" and not looped.complete
     assert exited.outcomes == {first[0]: ("error", "interpreter crashed (exit code 3)")}
     assert fine.all_passed and list(fine.outcomes)[0] == first[0]
+
+
+def test_a_candidate_that_loops_on_import_is_a_collection_error(refresher):
+    # cut after the per-test limit's CPU time (0.5 s), not after the candidate's 5 s; each test
+    # module that imports it says why
+    words = b'WORDS = ("apple", "pear")'
+    looping = refresher.validate(prices(words, words + b"\nwhile True:\n    pass"))
+    assert looping.status == "finished" and not looping.outcomes
+    assert looping.collection_errors
+    assert all("timed out on import" in error for error in looping.collection_errors)
+    assert refresher.validate(Request({}, (), max_failures=None)).all_passed
