@@ -330,7 +330,7 @@ def _search(
         validator.candidate_timeout = per_candidate = per_candidate + sum(
             validator.limits.slow[nodeid] for nodeid in slow
         )
-        run = _as_failing(run, failing)
+        run = _with_outcomes(run, failing, as_ran=True)
         say(f"{len(slow)} slow test(s) pass when given longer, not counted as failing: "
             + ", ".join(sorted(slow)))  # fmt: skip
     start = State(
@@ -456,25 +456,14 @@ def _merged(parent: SuiteRun, part: SuiteRun, retest: frozenset[str]) -> SuiteRu
     )
 
 
-def _with_outcomes(run: SuiteRun, failing: Sequence[str]) -> SuiteRun:
-    """`run`'s coverage with other outcomes: the tests in `failing` failed, the others passed."""
-    failed = set(failing)
-    results = [
-        replace(r, outcome="failed" if r.nodeid in failed else "passed", message="")
-        if r.outcome != "skipped"
-        else r
-        for r in run.results
-    ]
-    return replace(run, results=results)
-
-
-def _as_failing(run: SuiteRun, failing: Sequence[str]) -> SuiteRun:
-    """`run` with only the tests in `failing` failing (as they ran); the others passed."""
+def _with_outcomes(run: SuiteRun, failing: Sequence[str], *, as_ran: bool = False) -> SuiteRun:
+    """`run`'s coverage with other outcomes: the tests in `failing` failed (with `as_ran`, as
+    they ran there, message included), the others passed."""
     failed = set(failing)
     results = [
         r
-        if r.nodeid in failed or r.outcome in ("passed", "skipped")
-        else replace(r, outcome="passed", message="")
+        if r.outcome == "skipped" or (as_ran and r.nodeid in failed)
+        else replace(r, outcome="failed" if r.nodeid in failed else "passed", message="")
         for r in run.results
     ]
     return replace(run, results=results)
