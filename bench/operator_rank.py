@@ -22,6 +22,7 @@ import gzip
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,8 +35,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from operator_reach import Target, squash, structure  # noqa: E402
+from realbugs_env import git, git_dir  # noqa: E402
 
 from repair.checkpoint import load_checkpoint  # noqa: E402
+from repair.naturalness import NgramCache  # noqa: E402
 from repair.operators import search_operations  # noqa: E402
 from repair.policy import SearchPolicy  # noqa: E402
 from repair.rank import operation_prior  # noqa: E402
@@ -123,7 +126,20 @@ def token_wrong(checkpoint, source: bytes, signal: dict[int, float]) -> dict[int
     return {token: wrong[node] for token, node in built.node_of.items()}
 
 
-def one_fix(fix: dict, checkpoint, policy: SearchPolicy, top: int) -> dict | None:
+def file_of(fix: dict, git_root: Path | None) -> bytes:
+    """The whole file the fix's function sat in before it (its parent commit's), for the
+    n-grams of `repair.naturalness`; the function alone without `git_root` or the file."""
+    if git_root is not None:
+        try:
+            return git(git_dir(fix["repo"], git_root), "show", f"{fix['parent']}:{fix['path']}")
+        except (subprocess.CalledProcessError, OSError):
+            pass
+    return fix["before"].encode()
+
+
+def one_fix(
+    fix: dict, checkpoint, policy: SearchPolicy, top: int, git_root: Path | None = None
+) -> dict | None:
     """The fix's candidates with their scores; None when no one of them makes the fix.
     Without `checkpoint`, the prior only (every token equally likely wrong)."""
     operations, hits = hits_of(fix, policy)
@@ -133,6 +149,7 @@ def one_fix(fix: dict, checkpoint, policy: SearchPolicy, top: int) -> dict | Non
     signal = signal_of(fix)
     scale = max(signal.values(), default=0.0) or 1.0
     token_list = tokens(before)
+    cache = NgramCache(file_of(fix, git_root))
     if checkpoint is None:
         wrong_of = {token.index: 1.0 for token in token_list}
         top = 0
@@ -155,6 +172,7 @@ def one_fix(fix: dict, checkpoint, policy: SearchPolicy, top: int) -> dict | Non
                 "prior": prior * line_weight,
                 "focus": prior * max(touched, default=0.0) * line_weight,
                 "edited": None,
+                "seen": cache.seen_share(operation.edit),
             }
         )
     order = sorted(range(len(rows)), key=lambda i: -rows[i]["focus"])[:top]
@@ -181,7 +199,9 @@ def rank_of_hit(rows: list[dict], key) -> int:
     return next(position for position, i in enumerate(ordered, 1) if rows[i]["hit"])
 
 
-def summarize(results: list[dict], power: float, model: bool = True) -> list[str]:
+def summarize(
+    results: list[dict], power: float, model: bool = True, floors: tuple[float, ...] = ()
+) -> list[str]:
     def edited_key(row):
         return (row["edited"] is None, row["edited"] or 0.0, -row["focus"])
 
@@ -198,6 +218,11 @@ def summarize(results: list[dict], power: float, model: bool = True) -> list[str
     }
     if not model:
         orders = {"prior (no model)": orders["prior (no model)"]}
+    for floor in floors:  # `repair.naturalness`: times (floor + the share of new n-grams seen)
+        base = "prior" if not model else "focus"
+        orders[f"{base} x natural (floor {floor:g})"] = lambda r, f=floor, b=base: (
+            -r[b] * (f + r["seen"])
+        )
     lines = [
         "| order | fixes | median rank | top 1 | top 5 | top 24 |",
         "|---|---|---|---|---|---|",
@@ -223,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=48, help="re-ranked by the edited function")
     parser.add_argument("--power", type=float, default=4.0)
     parser.add_argument("--json", type=Path, help="per-fix rows (for other orders)")
+    parser.add_argument(
+        "--natural", type=float, nargs="*", default=(), help="floors of repair.naturalness' factor"
+    )
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--git-root", type=Path, help="the fixes' repositories (whole files)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     started = time.time()
@@ -237,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for number, fix in enumerate(fixes, 1):
         try:
-            found = one_fix(fix, checkpoint, policy, args.top)
+            found = one_fix(fix, checkpoint, policy, args.top, args.git_root)
         except Exception as error:  # noqa: BLE001 - one bad record must not stop the count
             print(f"{fix['repo']} {fix['commit'][:8]}: {type(error).__name__}: {error}")
             continue
@@ -250,12 +279,17 @@ def main(argv: list[str] | None = None) -> int:
         "$ python bench/operator_rank.py "
         + ("--no-model" if args.no_model else f"--model {args.model}")
         + f" --top {args.top} --power {args.power:g}"
-        + (f" --limit {args.limit}" if args.limit else ""),
+        + (f" --limit {args.limit}" if args.limit else "")
+        + (f" --natural {' '.join(f'{f:g}' for f in args.natural)}" if args.natural else "")
+        + (f" --git-root {args.git_root}" if args.git_root else ""),
         f"dev mined fixes {len(fixes)}; made by one structural / real-fix edit: {len(results)}; "
         f"{minutes:.1f} min",
         "",
     ]
-    text = "\n".join(header + summarize(results, args.power, not args.no_model)) + "\n"
+    text = (
+        "\n".join(header + summarize(results, args.power, not args.no_model, tuple(args.natural)))
+        + "\n"
+    )
     print(text)
     if args.out:
         args.out.write_text(text)

@@ -96,9 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", default=[], help="checkpoint (repeatable)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per bug at most")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    parser.add_argument(
+        "--set", action="append", default=[], help="NAME=VALUE, a SearchPolicy knob"
+    )
     args = parser.parse_args(argv)
     bugs = realbugs.load_bugs("dev", args.only)
     model = ["--no-model"] if args.no_model else [f"--model={path}" for path in args.model]
+    model += [f"--set={assignment}" for assignment in args.set]
     started, rows = time.monotonic(), []
     for bug in bugs:
         try:

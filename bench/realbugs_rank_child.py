@@ -14,6 +14,7 @@ from pathlib import Path
 from realbugs_score import is_human_fix
 
 from repair.fix import MIN_TEST_TIMEOUT, RepairConfig, _check_inputs, _load_scorer, _ranked
+from repair.policy import SearchPolicy, with_settings
 from repair.rank import ENTRIES
 from repair.search import State
 from repair.source import apply_edits
@@ -41,9 +42,12 @@ def main() -> int:
     parser.add_argument("--fixed", type=Path, required=True, help="its text after the human fix")
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument("--model", action="append", default=[])
+    parser.add_argument("--set", action="append", default=[], help="a SearchPolicy knob")
     args = parser.parse_args()
     config = RepairConfig(
-        use_model=not args.no_model, model_paths=tuple(Path(p) for p in args.model)
+        use_model=not args.no_model,
+        model_paths=tuple(Path(p) for p in args.model),
+        policy=with_settings(SearchPolicy(), args.set),
     )
     src, tests = [Path(args.src)], [Path(t) for t in args.tests]
     started = time.monotonic()

@@ -156,6 +156,10 @@ class SearchPolicy:
     # without the operators, not within 2000 with them and partial states).
     real_partial_fixes: bool = False
     max_real_candidates: int = 24
+    # Among a region's structural and real-fix edits, those whose new token n-grams the file
+    # already holds first (`repair.naturalness`): each edit's weight times (natural_floor + the
+    # share of its new trigrams seen in the file), over the region's mean. None: off.
+    natural_floor: float | None = None
     max_candidates_per_kind: int = 8
     max_generated_per_kind: int = 4000  # ... and at most this many generated per region
     max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)

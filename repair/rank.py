@@ -34,6 +34,7 @@ import tree_sitter
 from repair.edits import EditKind, attribute_names
 from repair.file_facts import file_facts
 from repair.localize import formula_named
+from repair.naturalness import NgramCache, natural_factors
 from repair.operator_priors import KIND_PRIORS
 from repair.operators import search_operations, table_operations
 from repair.policy import SearchPolicy
@@ -260,6 +261,7 @@ class _RegionParts:
         attributes, facts = {}, {}
         self.tokens: list[list[Token]] = []
         self.operations = []
+        self.natural: list[list[float]] = []  # each operation's `repair.naturalness` factor
         for region in regions:
             view = files[region.path]
             low = bisect.bisect_left(starts[region.path], region.start)
@@ -279,6 +281,11 @@ class _RegionParts:
                 literals=literals,
             )
             self.operations.append(operations)
+            shares = []
+            if policy.natural_floor is not None:
+                cache = NgramCache(view.source, region.start, region.end)
+                shares = [cache.seen_share(operation.edit) for operation in operations]
+            self.natural.append(natural_factors(shares, policy.natural_floor) or [])
 
 
 def _rank(
@@ -312,7 +319,8 @@ def _rank(
                 )
         token_starts = [token.start for token in region_tokens]
         capped: dict[EditKind, list[Candidate]] = {}
-        for operation in parts.operations[index]:
+        natural = parts.natural[index]
+        for number, operation in enumerate(parts.operations[index]):
             focus_start, focus_end = operation.focus
             first = bisect.bisect_left(token_starts, focus_start)
             wrong = 0.0
@@ -322,6 +330,8 @@ def _rank(
                 if token.end <= focus_end:
                     wrong = max(wrong, wrong_of.get(token.index, 0.0))
             probability = operation_prior(operation.kind, policy) * wrong
+            if natural:
+                probability *= natural[number]
             edit, kind, line = operation.edit, operation.kind, operation.line
             if kind in KIND_OF_REAL:
                 if kind not in ENTRIES:  # as in tables (below)
