@@ -285,7 +285,7 @@ class _RegionParts:
             if policy.natural_floor is not None:
                 cache = NgramCache(view.source, region.start, region.end)
                 shares = [cache.seen_share(operation.edit) for operation in operations]
-            self.natural.append(natural_factors(shares, policy.natural_floor) or [])
+            self.natural.append(natural_factors(shares, policy.natural_floor))
 
 
 def _rank(
