@@ -148,6 +148,8 @@ class RepairResult:
     # the verified passing patches, best first (the first is the fix: `edits`, `diff`)
     patches: list[PatchReport] = field(default_factory=list)
     doubt: str = ""  # why the best patch is doubtful ("" if it is not; `repair.patch_choice`)
+    # of failing_before, the tests that only timed out and pass when given longer: not the bug
+    slow_tests: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -160,6 +162,7 @@ class RepairResult:
             "edits": [edit.__dict__ for edit in self.edits],
             "diff": self.diff,
             "failing_before": self.failing_before,
+            "slow_tests": self.slow_tests,
             "passing_after": self.passing_after,
             "still_failing": self.still_failing,
             "candidates_tried": self.candidates_tried,
@@ -409,6 +412,7 @@ def _search(
     outcome = Search(start, originals, validator, expand, verify, budget, config.policy, say).run()
     if ranking["skipped"] and outcome.fixed is None:  # not "no candidates left"
         outcome.stop_reason = "time budget spent"
+    outcome.slow = sorted(slow)
     return outcome, 1 + outcome.test_runs + coverage_runs
 
 
@@ -671,6 +675,7 @@ def _result(
         model=model_name,
         stop_reason=outcome.stop_reason,
         validation_outcomes=dict(sorted(outcome.outcomes.items())),
+        slow_tests=list(outcome.slow),
         changes=changes,
         patches=patches,
         doubt=doubt(choices, config.policy),

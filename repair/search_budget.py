@@ -57,6 +57,8 @@ class SearchOutcome:
     # every verified passing state, in the order found (`fixed` is the first; the search goes on
     # after it for `SearchPolicy.plausible_share` of its candidates, `repair.patch_choice` ranks)
     passing: list[State] = field(default_factory=list)
+    # tests that only timed out and pass when given longer (`repair.slow_tests`): no targets
+    slow: list[str] = field(default_factory=list)
 
 
 class Ledger:

@@ -80,3 +80,6 @@ def test_a_slow_test_is_no_target_and_the_bug_is_fixed(calc):
     # without it test_slow stays a target that times out whatever the edit, and nothing passes
     assert result.status == FIXED and result.verified
     assert "a + b" in result.diff
+    # the first run's fact stays in failing_before; slow_tests says which of them were only slow
+    slow = [nodeid for nodeid in result.failing_before if nodeid.endswith("test_slow")]
+    assert slow and result.slow_tests == slow and result.to_json()["slow_tests"] == slow
