@@ -126,15 +126,19 @@ def token_wrong(checkpoint, source: bytes, signal: dict[int, float]) -> dict[int
     return {token: wrong[node] for token, node in built.node_of.items()}
 
 
-def file_of(fix: dict, git_root: Path | None) -> bytes:
-    """The whole file the fix's function sat in before it (its parent commit's), for the
-    n-grams of `repair.naturalness`; the function alone without `git_root` or the file."""
+def file_of(fix: dict, git_root: Path | None) -> tuple[bytes, int]:
+    """The whole file the fix's function sat in before it (its parent commit's) and where the
+    function starts in it, for the n-grams of `repair.naturalness`; the function alone (at 0)
+    without `git_root`, or when the file or the function in it is not found."""
+    before = fix["before"].encode()
     if git_root is not None:
         try:
-            return git(git_dir(fix["repo"], git_root), "show", f"{fix['parent']}:{fix['path']}")
+            whole = git(git_dir(fix["repo"], git_root), "show", f"{fix['parent']}:{fix['path']}")
         except (subprocess.CalledProcessError, OSError):
-            pass
-    return fix["before"].encode()
+            return before, 0
+        if (at := whole.find(before)) >= 0:
+            return whole, at
+    return before, 0
 
 
 def one_fix(
@@ -149,7 +153,8 @@ def one_fix(
     signal = signal_of(fix)
     scale = max(signal.values(), default=0.0) or 1.0
     token_list = tokens(before)
-    cache = NgramCache(file_of(fix, git_root))
+    source, at = file_of(fix, git_root)  # the operations' offsets are the function's
+    cache = NgramCache(source)
     if checkpoint is None:
         wrong_of = {token.index: 1.0 for token in token_list}
         top = 0
@@ -172,7 +177,7 @@ def one_fix(
                 "prior": prior * line_weight,
                 "focus": prior * max(touched, default=0.0) * line_weight,
                 "edited": None,
-                "seen": cache.seen_share(operation.edit),
+                "seen": cache.seen_share(operation.edit.shifted(at)),
             }
         )
     order = sorted(range(len(rows)), key=lambda i: -rows[i]["focus"])[:top]

@@ -463,9 +463,10 @@ def _print_repair(result) -> None:
         typer.echo(f"  {edit.path}:{edit.line}  {edit.old!r} -> {edit.new!r}  ({edit.kind})")
     typer.echo(f"tests failing before: {len(result.failing_before)}")
     for nodeid in result.failing_before:
-        mark = "passes now" if nodeid in result.passing_after else "still fails"
         if nodeid in result.slow_tests:
             mark = "slow, not failing: passes when given longer"
+        else:
+            mark = "passes now" if nodeid in result.passing_after else "still fails"
         typer.echo(f"  {nodeid}  ({mark})")
     typer.echo(f"model: {result.model}; {cost}")
     _print_patch_choice(result)

@@ -28,8 +28,8 @@ def lex(text: bytes) -> list[bytes]:
 
 
 class NgramCache:
-    """The n-grams of `source[start:end]` (a function: on the dev mined fixes its own n-grams
-    rank fixing edits better than its whole file's), to score edits of `source`."""
+    """The n-grams of `source[start:end]` (`repair.rank` passes a region, a function), to score
+    edits of `source`."""
 
     def __init__(self, source: bytes, start: int = 0, end: int | None = None, n: int = 3):
         self.source = source
@@ -54,7 +54,7 @@ class NgramCache:
         grams = [
             tuple(sequence[i : i + n])
             for i in range(len(sequence) - n + 1)
-            if any(low < i + n and i < high for low, high in changed)
+            if any(first < i + n and i < last for first, last in changed)
         ]
         if not grams:
             return 1.0
