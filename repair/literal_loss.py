@@ -25,7 +25,7 @@ def lost_string(before: bytes, after: bytes) -> str:
     tree = parse(after)  # once: every pair looks its string up in it
     old = [token for token in tokens(before) if token.node_type != "comment"]
     new = [token for token in tokens(after, tree) if token.node_type != "comment"]
-    for was, now in _paired(old, new):
+    for was, now in paired_tokens(old, new):
         if not (_is_string(was) and _is_string(now)):
             continue
         if _empty(now.text) and any(ch.isalnum() for ch in was.text.lstrip("rRbBuUfF")):
@@ -35,7 +35,7 @@ def lost_string(before: bytes, after: bytes) -> str:
     return ""
 
 
-def _paired(old: list[Token], new: list[Token]) -> list[tuple[Token, Token]]:
+def paired_tokens(old: list[Token], new: list[Token]) -> list[tuple[Token, Token]]:
     """Tokens that took each other's place: position by position when the patch keeps the token
     count (replacements, swaps), else within the differ's equal-length replaced runs."""
     if len(old) == len(new):

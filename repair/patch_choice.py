@@ -6,7 +6,8 @@ score is the product of its edits' model probabilities (`Candidate.model_probabi
 `AppliedEdit.probability`), times `SearchPolicy.size_penalty` per changed token beyond the first,
 times `removal_penalty` if it removes behaviour: fewer calls or statements than before, a
 recursive call gone, a string emptied or a collection's element replaced by a copy of another
-(`repair.literal_loss`), or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
+(`repair.literal_loss`), a parameter's read replaced by a builtin or a class
+(`repair.input_loss`), or an edit of a removing kind (`repair.edits.REMOVALS`); a patch that
 inserts tokens ranks below a passing token replacement on the same line of the same state. The
 first patch found (the search's own order: probability and suspiciousness) stays first unless
 another scores `incumbent_margin` times as much. The best is doubtful when it removes behaviour,
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from repair.edits import INSERTIONS, REMOVALS, EditKind
+from repair.input_loss import lost_input
 from repair.literal_loss import lost_string
 from repair.policy import SearchPolicy
 from repair.source import function_regions, innermost_function, parse, tokens
@@ -128,7 +130,8 @@ def _changed_tokens(before: bytes, after: bytes) -> int:
 
 def removed_behaviour(state: State, originals: Mapping[str, bytes]) -> str:
     """What the patch removes: a call, a statement, a recursive call, a string
-    (`repair.literal_loss`), or an edit of a removing kind; "" if nothing."""
+    (`repair.literal_loss`), a parameter's read (`repair.input_loss`), or an edit of a removing
+    kind; "" if nothing."""
     for path, after in sorted(state.files.items()):
         before = originals[path]
         calls_before, statements_before = _census(before)
@@ -142,7 +145,7 @@ def removed_behaviour(state: State, originals: Mapping[str, bytes]) -> str:
             return f"drops a call to {dropped[0]}" if dropped else "drops a call"
         if statements_after < statements_before:
             return "deletes a statement"
-        lost = lost_string(before, after)
+        lost = lost_string(before, after) or lost_input(before, after)
         if lost:
             return lost
     for edit in state.edits:
