@@ -72,6 +72,9 @@ class EditKind(str, Enum):
     REPLACE_EXCEPTION = "replace_exception"  # raise ValueError -> raise TypeError
     INSERT_ENTRY = "insert_entry"  # ['a', 'c'] -> ['a', 'b', 'c']: 'b' from a failing test
     APPEND_ENTRY = "append_entry"  # ['b', 'a'] -> ['b', 'a', 'c']: the same, table not in order
+    QUALIFY_NAME = "qualify_name"  # x -> self.x, the file using self.x
+    UNQUALIFY_NAME = "unqualify_name"  # self.x -> x, x a name of the function
+    FORWARD_ARGUMENT = "forward_argument"  # f(a) -> f(a, key=key), key a parameter
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value

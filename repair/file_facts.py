@@ -1,7 +1,8 @@
 """What a file offers the edit operators as ingredients, read once per file: the plain names it
 calls (wrap a call in one of them), the methods it calls without arguments (append one), the
-keyword arguments each callee receives (add one), the names it binds at module level, and its
-one-line simple statements (insert a copy elsewhere, `repair.statement_inserts`).
+keyword arguments each callee receives (add one), the names it binds at module level, its
+one-line simple statements (insert a copy elsewhere, `repair.statement_inserts`), and the
+attributes it uses on `self` or `cls` (qualify a plain name, `repair.name_edits`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ INGREDIENT_TYPES = frozenset(
         "assert_statement",
     }
 )
+SELF_NAMES = frozenset({"self", "cls"})
 BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("__"))
 
 
@@ -44,6 +46,8 @@ class FileFacts:
     module_names: frozenset[str]  # names bound at module level (and every function's name)
     ingredients: tuple[Ingredient, ...]  # one-line simple statements, in source order
     parameters: dict[int, tuple[str, ...]]  # function start byte -> its parameters' names
+    # attribute names the file reads or sets on `self` or `cls` (`repair.name_edits`)
+    self_attributes: frozenset[str] = frozenset()
 
 
 def text_of(node: tree_sitter.Node, source: bytes) -> str:
@@ -114,6 +118,7 @@ def file_facts(root: tree_sitter.Node, source: bytes) -> FileFacts:
     module_names: set[str] = set()
     ingredients: list[Ingredient] = []
     parameters: dict[int, tuple[str, ...]] = {}
+    self_attributes: set[str] = set()
     stack: list[tuple[tree_sitter.Node, int]] = [(root, -1)]
     while stack:
         node, function = stack.pop()
@@ -127,6 +132,10 @@ def file_facts(root: tree_sitter.Node, source: bytes) -> FileFacts:
                 parameters[function] = parameter_names(node, source)
         elif kind == "call":
             _note_call(node, source, called, methods, keywords)
+        elif kind == "attribute":
+            owner, name = node.child_by_field_name("object"), node.child_by_field_name("attribute")
+            if owner is not None and name is not None and text_of(owner, source) in SELF_NAMES:
+                self_attributes.add(text_of(name, source))
         elif kind in INGREDIENT_TYPES and node.start_point[0] == node.end_point[0]:
             if not _is_docstring(node):
                 spans = name_spans(node, source)
@@ -144,6 +153,7 @@ def file_facts(root: tree_sitter.Node, source: bytes) -> FileFacts:
         module_names=frozenset(module_names),
         ingredients=tuple(ingredients),
         parameters=parameters,
+        self_attributes=frozenset(self_attributes),
     )
 
 

@@ -72,6 +72,13 @@ class OperatorContext:
             self._newlines = [i for i, byte in enumerate(self.source) if byte == 10]
         return bisect.bisect_left(self._newlines, offset) + 1
 
+    def local_names(self, function: tree_sitter.Node) -> frozenset[str]:
+        """The plain names `function` holds: its parameters, what it binds and reads."""
+        key = -2 - function.start_byte  # beside names_in_scope's keys (start bytes and -1)
+        if key not in self._scopes:
+            self._scopes[key] = plain_names(function, self.source)
+        return self._scopes[key]
+
     def names_in_scope(self, node: tree_sitter.Node) -> frozenset[str]:
         """Plain names a statement at `node` may use: those of its innermost function (its
         parameters, what it binds and reads), the module's, and the builtins."""

@@ -5,7 +5,7 @@ that script, not by hand (PROVENANCE says how)."""
 PROVENANCE: dict[str, object] = {
     "command": "python bench/operator_reach.py --split train --sample 3000 --seed 0 --depth 1 --jobs 2 --write-priors",
     "fixes": 3000,
-    "policy_key": "0f9af2e747b64b8c",
+    "policy_key": "6fe2dab4562219cd",
     "seed": 0,
     "split": "train",
 }
@@ -18,6 +18,7 @@ KIND_PRIORS: dict[str, float] = {
     "drop_operand": 32.328,
     "elif_to_if": 10.5192,
     "equals_to_is": 16.4527,
+    "forward_argument": 0.664,
     "get_to_subscript": 0.7536,
     "if_to_elif": 4.4418,
     "if_to_while": 1.401,
@@ -31,6 +32,7 @@ KIND_PRIORS: dict[str, float] = {
     "insert_statement": 0.1335,
     "is_to_equals": 4.4042,
     "parenthesize": 7.1452,
+    "qualify_name": 4.8241,
     "remove_call": 0.2751,
     "remove_method": 10.6463,
     "remove_negation": 0.6636,
@@ -41,6 +43,7 @@ KIND_PRIORS: dict[str, float] = {
     "string_prefix": 11.8299,
     "subscript_to_get": 4.7138,
     "swap_statements": 1.783,
+    "unqualify_name": 13.5957,
     "unwrap_call": 6.309,
     "while_to_if": 0.8496,
     "wrap_call": 0.5268,

@@ -4,7 +4,8 @@ deletions (`repair.token_inserts`), punctuation (`repair.punctuation_edits`), gu
 deletion, swaps, `if`/`while`/`elif` and a missing `return` (`repair.statement_edits`), statement
 insertion from templates and the file's own statements (`repair.statement_inserts`), edits
 inside string literals (`repair.string_edits`), and the exception a `raise`, `except` or class
-names (`repair.exception_edits`), and an entry a literal table lacks, taken from the failing
+names (`repair.exception_edits`), names qualified with `self.` or not and parameters passed
+on (`repair.name_edits`), and an entry a literal table lacks, taken from the failing
 tests' strings (`repair.collection_entries`). Every one is an `EditOperation`: an exact splice
 with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
 order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.
@@ -21,6 +22,7 @@ from repair import (
     collection_entries,
     condition_edits,
     exception_edits,
+    name_edits,
     punctuation_edits,
     statement_edits,
     statement_inserts,
@@ -38,6 +40,7 @@ _MODULES = (
     token_inserts,
     condition_edits,
     exception_edits,
+    name_edits,
     punctuation_edits,
     call_edits,
     statement_edits,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRIOR_SCOPES = ("file", "project")
+NATURAL_SCOPES = ("function", "file")  # whose n-grams `repair.naturalness` counts
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,11 @@ class SearchPolicy:
     # 47.5 -> 50.3 %, but 120 fixes rank worse and 104 better; on the real dev bugs
     # (`bench/realbugs_rank.py --set natural_floor=1.0`) 5 human fixes move up, 5 down, none
     # into a 60 s run's reach. The whole file's n-grams did better on the mined fixes (median
-    # 23, top 24 50.3 %, 154 better and 88 worse; `bench/results/operator_rank_natural.txt`):
-    # not tried in `repair.rank` yet.
+    # 23, top 24 50.3 %, 154 better and 88 worse; `bench/results/operator_rank_natural.txt`),
+    # but not on the real dev bugs (natural_scope "file", floor 1: 5 better, 6 worse; floor 0.5:
+    # 6 and 5; none into reach; `bench/results/realbugs_rank_natural.txt`).
     natural_floor: float | None = None
+    natural_scope: str = "function"  # whose n-grams: "function" (the region's) or "file"
     max_generated_per_kind: int = 4000  # ... and at most this many generated per region
     max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)
     max_wrap_functions: int = 10  # functions offered to wrap an expression in
@@ -266,6 +269,10 @@ class SearchPolicy:
         if self.prior_scope not in PRIOR_SCOPES:
             raise ValueError(
                 f"SearchPolicy.prior_scope: {self.prior_scope!r} not in {PRIOR_SCOPES}"
+            )
+        if self.natural_scope not in NATURAL_SCOPES:
+            raise ValueError(
+                f"SearchPolicy.natural_scope: {self.natural_scope!r} not in {NATURAL_SCOPES}"
             )
 
     def to_json(self) -> dict[str, Any]:

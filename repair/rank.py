@@ -258,7 +258,7 @@ class _RegionParts:
             (table, table_operations(files[table.path], (table.start, table.end), policy, literals))
             for table in tables
         ]
-        attributes, facts = {}, {}
+        attributes, facts, file_grams = {}, {}, {}
         self.tokens: list[list[Token]] = []
         self.operations = []
         self.natural: list[list[float]] = []  # each operation's `repair.naturalness` factor
@@ -283,7 +283,12 @@ class _RegionParts:
             self.operations.append(operations)
             shares = []
             if policy.natural_floor is not None:
-                cache = NgramCache(view.source, region.start, region.end)
+                if policy.natural_scope == "file":
+                    if region.path not in file_grams:
+                        file_grams[region.path] = NgramCache(view.source)
+                    cache = file_grams[region.path]
+                else:
+                    cache = NgramCache(view.source, region.start, region.end)
                 shares = [cache.seen_share(operation.edit) for operation in operations]
             self.natural.append(natural_factors(shares, policy.natural_floor))
 

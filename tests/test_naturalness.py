@@ -65,3 +65,29 @@ def test_the_ranking_tries_the_natural_edit_earlier():
         )
 
     assert position(SearchPolicy(natural_floor=1.0)) < position(SearchPolicy())
+
+
+def test_the_file_scope_counts_the_other_functions_n_grams():
+    """`natural_scope="file"`: a neighbour function's `.upper()` makes the edit natural."""
+    source = (
+        b"def tables(tlist):\n    return [t for t in tlist if t.value.upper() == 'TABLE']\n\n\n"
+        b"def aliases(tlist):\n    return [t for t in tlist if t.value == 'AS']\n"
+    )
+    at = source.index(b"value == 'AS'") + len(b"value")
+    views = {"m.py": FileView(source, tree := parse(source), tokens(source, tree))}
+
+    def position(policy: SearchPolicy) -> int:
+        regions, signals = suspicious_regions(
+            views, {"m.py": {6: 1.0}}, import_signal=0.5, policy=policy
+        )
+        ranked = rank_candidates(
+            views, regions, signals, scorer=None, iteration=0, seed=0, policy=policy
+        )
+        return next(
+            i for i, c in enumerate(ranked) if c.edit.start == at and c.edit.new == ".upper()"
+        )
+
+    function = position(SearchPolicy(natural_floor=1.0))
+    assert position(SearchPolicy(natural_floor=1.0, natural_scope="file")) < function
+    with pytest.raises(ValueError, match="natural_scope"):
+        SearchPolicy(natural_scope="module")

@@ -133,6 +133,35 @@ def test_exception_replacements():
     assert edits_of("x = ValueError\nf(KeyError)\n", "replace_exception") == []
 
 
+def test_names_qualified_and_parameters_forwarded():
+    code = (
+        "class A:\n"
+        "    def __init__(self, tokens):\n        self.tokens = tokens\n"
+        "    def go(self, depth, flag=False, **options):\n"
+        "        for t in tokens:\n            self.visit(t.x, depth)\n"
+        "    def h(self, tokens):\n        return self.tokens + 1\n"
+    )
+    # a name the file uses on self, never where the result sets an attribute to itself
+    assert edits_of(code, "qualify_name") == [code.replace("in tokens", "in self.tokens")]
+    # self.x -> x only where the function has a name x
+    assert edits_of(code, "unqualify_name") == [code.replace("self.tokens + 1", "tokens + 1")]
+    # parameters the call does not pass, those the function never reads first
+    assert edits_of(code, "forward_argument") == [
+        code.replace("depth)", "depth, **options)"),
+        code.replace("depth)", "depth, flag=flag)"),
+    ]
+    assert edits_of("def f(a, *args):\n    g(k=1)\n", "forward_argument") == [
+        "def f(a, *args):\n    g(*args, k=1)\n",
+        "def f(a, *args):\n    g(k=1, a=a)\n",
+    ]
+    # a keyword argument's value is a name; its keyword is not
+    method = "class B:\n    def f(self):\n        return g(dtype=dtype, x=self.dtype)\n"
+    assert edits_of(method, "qualify_name") == [method.replace("=dtype", "=self.dtype")]
+    # outside a method nothing is qualified; outside a function nothing is forwarded
+    assert edits_of("x = 1\nprint(x, self.x)\n", "qualify_name") == []
+    assert edits_of("print(x)\n", "forward_argument") == []
+
+
 def test_statement_deletion_and_swap():
     code = "def f():\n    a()\n    b()\n"
     assert edits_of(code, "delete_statement") == ["def f():\n    b()\n", "def f():\n    a()\n"]
