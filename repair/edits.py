@@ -70,6 +70,7 @@ class EditKind(str, Enum):
     EQUALS_TO_IS = "equals_to_is"  # x == None -> x is None, != -> is not
     IS_TO_EQUALS = "is_to_equals"  # x is "a" -> x == "a", is not -> !=
     REPLACE_EXCEPTION = "replace_exception"  # raise ValueError -> raise TypeError
+    CATCH_EXCEPTION = "catch_exception"  # except A: -> except (A, B):
     INSERT_ENTRY = "insert_entry"  # ['a', 'c'] -> ['a', 'b', 'c']: 'b' from a failing test
     APPEND_ENTRY = "append_entry"  # ['b', 'a'] -> ['b', 'a', 'c']: the same, table not in order
     QUALIFY_NAME = "qualify_name"  # x -> self.x, the file using self.x

@@ -102,9 +102,12 @@ def _forward(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOpera
         if argument.type in ("keyword_argument", "dictionary_splat"):
             break
         last_positional = argument
-    reads = _reads(function, ctx)
+    key = ("name_edits.forward", function.start_byte)
+    if key not in ctx.memo:
+        ctx.memo[key] = (_reads(function, ctx), _parameters(function, ctx))
+    reads, parameters = ctx.memo[key]
     options = []
-    for name, star in _parameters(function, ctx):
+    for name, star in parameters:
         if name in passed or name == owner:
             continue
         if star == "*":

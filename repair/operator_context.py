@@ -50,6 +50,8 @@ class OperatorContext:
     literals: Literals = ()
     _scopes: dict[int, frozenset[str]] = field(default_factory=dict)
     _newlines: list[int] | None = None
+    # what an operator reads of a function once per region, by (the operator's key, its start)
+    memo: dict[tuple[str, int], object] = field(default_factory=dict)
 
     def text(self, node: tree_sitter.Node) -> str:
         return text_of(node, self.source)

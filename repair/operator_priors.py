@@ -13,6 +13,7 @@ PROVENANCE: dict[str, object] = {
 # its hits per candidate on the train sample over those of `repair.edits`' kinds pooled
 KIND_PRIORS: dict[str, float] = {
     "append_method": 0.1455,
+    "catch_exception": 16.663,
     "delete_argument": 5.6224,
     "delete_statement": 23.3901,
     "drop_operand": 32.328,

@@ -133,6 +133,18 @@ def test_exception_replacements():
     assert edits_of("x = ValueError\nf(KeyError)\n", "replace_exception") == []
 
 
+def test_one_more_exception_caught():
+    code = "try:\n    go()\nexcept ValueError:\n    pass\n"
+    caught = edits_of(code, "catch_exception")
+    assert code.replace("except ValueError:", "except (ValueError, TypeError):") in caught
+    assert not any("(ValueError, ValueError" in text or "Exception)" in text for text in caught)
+    code = "try:\n    go()\nexcept (KeyError, os.error) as e:\n    pass\n"
+    assert code.replace("os.error)", "os.error, ValueError)") in edits_of(code, "catch_exception")
+    # nothing after a bare except or one that catches Exception already
+    assert edits_of("try:\n    go()\nexcept:\n    pass\n", "catch_exception") == []
+    assert edits_of("try:\n    go()\nexcept Exception:\n    pass\n", "catch_exception") == []
+
+
 def test_names_qualified_and_parameters_forwarded():
     code = (
         "class A:\n"
