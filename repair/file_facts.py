@@ -26,6 +26,7 @@ INGREDIENT_TYPES = frozenset(
     }
 )
 SELF_NAMES = frozenset({"self", "cls"})
+_STARS = {"list_splat_pattern": "*", "dictionary_splat_pattern": "**"}
 BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("__"))
 
 
@@ -78,7 +79,7 @@ def name_spans(node: tree_sitter.Node, source: bytes) -> list[tuple[int, int, st
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "identifier" and not _is_name_field(current):
+        if current.type == "identifier" and not is_name_field(current):
             start, end = current.start_byte - node.start_byte, current.end_byte - node.start_byte
             found.append((start, end, text_of(current, source)))
         stack.extend(current.children)
@@ -86,8 +87,13 @@ def name_spans(node: tree_sitter.Node, source: bytes) -> list[tuple[int, int, st
 
 
 def parameter_names(function: tree_sitter.Node, source: bytes) -> tuple[str, ...]:
+    return tuple(name for name, _ in parameter_stars(function, source))
+
+
+def parameter_stars(function: tree_sitter.Node, source: bytes) -> tuple[tuple[str, str], ...]:
+    """(name, "" / "*" / "**") of each parameter of `function`, in order."""
     parameters = function.child_by_field_name("parameters")
-    names = []
+    found = []
     for parameter in parameters.named_children if parameters is not None else ():
         name = parameter
         if parameter.type != "identifier":
@@ -95,11 +101,11 @@ def parameter_names(function: tree_sitter.Node, source: bytes) -> tuple[str, ...
                 parameter.named_children[0] if parameter.named_children else None
             )
         if name is not None and name.type == "identifier":
-            names.append(text_of(name, source))
-    return tuple(names)
+            found.append((text_of(name, source), _STARS.get(parameter.type, "")))
+    return tuple(found)
 
 
-def _is_name_field(identifier: tree_sitter.Node) -> bool:
+def is_name_field(identifier: tree_sitter.Node) -> bool:
     """`identifier` names an attribute (`x.name`) or a keyword argument (`f(name=x)`)."""
     parent = identifier.parent
     if parent is None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import tree_sitter
 
-from repair.file_facts import BUILTINS, parameter_names
+from repair.file_facts import BUILTINS, is_name_field, parameter_names
 from repair.literal_loss import paired_tokens
+from repair.operator_context import enclosing_function, is_field
 from repair.source import parse, tokens
 
 
@@ -30,7 +31,7 @@ def lost_input(before: bytes, after: bytes) -> str:
         if not (now.text in BUILTINS or now.text[:1].isupper()):
             continue
         node = tree.root_node.descendant_for_byte_range(was.start, was.end)
-        function = _enclosing_function(node)
+        function = enclosing_function(node)
         if function is None or not _names_a_variable(node):
             continue
         parameters = set(parameter_names(function, before)) - {"self", "cls"}
@@ -39,22 +40,13 @@ def lost_input(before: bytes, after: bytes) -> str:
     return ""
 
 
-def _enclosing_function(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
-    while node is not None and node.type != "function_definition":
-        node = node.parent
-    return node
-
-
 def _names_a_variable(node: tree_sitter.Node) -> bool:
-    """A value: not an attribute's name (`x.name`), a keyword (`f(name=x)`) nor a callee (`x(a)`:
-    a parameter called where a builtin was meant is a usual fix, `nums(...)` -> `max(...)`)."""
+    """A value: not an attribute's name (`x.name`), a keyword (`f(name=x)`), a parameter nor a
+    callee (`x(a)`: a parameter called where a builtin was meant is a usual fix, `nums(...)` ->
+    `max(...)`)."""
     parent = node.parent
     if parent is None:
         return True
-    if parent.type == "call":
-        return parent.child_by_field_name("function") != node
-    if parent.type == "attribute":
-        return parent.child_by_field_name("attribute") != node
-    if parent.type == "keyword_argument":
-        return parent.child_by_field_name("name") != node
+    if is_field(node, "call", "function") or is_name_field(node):
+        return False
     return parent.type not in ("parameters", "default_parameter", "typed_parameter")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import tree_sitter
 
 from repair.edits import EditKind, EditOperation
-from repair.file_facts import SELF_NAMES, name_spans
+from repair.file_facts import SELF_NAMES, is_name_field, name_spans, parameter_stars
 from repair.operator_context import OperatorContext, enclosing_function, span
 
 # Parents under which an identifier is no name read or set in an expression.
@@ -27,7 +27,6 @@ _NOT_EXPRESSION = frozenset(
         "import_statement",
     }
 )  # fmt: skip
-_SPLATS = {"list_splat_pattern": "*", "dictionary_splat_pattern": "**"}
 
 
 def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:
@@ -52,10 +51,8 @@ def _qualify(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOpera
     parent = node.parent
     if parent is None or parent.type in _NOT_EXPRESSION:
         return
-    if parent.type == "attribute" and parent.child_by_field_name("object") != node:
-        return  # `a.x`: x names no variable (`x.a` does)
-    if parent.type == "keyword_argument" and parent.child_by_field_name("name") == node:
-        return  # `f(x=a)`: x names no variable (`f(a=x)` does)
+    if is_name_field(node):
+        return  # `a.x`, `f(x=a)`: x names no variable (`x.a` and `f(a=x)` do)
     name = ctx.text(node)
     _, owner = _owner(node, ctx)
     if not owner or name == owner or name not in ctx.facts.self_attributes:
@@ -104,7 +101,7 @@ def _forward(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOpera
         last_positional = argument
     key = ("name_edits.forward", function.start_byte)
     if key not in ctx.memo:
-        ctx.memo[key] = (_reads(function, ctx), _parameters(function, ctx))
+        ctx.memo[key] = (_reads(function, ctx), parameter_stars(function, ctx.source))
     reads, parameters = ctx.memo[key]
     options = []
     for name, star in parameters:
@@ -125,21 +122,6 @@ def _forward(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOpera
     options.sort(key=lambda option: reads[option[2]] > 0)  # stable: unread first
     for position, text, _ in options[: ctx.policy.max_inserted_arguments]:
         yield ctx.operation(EditKind.FORWARD_ARGUMENT, position, position, text, span(node))
-
-
-def _parameters(function: tree_sitter.Node, ctx: OperatorContext) -> list[tuple[str, str]]:
-    """(name, "" / "*" / "**") of each parameter, in order."""
-    parameters = function.child_by_field_name("parameters")
-    found = []
-    for parameter in parameters.named_children if parameters is not None else ():
-        name = parameter
-        if parameter.type != "identifier":
-            name = parameter.child_by_field_name("name") or (
-                parameter.named_children[0] if parameter.named_children else None
-            )
-        if name is not None and name.type == "identifier":
-            found.append((ctx.text(name), _SPLATS.get(parameter.type, "")))
-    return found
 
 
 def _reads(function: tree_sitter.Node, ctx: OperatorContext) -> Counter[str]:

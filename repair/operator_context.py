@@ -76,10 +76,10 @@ class OperatorContext:
 
     def local_names(self, function: tree_sitter.Node) -> frozenset[str]:
         """The plain names `function` holds: its parameters, what it binds and reads."""
-        key = -2 - function.start_byte  # beside names_in_scope's keys (start bytes and -1)
-        if key not in self._scopes:
-            self._scopes[key] = plain_names(function, self.source)
-        return self._scopes[key]
+        key = ("local_names", function.start_byte)
+        if key not in self.memo:
+            self.memo[key] = plain_names(function, self.source)
+        return self.memo[key]
 
     def names_in_scope(self, node: tree_sitter.Node) -> frozenset[str]:
         """Plain names a statement at `node` may use: those of its innermost function (its
