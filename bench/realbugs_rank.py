@@ -59,14 +59,14 @@ def table(bugs: list[dict], rows: list[dict]) -> str:
     by_id = {row["id"]: row for row in rows}
     lines = [
         "| bug | shape (tokens) | candidates | human fix at | its kind | its score | first-ranked "
-        "| entries from the tests (first positions) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| lines before it, on its line | entries from the tests (first positions) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for bug in bugs:
         row = by_id[bug["id"]]
         if "error" in row:
             lines.append(f"| {bug['id']} | {bug['shape']} ({bug['tokens']}) | error: "
-                         f"{row['error'][:80]} | | | | |")  # fmt: skip
+                         f"{row['error'][:80]} | | | | | |")  # fmt: skip
             continue
         at = row["position"]
         place = f"{at}" if at else "unreachable in one edit"
@@ -77,6 +77,7 @@ def table(bugs: list[dict], rows: list[dict]) -> str:
         lines.append(
             f"| {bug['id']} | {bug['shape']} ({bug['tokens']}) | {row['programs']} | {place} | "
             f"{row.get('kind', '')} | {row.get('score', '')} | {row['first'][:60]} | "
+            f"{row.get('lines_before', '')}, {row.get('on_its_line', '')} | "
             f"{len(row.get('entries', []))}: {row.get('entries', [])[:5]} |"
         )
     reached = [row for row in rows if row.get("position")]

@@ -67,6 +67,7 @@ def main() -> int:
     found: dict = {}
     entries: list[int] = []  # positions of the tests' strings added to tables
     near = 0  # candidates on the human fix's lines: none, and its region was not ranked
+    lines: dict[tuple[str, int], int] = {}  # (path, line) -> candidates on it so far
     for candidate in ranked:
         data = apply_edits(originals[candidate.path], [candidate.edit])
         key = (candidate.path, hashlib.sha1(data).digest())
@@ -75,6 +76,9 @@ def main() -> int:
         seen.add(key)
         if candidate.kind in ENTRIES:
             entries.append(len(seen))
+        line_key = (candidate.path, candidate.line)
+        if not found:
+            lines[line_key] = lines.get(line_key, 0) + 1
         if candidate.path != relative or not low - 2 <= candidate.line <= high + 2:
             continue  # the human fix's own lines, give or take two: the file is tokenized once
         near += 1
@@ -86,6 +90,9 @@ def main() -> int:
                 "kind": str(candidate.kind),
                 "score": float(f"{candidate.score:.3g}"),
                 "deferred": candidate.deferred,
+                # lines whose candidates came before it, and those on its own line
+                "lines_before": len(lines) - 1,
+                "on_its_line": lines[line_key],
             }
     first = ranked[0].describe() if ranked else ""
     result = {

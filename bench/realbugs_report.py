@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from realbugs_equivalent import judged_equivalent
 from realbugs_score import CORRECT, NONE, PLAUSIBLE, SHAPES
 
 REPAIR_MODES = ("model", "no-model")  # `bench/realbugs.py run --model NAME=PATH` adds modes
@@ -74,12 +75,14 @@ def _share(correct: int, total: int) -> str:
 
 def correct_share(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
     """Of the patches each mode printed (correct or plausible), the share that are the human
-    fix; and the same among those `repair fix` did not call doubtful (what a user who trusts
-    only its confident answers gets). Empty for rows that do not record doubt."""
+    fix; the same among those `repair fix` did not call doubtful (what a user who trusts only
+    its confident answers gets); and the share that are the human fix or judged by hand to
+    behave as it does (`realbugs_equivalent`). Empty for rows that do not record doubt."""
     by = {(row["id"], row["mode"]): row for row in rows}
     lines = [
-        "| search | correct / patches | correct / patches not said doubtful |",
-        "|---|---|---|",
+        "| search | correct / patches | correct / patches not said doubtful "
+        "| correct or judged equivalent / patches |",
+        "|---|---|---|---|",
     ]
     for mode in repair_modes(rows):
         found = [by[(b["id"], mode)] for b in bugs if (b["id"], mode) in by]
@@ -87,11 +90,25 @@ def correct_share(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:
         if not all("doubt" in r for r in patches):
             return []
         sure = [r for r in patches if not r["doubt"]]
+        same = [r for r in patches if r["outcome"] == CORRECT or _equivalent(r)]
         lines.append(
             f"| repair fix, {mode} | {_share(sum(r['outcome'] == CORRECT for r in patches), len(patches))} "
-            f"| {_share(sum(r['outcome'] == CORRECT for r in sure), len(sure))} |"
+            f"| {_share(sum(r['outcome'] == CORRECT for r in sure), len(sure))} "
+            f"| {_share(len(same), len(patches))} |"
         )
+    judged = sorted({r["id"] for r in rows if _equivalent(r)})
+    if judged:
+        lines += [
+            "",
+            f"Judged equivalent by hand (bench/realbugs/equivalent.json): {', '.join(judged)}.",
+        ]
     return lines
+
+
+def _equivalent(row: dict) -> bool:
+    return row.get("outcome") == PLAUSIBLE and bool(
+        judged_equivalent(row["id"], row.get("diff", ""))
+    )
 
 
 def by_shape(bugs: Sequence[dict], rows: Sequence[dict]) -> list[str]:

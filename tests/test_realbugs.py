@@ -194,8 +194,49 @@ def test_correct_share_among_all_patches_and_the_confident_ones():
         for i, (out, why) in enumerate(outcomes)
     ]
     assert correct_share(bugs, rows)[2:] == [
-        "| repair fix, model | 2 / 3 = 0.67 | 1 / 2 = 0.50 |",
-        "| repair fix, no-model | – | – |",  # no rows: no patches
+        "| repair fix, model | 2 / 3 = 0.67 | 1 / 2 = 0.50 | 2 / 3 = 0.67 |",
+        "| repair fix, no-model | – | – | – |",  # no rows: no patches
     ]
     del rows[2]["doubt"]  # an older run that did not record doubt: no table
     assert correct_share(bugs, rows) == []
+
+
+def test_a_patch_judged_equivalent_counts_beside_the_strict_figure(tmp_path):
+    import json
+
+    from realbugs_equivalent import JUDGED, hunks, judged_equivalent
+    from realbugs_report import correct_share
+
+    patch = (
+        "--- a/m.py\n+++ b/m.py\n@@ -2,3 +2,4 @@\n     for x in xs:\n         pass\n+    break\n"
+    )
+    judged = tmp_path / "equivalent.json"
+    judged.write_text(json.dumps([{"id": "b-0", "diff": patch, "why": "same calls"}]))
+    assert hunks(patch) == [["     for x in xs:", "         pass", "+    break"]]
+    # positions and file headers aside, the hunks must be the same, indentation included
+    moved = patch.replace("@@ -2,3 +2,4 @@", "@@ -7,3 +7,4 @@").replace("a/m.py", "a/n.py")
+    assert judged_equivalent("b-0", moved, judged) == "same calls"
+    assert judged_equivalent("b-0", patch.replace("+    break", "+        break"), judged) == ""
+    assert (
+        judged_equivalent("b-1", patch, judged) == "" and judged_equivalent("b-0", "", judged) == ""
+    )
+    # the committed judgments: each names a benchmark bug, a patch with hunks and a reason
+    bugs = {bug["id"] for bug in json.loads((JUDGED.parent / "bugs.json").read_text())}
+    for item in json.loads(JUDGED.read_text()):
+        assert item["id"] in bugs and hunks(item["diff"]) and item["why"]
+        assert judged_equivalent(item["id"], item["diff"]) == item["why"]
+    # the report counts them beside the strict figure, never in it
+    first = json.loads(JUDGED.read_text())[0]
+    bugs = [{"id": first["id"], "shape": "insert", "tokens": 1}]
+    rows = [
+        {
+            "id": first["id"],
+            "mode": "model",
+            "outcome": PLAUSIBLE,
+            "doubt": "",
+            "diff": first["diff"],
+        }
+    ]
+    table = correct_share(bugs, rows)
+    assert table[2] == "| repair fix, model | 0 / 1 = 0.00 | 0 / 1 = 0.00 | 1 / 1 = 1.00 |"
+    assert table[-1].endswith(f"{first['id']}.")
