@@ -5,7 +5,8 @@ partial fix (fewer failing tests by coincidence) cannot starve the candidates of
 holds the real one. This round's candidates are taken by (fewest failing tests of their state,
 score, discovery order); earlier rounds' by (score, discovery order) with the policy's
 `older_by_score`, else as this round's. Deferred candidates (beyond the first `max_options` of
-their token, `repair.rank`) wait in a reserve, by score, until the last round has tried every
+their token, `repair.rank`) wait in a reserve, by (turn, score) (`Candidate.turn`: 0 for all
+unless `SearchPolicy.reserve_by_kind`), until the last round has tried every
 other candidate, or the search would otherwise stop for want of candidates.
 """
 
@@ -49,7 +50,8 @@ class CandidatePool:
         for candidate in candidates:
             order = next(self.order)
             if candidate.deferred:
-                heapq.heappush(self.reserve, (0, -candidate.score, order, state, candidate))
+                entry = (candidate.turn, -candidate.score, order, state, candidate)
+                heapq.heappush(self.reserve, entry)
             else:
                 entry = (len(state.failing), -candidate.score, order, state, candidate)
                 heapq.heappush(self.fresh, entry)

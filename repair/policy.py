@@ -47,6 +47,15 @@ class SearchPolicy:
     # options end, and the next round starts late. Cost of ranking every option: gradebook's
     # first round 779 -> 4554 candidates, 0.64 -> 0.75 s with the pair (`bench/rank_speed.py`).
     max_options: int | None = 10
+    # The reserve's order: by score alone (False), or by kind in turns (True: every kind's best
+    # deferred candidate, then every kind's second..., by score within a turn), so the tail of
+    # hundreds of replacement options per token does not hold back a deferred insertion or wrap.
+    # Dev real bugs, the human fix's first-round position (`bench/realbugs_rank.py --no-model`,
+    # bench/results/realbugs_rank_reserve.txt): the 6 deferred fixes all earlier (more-itertools-4
+    # 941 -> 313, -6 2706 -> 624, pyrsistent-1 2710 -> 2295, click-1, sqlparse-2, attrs-2), the 5
+    # others unchanged; 34 two-token seeded dev bugs (`bench/repair_bench_ab.py --size
+    # two-token`, the bundled models, 30 s): 26 / 20 plausible / exact against 25 / 19, none lost.
+    reserve_by_kind: bool = True
     # Candidates from the model's order per candidate from the model-free order (None: the
     # model's order alone). Chosen on the bundled model's validation programs, not on the repair
     # benchmark: `bench/rank_dev.py --repair --model-turns 2 4 0` (40 seeded bugs, `repair fix` on

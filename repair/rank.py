@@ -94,6 +94,9 @@ class Candidate:
     # beyond the first `SearchPolicy.max_options` options of its token: ranked after every
     # candidate that is not, and held back by the search until nothing else is left
     deferred: bool = False
+    # a deferred candidate's place among the deferred of its kind, best first
+    # (`SearchPolicy.reserve_by_kind`: the reserve takes every kind's first, then their second...)
+    turn: int = 0
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}: {self.edit.old!r} -> {self.edit.new!r} ({self.kind})"
@@ -368,7 +371,22 @@ def _rank(
     )
     rng = random.Random(seed)
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
-    return sorted(ordered, key=lambda c: (c.deferred, -c.score, tiebreak[id(c)]))
+    ordered = sorted(ordered, key=lambda c: (c.deferred, -c.score, tiebreak[id(c)]))
+    return _take_turns(ordered) if policy.reserve_by_kind else ordered
+
+
+def _take_turns(ordered: list[Candidate]) -> list[Candidate]:
+    """`ordered` (deferred last, each part by score) with each deferred candidate's `turn` set
+    and the deferred reordered by (turn, score): every kind's best first, then their second..."""
+    first_deferred = next((i for i, c in enumerate(ordered) if c.deferred), len(ordered))
+    seen: dict[EditKind, int] = {}
+    deferred = []
+    for candidate in ordered[first_deferred:]:
+        turn = seen.get(candidate.kind, 0)
+        seen[candidate.kind] = turn + 1
+        deferred.append(replace(candidate, turn=turn))
+    deferred.sort(key=lambda candidate: candidate.turn)  # stable: by score within a turn
+    return ordered[:first_deferred] + deferred
 
 
 def _makes_identity(token: Token, new: str, token_list: Sequence[Token]) -> bool:

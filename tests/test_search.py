@@ -222,6 +222,48 @@ def rank_snippet(code: bytes, scores: dict[int, float], seed: int = 0):
     return regions, ranked
 
 
+def test_the_reserve_can_take_every_kind_in_turn():
+    from repair.candidate_pool import CandidatePool
+    from repair.rank import FileView, rank_candidates, suspicious_regions
+    from repair.source import parse, tokens
+    from repair.states import State
+
+    code = b"def f(xs, n):\n    total = sum(xs) + n\n    return total if n > 1 else len(xs)\n"
+    tree = parse(code)
+    views = {"m.py": FileView(code, tree, tokens(code, tree))}
+
+    def ranked(by_kind: bool):
+        policy = SearchPolicy(max_options=1, max_real_candidates=2, reserve_by_kind=by_kind)
+        regions, signals = suspicious_regions(
+            views, {"m.py": {2: 1.0, 3: 0.5}}, import_signal=0.5, policy=policy
+        )
+        return rank_candidates(
+            views, regions, signals, scorer=None, iteration=0, seed=0, policy=policy
+        )
+
+    by_score, by_kind = ranked(False), ranked(True)
+    key = lambda c: (c.edit.start, c.edit.end, c.edit.new, c.kind)  # noqa: E731
+    assert sorted(map(key, by_score)) == sorted(map(key, by_kind))
+    up_front = [key(c) for c in by_score if not c.deferred]
+    assert [key(c) for c in by_kind[: len(up_front)]] == up_front  # the rest keep their order
+    deferred = by_kind[len(up_front) :]
+    assert len({c.kind for c in deferred}) > 1 and all(c.deferred for c in deferred)
+    # every kind's best deferred candidate, then every kind's second, ..., by score in a turn
+    assert [(c.turn, -c.score) for c in deferred] == sorted((c.turn, -c.score) for c in deferred)
+    for kind in {c.kind for c in deferred}:
+        own = [c for c in deferred if c.kind == kind]
+        assert [c.turn for c in own] == list(range(len(own)))
+        assert [c.score for c in own] == sorted((c.score for c in own), reverse=True)
+    assert [key(c) for c in deferred] != [key(c) for c in by_score if c.deferred]
+    # the search's reserve draws them in that order
+    pool = CandidatePool(older_by_score=True)
+    state = State(files={}, edits=(), failing=("t::a",), messages={})
+    pool.add(state, deferred)
+    assert not pool and pool.open_reserve()
+    drawn = [pool.next()[1] for _ in deferred]
+    assert [key(c) for c in drawn] == [key(c) for c in deferred]
+
+
 def test_rank_orders_by_suspiciousness_and_seed():
     code = b"LIMIT = 3\n\n\ndef f(n):\n    if n > LIMIT:\n        return n - 1\n    return n\n"
     regions, ranked = rank_snippet(code, {5: 1.0, 6: 0.5, 7: 0.2})
@@ -232,9 +274,10 @@ def test_rank_orders_by_suspiciousness_and_seed():
     floor = SearchPolicy().suspiciousness_floor
     for c in ranked:
         assert c.score == pytest.approx(c.model_probability * (floor + c.suspiciousness))
-    # by score, those beyond their token's first max_options options (deferred) after the rest
-    assert ranked[0].line == 5 and [(c.deferred, -c.score) for c in ranked] == sorted(
-        (c.deferred, -c.score) for c in ranked
+    # by score, those beyond their token's first max_options options (deferred) after the rest,
+    # by kind in turns (`reserve_by_kind`), by score within a turn
+    assert ranked[0].line == 5 and [(c.deferred, c.turn, -c.score) for c in ranked] == sorted(
+        (c.deferred, c.turn, -c.score) for c in ranked
     )
     assert any(c.deferred for c in ranked) and not ranked[0].deferred
     by_text = {(c.edit.old, c.edit.new, c.line): c for c in ranked}
