@@ -1,7 +1,8 @@
 """Slow, not failing: a test that timed out may only be slow (a threaded or numeric test that
 takes longer than the per-test timeout even without coverage), and a target no edit can make
 pass starves the search. When some tests fail outright and others only time out, the latter run
-once more with a longer limit; those that pass are slow tests: not targets, and validated from
+once more with a longer limit (each at most `slow_timeout_factor` times the per-test timeout,
+all together at most `slow_budget_share` of the time left); those that pass are slow tests: not targets, and validated from
 then on with a wall limit of their own (`repair.time_limits.slow_limits`). With no outright
 failure every timeout is the bug's symptom (a loop), and nothing is run again."""
 
@@ -26,14 +27,13 @@ def slow_tests(
     timed_out = [nodeid for nodeid, outcome in outcomes.items() if outcome == "timeout"]
     if not timed_out or not any(o in ("failed", "error") for o in outcomes.values()):
         return {}
-    left = deadline - time.monotonic()
-    longest = min(policy.slow_timeout_factor * validator.per_test_timeout,
-                  policy.slow_budget_share * left)  # fmt: skip
+    share = policy.slow_budget_share * (deadline - time.monotonic())  # all of them together
+    longest = min(policy.slow_timeout_factor * validator.per_test_timeout, share)
     if longest <= validator.per_test_timeout:
         return {}
     saved = validator.per_test_timeout, validator.candidate_timeout, validator.limits
     validator.per_test_timeout = longest
-    validator.candidate_timeout = longest * len(timed_out) + saved[1]
+    validator.candidate_timeout = min(longest * len(timed_out), share) + saved[1]
     validator.limits = None  # no short limits: the full, longer one for each
     try:
         again = validator.validate(Request({}, tuple(timed_out), rest=False, max_failures=None))

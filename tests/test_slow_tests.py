@@ -47,11 +47,34 @@ def test_a_lone_timeout_is_the_bug_and_runs_no_more():
 
 def test_no_time_left_runs_nothing_again():
     baseline = Validation({"t::a": ("failed", "x"), "t::b": ("timeout", "")}, collected=2)
-    # a quarter of what is left (0.4 s) is no more than the per-test timeout (0.5 s)
+    # half of what is left (0.45 s) is no more than the per-test timeout (0.5 s)
     import time
 
-    deadline = time.monotonic() + 1.6
+    deadline = time.monotonic() + 0.9
     assert slow_tests(_NoValidator(), baseline, ["t::a", "t::b"], LimitPolicy(), deadline) == {}
+
+
+class _Recorder(_NoValidator):
+    def validate(self, request):
+        self.seen = (self.per_test_timeout, self.candidate_timeout, self.limits, request.first)
+        return Validation({nodeid: ("passed", "") for nodeid in request.first}, collected=3)
+
+
+def test_the_tests_run_again_share_one_part_of_the_time_left():
+    import time
+
+    baseline = Validation(
+        {"t::a": ("failed", "x"), "t::b": ("timeout", ""), "t::c": ("timeout", "")}, collected=3
+    )
+    validator, policy = _Recorder(), LimitPolicy(slow_timeout_factor=4.0, slow_budget_share=0.5)
+    found = slow_tests(validator, baseline, ["t::a", "t::b", "t::c"], policy, time.monotonic() + 3)
+    assert set(found) == {"t::b", "t::c"}  # passed when given longer: slow, not failing
+    per_test, per_candidate, limits, first = validator.seen
+    assert first == ("t::b", "t::c") and limits is None  # the timed-out ones, no short limits
+    # each up to 4 x 0.5 s, but both within half of the ~3 s left, on top of the usual 10 s
+    assert per_test == pytest.approx(1.5, abs=0.05)
+    assert per_candidate == pytest.approx(10.0 + 1.5, abs=0.05)
+    assert (validator.per_test_timeout, validator.candidate_timeout) == (0.5, 10.0)  # restored
 
 
 def test_slow_limits_are_wall_limits_of_their_own():
