@@ -2,9 +2,10 @@
 takes longer than the per-test timeout even without coverage), and a target no edit can make
 pass starves the search. When some tests fail outright and others only time out, the latter run
 once more with a longer limit (each at most `slow_timeout_factor` times the per-test timeout,
-all together at most `slow_budget_share` of the time left); those that pass are slow tests: not targets, and validated from
-then on with a wall limit of their own (`repair.time_limits.slow_limits`). With no outright
-failure every timeout is the bug's symptom (a loop), and nothing is run again."""
+all together at most `slow_budget_share` of the time left); those that pass are slow tests: not
+targets, and validated from then on with a wall limit of their own
+(`repair.time_limits.slow_limits`). With no outright failure every timeout is the bug's symptom
+(a loop), and nothing is run again."""
 
 from __future__ import annotations
 
