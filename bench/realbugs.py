@@ -23,6 +23,7 @@ shapes: `bench/realbugs_score.py`. Results: bench/results/realbugs_<split>.txt a
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import io
 import json
@@ -50,6 +51,7 @@ from realbugs_env import (  # noqa: E402
 )
 from realbugs_report import render  # noqa: E402
 from realbugs_score import NONE, SHAPES, outcome  # noqa: E402
+from realbugs_suite import suite_files  # noqa: E402
 
 from repair.checkpoint import default_model_paths  # noqa: E402
 
@@ -57,6 +59,11 @@ HERE = Path(__file__).resolve().parent
 BUGS = HERE / "realbugs" / "bugs.json"
 RESULTS = HERE / "results"
 MODES = {"model": [], "no-model": ["--no-model"]}
+SUITES = {
+    "files": "the bug's test files",
+    "whole": "the project's whole suite: every test file of the bug's test folders that passes "
+    "on the fixed tree here (bench/realbugs_suite.py)",
+}
 
 
 def say(message: str) -> None:
@@ -162,14 +169,17 @@ def changed_python_files(before: Path, after: Path) -> dict[str, str]:
     return changed
 
 
-def repair_row(bug: dict, mode: str, python: Path, buggy: Path, args) -> dict:
-    """`repair fix --apply` on a scratch copy of the buggy tree, run by the bug venv's python."""
+def repair_row(
+    bug: dict, mode: str, python: Path, buggy: Path, args, tests: list[str] | None = None
+) -> dict:
+    """`repair fix --apply` on a scratch copy of the buggy tree, run by the bug venv's python,
+    with `tests` (default: the bug's test files) as `--tests`."""
     with tempfile.TemporaryDirectory(prefix="realbugs-repair-") as tmp:
         tree = Path(tmp) / "tree"
         shutil.copytree(buggy, tree, symlinks=True)
         command = [str(python), "-m", "repair", "fix", bug["src"], "--json", "--apply"]
         command += ["--timeout", str(args.timeout), *getattr(args, "modes", MODES)[mode]]
-        for test_file in bug["test_files"]:
+        for test_file in tests or bug["test_files"]:
             command += ["--tests", test_file]
         env = dict(os.environ)
         if args.snapshot:
@@ -253,6 +263,11 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="realbugs-run-") as tmp:
             buggy = materialize(bug, Path(tmp) / "buggy", args.git_root, buggy=True)
             fixed = materialize(bug, Path(tmp) / "fixed", args.git_root, buggy=False)
+            tests, suite = None, {}
+            if args.suite == "whole" and any((bug["id"], m) not in done for m in args.modes):
+                outcomes_of = functools.partial(run_outcomes, python, fixed, timeout=600)
+                tests, left_out = suite_files(bug, outcomes_of)
+                suite = {"suite_files": len(tests), "suite_left_out": left_out}
             for mode in (*args.modes, "blind"):
                 if (bug["id"], mode) in done:
                     rows.append(done[(bug["id"], mode)])
@@ -261,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
                 if mode == "blind":
                     row = blind_row(bug, python, fixed, args)
                 else:
-                    row = repair_row(bug, mode, python, buggy, args)
+                    row = {**repair_row(bug, mode, python, buggy, args, tests), **suite}
                 rows.append(row)
                 with rows_file.open("a") as stream:
                     stream.write(json.dumps(row) + "\n")
@@ -285,6 +300,7 @@ def write_results(args: argparse.Namespace, bugs: list[dict], rows: list[dict], 
         document = {"run": info, "bugs": [_bug_summary(b) for b in bugs], "rows": rows}
         RESULTS.mkdir(exist_ok=True)
         name = "-".join([f"realbugs_{args.split}", *(m for m in args.modes if m not in MODES)])
+        name += "_whole_suite" if args.suite == "whole" else ""
         (RESULTS / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
         (RESULTS / f"{name}.json").write_text(
             json.dumps(document, indent=1) + "\n", encoding="utf-8"
@@ -332,6 +348,7 @@ def run_info(args: argparse.Namespace, load_before: float, seconds: float) -> di
             for name, flags in args.modes.items()
             if name not in MODES
         },
+        "tests": SUITES[args.suite],
         "timeout_s": args.timeout,
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
@@ -372,6 +389,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=PATH",
         help="one more mode: repair fix --model PATH (repeatable); results go to "
         "realbugs_SPLIT-NAME.txt/.json",
+    )
+    run_parser.add_argument(
+        "--suite",
+        choices=tuple(SUITES),
+        default="files",
+        help="--tests for repair fix: the bug's test files (default), or the project's whole "
+        "suite as a user would hand it (results go to realbugs_SPLIT_whole_suite.txt/.json)",
     )
     run_parser.add_argument("--rows", type=Path, help="rows file (default: in the cache)")
     run_parser.add_argument("--resume", action="store_true", help="keep the rows file's rows")

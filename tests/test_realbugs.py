@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from realbugs_score import (  # noqa: E402
     same_ast,
     same_tokens,
 )
+from realbugs_suite import suite_files  # noqa: E402
 
 BUGGY = "def clamp(x, low, high):\n    if x < low:\n        return low\n    return min(x, high)\n"
 FIXED = "def clamp(x, low, high):\n    if x <= low:\n        return low\n    return min(x, high)\n"
@@ -240,3 +242,18 @@ def test_a_patch_judged_equivalent_counts_beside_the_strict_figure(tmp_path):
     table = correct_share(bugs, rows)
     assert table[2] == "| repair fix, model | 0 / 1 = 0.00 | 0 / 1 = 0.00 | 1 / 1 = 1.00 |"
     assert table[-1].endswith(f"{first['id']}.")
+
+
+def test_the_whole_suite_keeps_the_files_that_pass_on_the_fixed_tree(history, tmp_path):
+    git_root, bug = history
+    fixed = materialize(bug, tmp_path / "fixed", git_root, buggy=False)
+    tests = fixed / "tests"
+    (tests / "test_more.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    (tests / "test_broken_here.py").write_text("def test_env():\n    assert False\n")
+    kept, left_out = suite_files(bug, functools.partial(run_outcomes, Path(sys.executable), fixed))
+    assert kept == ["tests/test_clamp.py", "tests/test_more.py"]
+    assert left_out == ["tests/test_broken_here.py"]
+    # the bug's own file is kept even where one of its tests fails on this machine
+    (tests / "test_clamp.py").write_text("def test_at_low():\n    assert False\n")
+    kept, _ = suite_files(bug, functools.partial(run_outcomes, Path(sys.executable), fixed))
+    assert "tests/test_clamp.py" in kept
