@@ -161,9 +161,9 @@ def render(bugs: Sequence[dict], rows: Sequence[dict], info: dict) -> str:
         f"# Real-bug benchmark, {info['split']} split: {len(bugs)} bugs from {len(repos)} "
         "repositories",
         "",
-        "Correct: the repaired file has the human fix's code tokens or AST. Plausible: "
-        f"{info.get('tests', DEFAULT_TESTS)} pass (repair fix's verified run), not "
-        "the human fix. Blind search: "
+        "Correct: the repaired file has the human fix's code tokens or AST. Plausible: the "
+        "tests repair fix was handed pass (its verified run), not the human fix; they were "
+        f"{info.get('tests', DEFAULT_TESTS)}. Blind search: "
         "test runs until the human fix among every same-class replacement in file order "
         "(bench/bugs.py); its seconds are estimated at one fresh pytest run of the bug's test "
         "files each, measured here.",
