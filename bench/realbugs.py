@@ -51,7 +51,7 @@ from realbugs_env import (  # noqa: E402
 )
 from realbugs_report import render  # noqa: E402
 from realbugs_score import NONE, SHAPES, outcome  # noqa: E402
-from realbugs_suite import suite_files  # noqa: E402
+from realbugs_suite import PASSING, suite_files  # noqa: E402
 
 from repair.checkpoint import default_model_paths  # noqa: E402
 
@@ -95,7 +95,7 @@ def check_bug(bug: dict, python: Path, git_root: Path, workdir: Path) -> list[st
     problems = []
     fixed = materialize(bug, workdir / "fixed", git_root, buggy=False)
     after = run_outcomes(python, fixed, bug["test_files"])
-    not_passing = sorted(k for k, v in after.items() if v not in ("passed", "skipped"))
+    not_passing = sorted(k for k, v in after.items() if v not in PASSING)
     if not after:
         problems.append("fixed: pytest did not run")
     if not_passing:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from realbugs import find_bug  # noqa: E402
 from realbugs_env import GIT_ROOT, ensure_venv, materialize  # noqa: E402
 from realbugs_equivalent import judged_equivalent  # noqa: E402
+from realbugs_recheck import apply_patch, printed_patches  # noqa: E402
 
 _READ = """
 import json, sys
@@ -72,9 +73,7 @@ def changed_tests(bug: dict, diff: str, python: Path, tmp: Path, base: dict) -> 
     """(passing tests whose traces differ, passing tests compared)."""
     tree = materialize(bug, tmp / "patched", GIT_ROOT, buggy=True)
     before = (tree / bug["file"]).read_text()
-    subprocess.run(
-        ["patch", "-p1", "--quiet", "--batch"], input=diff.encode(), cwd=tree, check=True
-    )
+    apply_patch(tree, diff)
     mapping = line_map(before, (tree / bug["file"]).read_text())
     after = traces(python, tree, bug)
     failing = {node.split("::")[-1].split("[")[0] for node in bug["tests"]}
@@ -100,11 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "| bug | mode | outcome | judged equivalent | passing tests whose trace changed |",
         "|---|---|---|---|---|",
     ]
-    printed: dict[str, list[dict]] = {}
-    for row in json.loads(args.json.read_text())["rows"]:
-        if row.get("outcome") in ("correct", "plausible") and row.get("diff"):
-            printed.setdefault(row["id"], []).append(row)
-    for bug_id, rows in printed.items():
+    for bug_id, rows in printed_patches(json.loads(args.json.read_text())["rows"]).items():
         bug = find_bug(bug_id)
         python = ensure_venv(bug, log=lambda message: None)
         with tempfile.TemporaryDirectory(prefix="realbugs-patchsim-") as tmp:

@@ -28,6 +28,22 @@ from realbugs_equivalent import judged_equivalent  # noqa: E402
 from realbugs_suite import PASSING, suite_files  # noqa: E402
 
 
+def printed_patches(rows: list[dict]) -> dict[str, list[dict]]:
+    """bug id -> the rows of a saved run whose patch was printed (correct or plausible)."""
+    printed: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.get("outcome") in ("correct", "plausible") and row.get("diff"):
+            printed.setdefault(row["id"], []).append(row)
+    return printed
+
+
+def apply_patch(tree: Path, diff: str) -> None:
+    """A printed patch (`--- a/PATH` / `+++ b/PATH`) applied to a tree."""
+    subprocess.run(
+        ["patch", "-p1", "--quiet", "--batch"], input=diff.encode(), cwd=tree, check=True
+    )
+
+
 def recheck(bug: dict, diffs: dict[str, str], git_root: Path) -> dict[str, dict]:
     """mode -> {"passes": bool, "failing": [node ids]} for each printed patch of one bug."""
     python = ensure_venv(bug, log=lambda message: print(message, file=sys.stderr))
@@ -37,9 +53,7 @@ def recheck(bug: dict, diffs: dict[str, str], git_root: Path) -> dict[str, dict]
         kept, _ = suite_files(bug, functools.partial(run_outcomes, python, fixed, timeout=600))
         for mode, diff in diffs.items():
             tree = materialize(bug, Path(tmp) / mode, git_root, buggy=True)
-            subprocess.run(
-                ["patch", "-p1", "--quiet", "--batch"], input=diff.encode(), cwd=tree, check=True
-            )  # fmt: skip
+            apply_patch(tree, diff)
             outcomes = run_outcomes(python, tree, kept, timeout=600)
             failing = sorted(node for node, result in outcomes.items() if result not in PASSING)
             verdicts[mode] = {"passes": bool(outcomes) and not failing, "failing": failing}
@@ -52,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--git-root", type=Path, default=GIT_ROOT)
     parser.add_argument("--out", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
-    rows = json.loads(args.json.read_text())["rows"]
-    printed: dict[str, dict[str, dict]] = {}
-    for row in rows:
-        if row.get("outcome") in ("correct", "plausible") and row.get("diff"):
-            printed.setdefault(row["id"], {})[row["mode"]] = row
+    printed = {
+        bug_id: {row["mode"]: row for row in rows}
+        for bug_id, rows in printed_patches(json.loads(args.json.read_text())["rows"]).items()
+    }
     lines = [
         f"$ python bench/realbugs_recheck.py {args.json}",
         "",
