@@ -136,6 +136,7 @@ class Recorder:
         self.frames = []  # the current test's failure frames in the sources, crash site first
         self.select = set(config["select"]) if config["select"] is not None else None
         self.skip = set(config["skip"])
+        self.shard = config.get("shard")  # [index, count]: run only that slice of the tests
         self.per_test_timeout = config["per_test_timeout"]
         self.timeout_after_timeout = config.get("timeout_after_timeout")
         self.slowest_pass = config.get("slowest_pass", 0.0)  # seconds, of the tests run so far
@@ -187,9 +188,13 @@ class Recorder:
             self.collection_errors.append({"nodeid": report.nodeid, "message": message})
 
     def pytest_collection_modifyitems(self, session, config, items):
+        mine = items
+        if self.shard is not None:  # this child's contiguous slice of the collection order
+            index, count = self.shard
+            mine = items[index * len(items) // count : (index + 1) * len(items) // count]
         keep = [
             item
-            for item in items
+            for item in mine
             if item.nodeid not in self.skip and (self.select is None or item.nodeid in self.select)
         ]
         if len(keep) < len(items):

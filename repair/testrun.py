@@ -25,8 +25,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -142,6 +144,35 @@ class _Progress:
         self.limits[nodeid] = limit
         self.running = None
 
+    def in_user_tree(self, copy: str, root: str) -> None:
+        """Name the user's files in messages, not the copy's."""
+        self.results = {
+            nodeid: replace(result, message=result.message.replace(copy, root))
+            for nodeid, result in self.results.items()
+        }
+        self.collection_errors = {
+            nodeid: message.replace(copy, root)
+            for nodeid, message in self.collection_errors.items()
+        }
+
+    @classmethod
+    def merged(cls, parts: Sequence[_Progress]) -> _Progress:
+        """Several shards' progress as one: their tests in shard order, lines joined, the
+        collection errors every shard met once."""
+        whole = cls()
+        for part in parts:
+            whole.record({"event": "collected", "nodeids": part.collected, "errors": []})
+            for nodeid, message in part.collection_errors.items():
+                whole.collection_errors.setdefault(nodeid, message)
+            whole.results.update(part.results)
+            whole.limits.update(part.limits)
+            whole.stuck.update(part.stuck)
+            for path, per_line in part.lines.items():
+                into = whole.lines.setdefault(path, {})
+                for line, nodeids in per_line.items():
+                    into.setdefault(line, set()).update(nodeids)
+        return whole
+
     def forget(self, nodeid: str) -> None:
         """Drop a test's result, to run it again (its coverage so far stays)."""
         self.results.pop(nodeid, None)
@@ -171,6 +202,7 @@ def run_suite(
     select: Sequence[str] | None = None,
     files: Mapping[str, bytes] | None = None,
     timeout_after_timeout: float | None = None,
+    shards: int = 1,
 ) -> SuiteRun:
     """Run the tests under `test_paths` once, on a temporary copy of `project_root`.
 
@@ -181,48 +213,69 @@ def run_suite(
     or 20 times the slowest passing test if that is more (a bug that loops would otherwise cost
     every test the full timeout); those cut short are run again with the full timeout at the end
     (see the module's docstring).
+    `shards` > 1 (without `select`): that many children at once, each on its own copy, each
+    running one contiguous slice of the collection order (`repair.shards` says when it pays).
     """
     root = Path(project_root).resolve()
     check_paths_exist([root, *test_paths, *source_paths])
     sources = list_source_files(source_paths, root, exclude=test_paths)
     tests = [_relative_to_root(path, root) for path in test_paths]
     started = time.monotonic()
-    progress = _Progress()
-    with TemporaryFolder("repair-run-") as work:
-        copy = copy_project(root, work / "project")
-        for relative, content in (files or {}).items():
-            target = copy / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        runs = _Runs(work, copy, _pytest_args(tests, copy, work), sources, progress)
-        runs.deadline = started + total_timeout
-        crashed, timed_out = runs.settle(select, per_test_timeout, timeout_after_timeout)
-        again = [] if timed_out else progress.cut_short(per_test_timeout)
-        if again:
-            for nodeid in again:
-                progress.forget(nodeid)
-            crashed_again, timed_out = runs.settle(again, per_test_timeout, None)
-            crashed = crashed or crashed_again
+    count = max(1, shards) if select is None else 1
+    stop = threading.Event()  # set: every shard's child is killed and its thread ends
+
+    def one(index: int) -> tuple[_Progress, bool, bool]:
+        shard = (index, count) if count > 1 else None
+        progress = _Progress()
+        with TemporaryFolder("repair-run-") as work:
+            copy = copy_project(root, work / "project")
+            for relative, content in (files or {}).items():
+                target = copy / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            runs = _Runs(work, copy, _pytest_args(tests, copy, work), sources, progress, shard)
+            runs.stop = stop
+            runs.deadline = started + total_timeout
+            crashed, timed_out = runs.settle(select, per_test_timeout, timeout_after_timeout)
+            again = [] if timed_out else progress.cut_short(per_test_timeout)
+            if again:
+                for nodeid in again:
+                    progress.forget(nodeid)
+                crashed_again, timed_out = runs.settle(again, per_test_timeout, None)
+                crashed = crashed or crashed_again
+            progress.in_user_tree(str(copy), str(root))
+        return progress, crashed, timed_out
+
+    if count == 1:
+        progress, crashed, timed_out = one(0)
+    else:
+        pool = ThreadPoolExecutor(count, thread_name_prefix="repair-shard")
+        try:
+            parts = [future.result() for future in [pool.submit(one, k) for k in range(count)]]
+        except BaseException:  # Ctrl-C or a shard's error: the other shards' children go too
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        progress = _Progress.merged([part[0] for part in parts])
+        crashed, timed_out = any(part[1] for part in parts), any(part[2] for part in parts)
     if not (progress.collected or progress.collection_errors or timed_out or crashed):
         raise NoTestsFound(f"no tests found under {', '.join(str(p) for p in test_paths)}")
-
-    def in_user_tree(message: str) -> str:  # name the user's files, not the copy's
-        return message.replace(str(copy), str(root))
-
     return SuiteRun(
-        results=[
-            replace(result, message=in_user_tree(result.message))
-            for result in progress.results.values()
-        ],
+        results=list(progress.results.values()),
         line_coverage=_line_coverage(progress, set(sources)),
         collection_errors=[
-            f"{nodeid}: {in_user_tree(one_line(message))}"
+            f"{nodeid}: {one_line(message)}"
             for nodeid, message in progress.collection_errors.items()
         ],
         wall_time=time.monotonic() - started,
         crashed=crashed,
         timed_out=timed_out,
     )
+
+
+class _Cancelled(Exception):
+    """A shard's thread told to stop (its child is killed on the way out)."""
 
 
 def one_line(message: str) -> str:
@@ -264,9 +317,19 @@ def _pytest_args(tests: list[str], copy: Path, work: Path) -> list[str]:
 class _Runs:
     """The children of one `run_suite`: each runs the tests not settled yet, in the same copy."""
 
-    def __init__(self, work: Path, copy: Path, args: list[str], sources: list[str], progress):
+    def __init__(
+        self,
+        work: Path,
+        copy: Path,
+        args: list[str],
+        sources: list[str],
+        progress: _Progress,
+        shard: tuple[int, int] | None = None,
+    ):
         self.work, self.copy, self.args, self.sources = work, copy, args, sources
-        self.progress: _Progress = progress
+        self.progress = progress
+        self.shard = shard
+        self.stop: threading.Event | None = None  # set by another thread: give up at once
         self.deadline = float("inf")
         self.attempts = itertools.count(1)
 
@@ -335,6 +398,7 @@ class _Runs:
                     "args": self.args,
                     "select": list(select) if select is not None else None,
                     "skip": sorted(self.progress.results),
+                    "shard": list(self.shard) if self.shard is not None else None,
                     "per_test_timeout": per_test_timeout,
                     "timeout_after_timeout": timeout_after_timeout,
                     "slowest_pass": slowest_pass,
@@ -359,7 +423,9 @@ class _Runs:
                 start_new_session=True,  # its own process group, so a kill takes its children too
             )
             try:
-                status = _watch(process, stream, self.progress, per_test_timeout, self.deadline)
+                status = _watch(
+                    process, stream, self.progress, per_test_timeout, self.deadline, self.stop
+                )
             finally:
                 # Done, stuck or interrupted: the child goes, and whatever the tests left in its
                 # group (a fork that sleeps, a pool's workers) goes with it.
@@ -376,9 +442,12 @@ def _watch(
     progress: _Progress,
     per_test_timeout: float,
     deadline: float,
+    stop: threading.Event | None = None,
 ) -> str:
     exited_pytest_at: float | None = None
     while True:
+        if stop is not None and stop.is_set():
+            raise _Cancelled("another shard of the run failed or was interrupted")
         try:
             code = process.wait(timeout=POLL_INTERVAL)
         except subprocess.TimeoutExpired:

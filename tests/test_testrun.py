@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -344,3 +345,41 @@ def test_a_unittest_case_records_its_frames_too(tmp_path):
     )
     run = run_suite(tmp_path, [tmp_path / "tests"], [tmp_path])
     assert run.results[0].frames == (("mod.py", 2, "inner"), ("mod.py", 6, "outer"))
+
+
+@pytest.mark.parametrize("case", ["failing", "crash", "collection_error", "passing"])
+def test_shards_give_the_run_one_child_gives(case):
+    whole, split = run_case(case), run_case(case, shards=2)
+    assert [(r.nodeid, r.outcome, r.message) for r in split.results] == [
+        (r.nodeid, r.outcome, r.message) for r in whole.results
+    ]
+    assert split.line_coverage == whole.line_coverage
+    assert split.collection_errors == whole.collection_errors  # every shard met it; said once
+    assert (split.crashed, split.timed_out) == (whole.crashed, whole.timed_out)
+
+
+def test_more_shards_than_tests_still_runs_each_test_once():
+    run = run_case("passing", shards=5)
+    assert sorted(outcomes(run)) == ["test_add", "test_sign_negative", "test_sign_positive"]
+    assert len(run.results) == 3
+
+
+def test_a_select_runs_in_one_child_whatever_the_shards():
+    run = run_case("failing", shards=3, select=["tests/test_stats.py::test_largest"])
+    assert outcomes(run) == {"test_largest": "failed"}
+
+
+def test_a_shard_that_fails_stops_the_others(monkeypatch):
+    settle = testrun._Runs.settle
+
+    def first_shard_breaks(self, *args):
+        if self.shard[0] == 0:
+            time.sleep(1.0)  # the other shard's child is in its hang by now
+            raise RuntimeError("shard 0 broke")
+        return settle(self, *args)
+
+    monkeypatch.setattr(testrun._Runs, "settle", first_shard_breaks)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="shard 0 broke"):
+        run_case("hang", per_test_timeout=60.0, shards=2)  # alone, its hang would take 65 s
+    assert time.monotonic() - started < 30
