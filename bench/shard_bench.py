@@ -3,7 +3,7 @@
 For each suite, `repair.testrun.run_suite` (every test under per-test coverage, as `repair fix`
 starts) runs with 1 and with `--shards` children, alternating, `--repeats` times each; the table
 has the medians, the suite's Python bytes (what `ShardPolicy.min_test_bytes` reads) and whether
-both ways gave the same outcomes and lines. Suites: the real-bug dev split's projects (the first
+both ways gave the same outcomes, and the same lines per test. Suites: the real-bug dev split's projects (the first
 bug of each repository, its buggy tree, the top folders of its test files as a user's `--tests`,
 run by the bug venv's python) and the bundled fixtures. Never the test split.
 
@@ -39,15 +39,20 @@ tests, src = [root / p for p in json.loads(sys.argv[3])], [root / p for p in jso
 began = time.monotonic()
 run = run_suite(root, tests, src, per_test_timeout=10.0, total_timeout=600.0, shards=shards)
 seconds = time.monotonic() - began
-digest = hashlib.sha256(json.dumps([
-    sorted((r.nodeid, r.outcome) for r in run.results),
-    sorted((p, l, sorted(n)) for p, lines in run.line_coverage.items() for l, n in lines.items()),
-]).encode()).hexdigest()[:12]
-print(json.dumps({"seconds": seconds, "tests": len(run.results), "digest": digest}))
+def digest(value):
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:12]
+outcomes = digest(sorted((r.nodeid, r.outcome) for r in run.results))
+lines = digest(sorted(
+    (p, l, sorted(n)) for p, by_line in run.line_coverage.items() for l, n in by_line.items()
+))
+print(json.dumps({"seconds": seconds, "tests": len(run.results), "outcomes": outcomes,
+                  "lines": lines}))
 """
 
 
-def suites(with_realbugs: bool, work: Path) -> list[tuple[str, Path, Path, list[str], list[str]]]:
+def suites(
+    with_realbugs: bool, with_fixtures: bool, work: Path
+) -> list[tuple[str, Path, Path, list[str], list[str]]]:
     """(name, python, root, test paths, source paths) per suite."""
     found = []
     if with_realbugs:
@@ -60,7 +65,7 @@ def suites(with_realbugs: bool, work: Path) -> list[tuple[str, Path, Path, list[
             root = materialize(bug, work / bug["id"], GIT_ROOT)
             tops = sorted({Path(name).parts[0] for name in bug["test_files"]})
             found.append((bug["repo"], python, root, tops, [bug["src"]]))
-    for fixture in sorted((REPO / "fixtures").iterdir()):
+    for fixture in sorted((REPO / "fixtures").iterdir()) if with_fixtures else ():
         if (fixture / "bug.json").is_file():  # the fixture's folder is its buggy project
             found.append((fixture.name, Path(sys.executable), fixture, ["tests"], ["."]))
     return found
@@ -74,11 +79,19 @@ def one_run(python: Path, root: Path, shards: int, tests: list[str], src: list[s
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _same(seen: dict[tuple[str, int], set[str]], key: str, shards: int) -> str:
+    """ "yes" when every run gave the same; else whether one child alone varied already."""
+    if len(seen[(key, 1)] | seen[(key, shards)]) == 1:
+        return "yes"
+    return "no (1 child varies too)" if len(seen[(key, 1)]) > 1 else "no"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-realbugs", action="store_true")
+    parser.add_argument("--no-fixtures", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
@@ -87,26 +100,31 @@ def main(argv: list[str] | None = None) -> int:
         f"cores {os.cpu_count()}, load {load:.2f} before",
         "",
         f"| suite | Python in tests (bytes) | tests | 1 child: median s | {args.shards} shards: "
-        "median s | ratio | same outcomes and lines |",
-        "|---|---|---|---|---|---|---|",
+        "median s | ratio | same outcomes | same lines per test |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="shard-bench-") as tmp:
-        for name, python, root, tests, src in suites(not args.no_realbugs, Path(tmp)):
+        for name, python, root, tests, src in suites(
+            not args.no_realbugs, not args.no_fixtures, Path(tmp)
+        ):
             size = python_bytes([root / path for path in tests])
             times: dict[int, list[float]] = {1: [], args.shards: []}
-            digests, count = set(), 0
+            seen: dict[tuple[str, int], set[str]] = {}
+            count = 0
             for _ in range(args.repeats):
                 for shards in (1, args.shards):
                     result = one_run(python, root, shards, tests, src)
                     times[shards].append(result["seconds"])
-                    digests.add(result["digest"])
+                    for key in ("outcomes", "lines"):
+                        seen.setdefault((key, shards), set()).add(result[key])
                     count = result["tests"]
             one, many = statistics.median(times[1]), statistics.median(times[args.shards])
+            same = [_same(seen, key, args.shards) for key in ("outcomes", "lines")]
             lines.append(
                 f"| {name} | {size:,} | {count} | {one:.2f} | {many:.2f} | {many / one:.2f} | "
-                f"{'yes' if len(digests) == 1 else 'no'} |"
+                f"{same[0]} | {same[1]} |"
             )
             print(lines[-1], flush=True)
     lines += ["", f"load {os.getloadavg()[0]:.2f} after; {(time.monotonic() - began) / 60:.1f} min"]

@@ -16,7 +16,6 @@ Nothing here writes into the user's tree except `apply_patch_atomically`, at the
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -43,6 +42,7 @@ from repair.policy import SearchPolicy
 from repair.project import check_paths_exist, find_project_root, list_source_files
 from repair.rank import Candidate, FileView, import_signal, rank_candidates, suspicious_regions
 from repair.search import Budget, Search, SearchOutcome, State, state_key, timed_out
+from repair.shards import ShardPolicy, available_cores, shard_count
 from repair.slow_tests import slow_tests
 from repair.source import check_parses, function_regions, innermost_function, parse, tokens
 from repair.test_literals import Literals, failing_literals
@@ -58,10 +58,6 @@ MIN_CANDIDATE_TIMEOUT = 5.0  # seconds a candidate may take in all, at least
 SUSPICIOUS_SHOWN = 10  # statements kept in `RepairResult.suspicious` (ties across the cut whole)
 
 
-def _default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
 # Candidates validated at most. A bound on work beside the time budget: at the 25-50 candidates
 # per second validation reaches on small projects, 500 (the earlier default) ended searches after
 # 10-25 s of a 120 s budget (in the repair benchmark, 7 of 204 runs stopped there before 30 s).
@@ -75,7 +71,7 @@ class RepairConfig:
     # start of its process)
     started: float | None = None
     max_candidates: int = MAX_CANDIDATES  # candidate edits validated at most
-    jobs: int = field(default_factory=_default_jobs)  # validation workers (one per core)
+    jobs: int = field(default_factory=available_cores)  # validation workers (one per core)
     seed: int = 0  # breaks ties between equally ranked candidates
     # checkpoints whose views are averaged; empty: the bundled pair (checkpoint.DEFAULT_MODEL_NAMES)
     model_paths: tuple[Path, ...] = ()
@@ -87,6 +83,8 @@ class RepairConfig:
     # each test's short time limit while candidates are validated (`repair.time_limits`)
     limits: LimitPolicy = field(default_factory=LimitPolicy)
     apply: bool = False  # write the verified patch into the user's files
+    # when the first test run is split over several children (`repair.shards`)
+    shards: ShardPolicy = field(default_factory=ShardPolicy)
 
 
 @dataclass(frozen=True)
@@ -215,6 +213,7 @@ def fix(
             per_test_timeout=config.test_timeout,
             total_timeout=max(1.0, deadline - time.monotonic()),
             timeout_after_timeout=min(config.test_timeout, TIMEOUT_AFTER_TIMEOUT),
+            shards=shard_count(tests, config.jobs, config.shards),
         )
         if run.timed_out and not run.failed:  # not "all tests pass": some never ran
             return _out_of_time(root, started, "time budget spent in the first test run")

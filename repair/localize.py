@@ -38,6 +38,7 @@ from repair.formulas import (  # noqa: F401 - re-exported: the formulas' long-st
     tarantula,
 )
 from repair.project import check_paths_exist, find_project_root
+from repair.shards import ShardPolicy, available_cores, shard_count
 from repair.source import Token
 from repair.testrun import SuiteRun, run_suite
 
@@ -180,6 +181,7 @@ def localize(
         src_paths,
         per_test_timeout=per_test_timeout,
         total_timeout=total_timeout,
+        shards=shard_count(test_paths, available_cores(), ShardPolicy()),
     )
     if not run.results:
         if run.collection_errors:

@@ -2,8 +2,10 @@
 
 The first run measures every test under coverage, and on a project's whole suite it is most of
 what a repair waits for before the search starts (attrs' 1,385 tests: 25 s of a 60 s budget on 2
-cores). `repair.testrun.run_suite(shards=n)` runs n children at once, each on its own copy, each
-one contiguous slice of the collection order, and merges what they report. A child costs an
+cores). `repair.testrun.run_suite(shards=n)` runs n children at once, each on its own copy, child k
+every n-th test from the k-th (so a suite's few long tests spread over the children: contiguous
+slices left more-itertools' and pyrsistent's slow tests in one child), and merges what they
+report. A child costs an
 interpreter, a collection and a copy of the project, which a small suite does not win back, so the
 run is split only when the test files hold enough code to take seconds (`bench/shard_bench.py`
 measured where that lies, on the real-bug dev split's suites and the fixtures).
@@ -22,6 +24,11 @@ class ShardPolicy:
     max_shards: int = 4  # children at most (each holds a copy of the project and a pytest)
     # Python in the test paths (bytes) from which the first run is split; below it, one child
     min_test_bytes: int = 100_000
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def shard_count(test_paths: Sequence[Path], jobs: int, policy: ShardPolicy) -> int:

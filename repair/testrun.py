@@ -157,14 +157,22 @@ class _Progress:
 
     @classmethod
     def merged(cls, parts: Sequence[_Progress]) -> _Progress:
-        """Several shards' progress as one: their tests in shard order, lines joined, the
-        collection errors every shard met once."""
+        """Several shards' progress as one (shard k ran every n-th test from the k-th): the
+        tests back in collection order, lines joined, the collection errors every shard met
+        once."""
         whole = cls()
+        longest = max((len(part.collected) for part in parts), default=0)
+        whole.collected = [
+            part.collected[i] for i in range(longest) for part in parts if i < len(part.collected)
+        ]
+        results = {nodeid: result for part in parts for nodeid, result in part.results.items()}
+        whole.results = {
+            nodeid: results.pop(nodeid) for nodeid in whole.collected if nodeid in results
+        }
+        whole.results.update(results)  # none expected: every result's test was collected
         for part in parts:
-            whole.record({"event": "collected", "nodeids": part.collected, "errors": []})
             for nodeid, message in part.collection_errors.items():
                 whole.collection_errors.setdefault(nodeid, message)
-            whole.results.update(part.results)
             whole.limits.update(part.limits)
             whole.stuck.update(part.stuck)
             for path, per_line in part.lines.items():
@@ -213,8 +221,8 @@ def run_suite(
     or 20 times the slowest passing test if that is more (a bug that loops would otherwise cost
     every test the full timeout); those cut short are run again with the full timeout at the end
     (see the module's docstring).
-    `shards` > 1 (without `select`): that many children at once, each on its own copy, each
-    running one contiguous slice of the collection order (`repair.shards` says when it pays).
+    `shards` > 1 (without `select`): that many children at once, each on its own copy, child k
+    running every n-th test from the k-th (`repair.shards` says when it pays).
     """
     root = Path(project_root).resolve()
     check_paths_exist([root, *test_paths, *source_paths])
