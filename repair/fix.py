@@ -48,7 +48,7 @@ from repair.source import check_parses, function_regions, innermost_function, pa
 from repair.test_literals import Literals, failing_literals
 from repair.testrun import SLOW_FACTOR, SuiteRun, run_suite
 from repair.time_limits import LimitPolicy, limits_from_run, slow_limits
-from repair.validate import Request, Validator
+from repair.validate import Request, Validation, Validator, merged
 
 FIXED, NOTHING_TO_FIX, NOT_FOUND = "fixed", "nothing_to_fix", "not_found"
 MIN_TEST_TIMEOUT = 0.5  # seconds a test may run while validating, however fast it was before
@@ -320,7 +320,7 @@ def _search(
 ) -> tuple[SearchOutcome, int]:
     """Run the beam search from the failing state; returns its outcome and the test runs."""
     per_test, per_candidate = validator.per_test_timeout, validator.candidate_timeout
-    baseline = validator.validate(Request({}, tuple(run.failed), rest=True, max_failures=None))
+    baseline = _baseline(validator, run, shard_count(tests, config.jobs, config.shards))
     failing = tuple(baseline.failed) or tuple(run.failed)
     slow = {}
     if validator.limits is not None:
@@ -413,6 +413,23 @@ def _search(
         outcome.stop_reason = "time budget spent"
     outcome.slow = sorted(slow)
     return outcome, 1 + outcome.test_runs + coverage_runs
+
+
+def _baseline(validator: Validator, run: SuiteRun, parts: int) -> Validation:
+    """The failing tests, then the rest of the suite, through the validation workers (whose
+    outcomes the search compares with). A suite whose first run was split is split here too:
+    worker k runs every `parts`-th of the rest from the k-th, the first worker the failing
+    tests before its share."""
+    failing = tuple(run.failed)
+    if parts <= 1 or run.timed_out:
+        return validator.validate(Request({}, failing, rest=True, max_failures=None))
+    targets = set(failing)
+    rest = [result.nodeid for result in run.results if result.nodeid not in targets]
+    requests = [
+        Request({}, failing if k == 0 else (), only=frozenset(rest[k::parts]), max_failures=None)
+        for k in range(parts)
+    ]
+    return merged(validator.validate_many(requests))
 
 
 def _by_deadline(work: Callable[[], Any], deadline: float) -> Any:

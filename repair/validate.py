@@ -95,6 +95,27 @@ class Validation:
         return {nodeid: message for nodeid, (_, message) in self.outcomes.items()}
 
 
+def merged(parts: Sequence[Validation]) -> Validation:
+    """Validations of one state by several workers, each a share of its tests, as one: outcomes
+    in part order, counts added, the first status that is not "finished" (else "finished")."""
+    outcomes: dict[str, tuple[str, str]] = {}
+    errors: list[str] = []
+    for part in parts:
+        outcomes.update(part.outcomes)
+        errors += [error for error in part.collection_errors if error not in errors]
+    statuses = [part.status for part in parts if part.status != "finished"]
+    return Validation(
+        outcomes,
+        sum(part.collected for part in parts),
+        errors,
+        statuses[0] if statuses else "finished",
+        max((part.seconds for part in parts), default=0.0),
+        {},
+        frozenset().union(*(part.cut for part in parts)),
+        {nodeid: seconds for part in parts for nodeid, seconds in part.durations.items()},
+    )
+
+
 def pytest_arguments(tests: Sequence[str], copy: Path, config_dir: Path) -> list[str]:
     """pytest's arguments in a copy: the user's configuration if it has one, else an empty one
     (pytest would otherwise look for one above the temporary directory)."""

@@ -14,6 +14,7 @@ import pytest
 from repair.edits import EditKind
 from repair.fix import FIXED, NOTHING_TO_FIX, RepairConfig, fix
 from repair.policy import SearchPolicy
+from repair.shards import ShardPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -52,6 +53,19 @@ def test_golden_fixture(name: str):
     # one round: the coverage run, the failing state's run by the validator, each candidate,
     # and the verification of the fix
     assert result.test_runs == 1 + 1 + result.candidates_tried + 1
+
+
+def test_a_split_first_run_and_baseline_find_the_same_fix():
+    """Forced to split (any suite size), the first run and the failing state's run through the
+    workers give the search what one child and one worker give it: the same patch, the same
+    candidates in the same order."""
+    name = "access_control_wrong_boolean"
+    split = repair_project(
+        FIXTURES / name, baseline(shards=ShardPolicy(max_shards=2, min_test_bytes=0))
+    )
+    assert split.status == FIXED, split.stop_reason
+    assert split.diff == (FIXTURES / name / "fix.patch").read_text(encoding="utf-8")
+    assert (split.candidates_tried, split.test_runs, split.rounds) == GOLDEN[name]
 
 
 @pytest.fixture(scope="module")

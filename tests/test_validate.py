@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from repair.validate import Request, Validator
+from repair.validate import Request, Validation, Validator, merged
 
 CASE = Path(__file__).parent / "data" / "fix" / "hazards"
 SOURCE = (CASE / "counter.py").read_bytes()
@@ -222,3 +222,17 @@ def test_a_candidate_that_loops_on_import_is_a_collection_error(refresher):
     assert looping.collection_errors
     assert all("timed out on import" in error for error in looping.collection_errors)
     assert refresher.validate(Request({}, (), max_failures=None)).all_passed
+
+
+def test_validations_of_shares_merge_into_one():
+    first = Validation({"a": ("failed", "boom"), "b": ("passed", "")}, 2, ["x: err"],
+                       cut=frozenset({"a"}), durations={"a": 0.5, "b": 0.1})  # fmt: skip
+    second = Validation({"c": ("timeout", "slow")}, 2, ["x: err"], status="timeout",
+                        durations={"c": 2.0})  # fmt: skip
+    whole = merged([first, second])
+    assert list(whole.outcomes) == ["a", "b", "c"]
+    assert whole.failed == ["a", "c"]
+    assert whole.collected == 4 and not whole.complete  # "d" never ran; the second timed out
+    assert whole.collection_errors == ["x: err"]  # both met it; said once
+    assert whole.status == "timeout"
+    assert whole.cut == {"a"} and whole.durations == {"a": 0.5, "b": 0.1, "c": 2.0}
