@@ -136,7 +136,7 @@ class Recorder:
         self.frames = []  # the current test's failure frames in the sources, crash site first
         self.select = set(config["select"]) if config["select"] is not None else None
         self.skip = set(config["skip"])
-        self.shard = config.get("shard")  # [index, count]: run only that slice of the tests
+        self.shard = config.get("shard")  # [index, count]: every count-th test from the index-th
         self.per_test_timeout = config["per_test_timeout"]
         self.timeout_after_timeout = config.get("timeout_after_timeout")
         self.slowest_pass = config.get("slowest_pass", 0.0)  # seconds, of the tests run so far

@@ -206,6 +206,7 @@ def fix(
         root, relative_tests, jobs=config.jobs, sources=list(originals), deadline=deadline
     ) as validator:
         say("running the test suite under coverage")
+        shards = shard_count(tests, config.jobs, config.shards)  # the baseline splits as this
         run = run_suite(
             root,
             tests,
@@ -213,7 +214,7 @@ def fix(
             per_test_timeout=config.test_timeout,
             total_timeout=max(1.0, deadline - time.monotonic()),
             timeout_after_timeout=min(config.test_timeout, TIMEOUT_AFTER_TIMEOUT),
-            shards=shard_count(tests, config.jobs, config.shards),
+            shards=shards,
         )
         if run.timed_out and not run.failed:  # not "all tests pass": some never ran
             return _out_of_time(root, started, "time budget spent in the first test run")
@@ -236,7 +237,7 @@ def fix(
         validator.limits = limits_from_run(run, config.limits, validator.per_test_timeout)
         outcome, test_runs = _search(
             run, validator, root, src, tests, relative_tests, originals, scorer, config, deadline,
-            say,
+            say, shards,
         )  # fmt: skip
     result = _result(
         outcome, root, originals, failing_before, 1 + test_runs, started, model_name, config
@@ -317,10 +318,11 @@ def _search(
     config: RepairConfig,
     deadline: float,
     say: Progress,
+    shards: int,
 ) -> tuple[SearchOutcome, int]:
     """Run the beam search from the failing state; returns its outcome and the test runs."""
     per_test, per_candidate = validator.per_test_timeout, validator.candidate_timeout
-    baseline = _baseline(validator, run, shard_count(tests, config.jobs, config.shards))
+    baseline = _baseline(validator, run, shards)
     failing = tuple(baseline.failed) or tuple(run.failed)
     slow = {}
     if validator.limits is not None:

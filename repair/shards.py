@@ -5,10 +5,10 @@ what a repair waits for before the search starts (attrs' 1,385 tests: 25 s of a 
 cores). `repair.testrun.run_suite(shards=n)` runs n children at once, each on its own copy, child k
 every n-th test from the k-th (so a suite's few long tests spread over the children: contiguous
 slices left more-itertools' and pyrsistent's slow tests in one child), and merges what they
-report. A child costs an
-interpreter, a collection and a copy of the project, which a small suite does not win back, so the
-run is split only when the test files hold enough code to take seconds (`bench/shard_bench.py`
-measured where that lies, on the real-bug dev split's suites and the fixtures).
+report. A child costs an interpreter, a collection and a copy of the project, which a small suite
+does not win back, so the run is split only when the test files hold enough code to take seconds
+(`bench/shard_bench.py` measured where that lies, on the real-bug dev split's suites and the
+fixtures). `repair fix` splits its baseline run through the validation workers the same way.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def python_bytes(test_paths: Sequence[Path], stop_at: int | None = None) -> int:
     total = 0
     for path in map(Path, test_paths):
         if path.is_file():
-            total += path.stat().st_size if path.suffix == ".py" else 0
+            total += _size(path) if path.suffix == ".py" else 0
             continue
         for folder, subfolders, names in os.walk(path):
             subfolders[:] = [name for name in subfolders if not _skipped(name)]

@@ -107,12 +107,11 @@ def merged(parts: Sequence[Validation]) -> Validation:
     return Validation(
         outcomes,
         sum(part.collected for part in parts),
-        errors,
-        statuses[0] if statuses else "finished",
-        max((part.seconds for part in parts), default=0.0),
-        {},
-        frozenset().union(*(part.cut for part in parts)),
-        {nodeid: seconds for part in parts for nodeid, seconds in part.durations.items()},
+        collection_errors=errors,
+        status=statuses[0] if statuses else "finished",
+        seconds=max((part.seconds for part in parts), default=0.0),
+        cut=frozenset().union(*(part.cut for part in parts)),
+        durations={nodeid: s for part in parts for nodeid, s in part.durations.items()},
     )
 
 
