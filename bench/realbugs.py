@@ -17,7 +17,8 @@ run once per change for its final table.
 `run` repairs each bug with the bundled models and with `--no-model` (`repair fix SRC --tests
 TEST_FILES`, run by the bug venv's python, with the same budget), and counts the test runs blind
 search needs (every same-class replacement in file order, `bench/bugs.py`). Scoring and edit
-shapes: `bench/realbugs_score.py`. Results: bench/results/realbugs_<split>.txt and .json.
+shapes: `bench/realbugs_score.py`. Results: bench/results/realbugs_<split>.txt and .json once
+every bug has run (bench/out/ until then).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from repair.checkpoint import default_model_paths  # noqa: E402
 HERE = Path(__file__).resolve().parent
 BUGS = HERE / "realbugs" / "bugs.json"
 RESULTS = HERE / "results"
+PARTIAL = HERE / "out"  # a run's tables until its last bug has run
 MODES = {"model": [], "no-model": ["--no-model"]}
 SUITES = {
     "files": "the bug's test files",
@@ -289,20 +291,25 @@ def run(args: argparse.Namespace) -> int:
         # Rows kept from an earlier (stopped or partial) run of the same command: their seconds
         # and load are that run's.
         info["rows_from_earlier_run"] = reused
-        text = write_results(args, finished, rows, info)
+        text = write_results(args, finished, rows, info, complete=len(finished) == len(bugs))
     print(text)
     return 0
 
 
-def write_results(args: argparse.Namespace, bugs: list[dict], rows: list[dict], info: dict) -> str:
+def write_results(
+    args: argparse.Namespace, bugs: list[dict], rows: list[dict], info: dict, complete: bool
+) -> str:
+    """The tables so far. Until every bug of the split has run they go to bench/out/ (ignored by
+    git), so a stopped run never overwrites a finished run's figures in bench/results/."""
     text = render(bugs, rows, info)
     if not args.only:
         document = {"run": info, "bugs": [_bug_summary(b) for b in bugs], "rows": rows}
-        RESULTS.mkdir(exist_ok=True)
         name = "-".join([f"realbugs_{args.split}", *(m for m in args.modes if m not in MODES)])
         name += "_whole_suite" if args.suite == "whole" else ""
-        (RESULTS / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
-        (RESULTS / f"{name}.json").write_text(
+        folder = RESULTS if complete else PARTIAL
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+        (folder / f"{name}.json").write_text(
             json.dumps(document, indent=1) + "\n", encoding="utf-8"
         )
     return text

@@ -257,3 +257,20 @@ def test_the_whole_suite_keeps_the_files_that_pass_on_the_fixed_tree(history, tm
     (tests / "test_clamp.py").write_text("def test_at_low():\n    assert False\n")
     kept, _ = suite_files(bug, functools.partial(run_outcomes, Path(sys.executable), fixed))
     assert "tests/test_clamp.py" in kept
+
+
+def test_a_stopped_run_leaves_the_finished_runs_tables_alone(tmp_path, monkeypatch):
+    import argparse
+
+    import realbugs
+
+    monkeypatch.setattr(realbugs, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(realbugs, "PARTIAL", tmp_path / "out")
+    monkeypatch.setattr(realbugs, "render", lambda bugs, rows, info: f"{len(bugs)} bugs")
+    args = argparse.Namespace(only=None, split="dev", modes=list(realbugs.MODES), suite="files")
+    monkeypatch.setattr(realbugs, "_bug_summary", dict)
+    realbugs.write_results(args, [{}] * 3, [], {}, complete=False)
+    assert (tmp_path / "out" / "realbugs_dev.txt").read_text() == "3 bugs\n"
+    assert not (tmp_path / "results").exists()
+    realbugs.write_results(args, [{}] * 31, [], {}, complete=True)
+    assert (tmp_path / "results" / "realbugs_dev.txt").read_text() == "31 bugs\n"
