@@ -4,6 +4,7 @@ the final verification) to its exit, on the realbugs dev split and the looping p
 
     python bench/budget_wall.py --timeout 10 20                 # dev bugs + looping programs
     python bench/budget_wall.py --timeout 5 --only sqlparse-1 binary_search --modes model
+    python bench/budget_wall.py --timeout 60 --suite whole --only attrs-3   # the whole suite
 
 Each row: the bug, the mode (the bundled models, or --no-model), the budget, the wall seconds,
 how far over the budget, the status and stop reason `repair fix` gave, and the machine's load.
@@ -14,6 +15,7 @@ bugs are refused.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -30,15 +32,22 @@ MODES = {"model": [], "no-model": ["--no-model"]}
 ALLOWED_OVER = 2.0  # seconds past the budget the issue allows
 
 
-def cases(only: list[str] | None, folder: Path):
-    """(name, python, tree, src, test paths) of the dev bugs and the looping programs."""
+def cases(only: list[str] | None, folder: Path, suite: str = "files"):
+    """(name, python, tree, src, test paths) of the dev bugs and the looping programs. With
+    `suite` "whole", a bug's tests are its project's whole suite as `bench/realbugs.py run
+    --suite whole` hands it (the files that pass on the fixed tree)."""
     from realbugs import load_bugs
-    from realbugs_env import ensure_venv, materialize
+    from realbugs_env import ensure_venv, materialize, run_outcomes
+    from realbugs_suite import suite_files
 
     for bug in load_bugs("dev", only):
         python = str(ensure_venv(bug, log=lambda message: print(message, file=sys.stderr)))
         tree = materialize(bug, folder / bug["id"], buggy=True)
-        yield bug["id"], python, tree, bug["src"], bug["test_files"]
+        tests = bug["test_files"]
+        if suite == "whole":
+            fixed = materialize(bug, folder / f"{bug['id']}-fixed", buggy=False)
+            tests, _ = suite_files(bug, functools.partial(run_outcomes, python, fixed, timeout=600))
+        yield bug["id"], python, tree, bug["src"], tests
     for root in sorted(p for p in LOOPING.iterdir() if (p / "tests").is_dir()):
         if not only or root.name in only:
             yield root.name, sys.executable, root, ".", ["tests"]
@@ -76,11 +85,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", default=None, help="dev bug ids / looping programs")
     parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--suite", choices=("files", "whole"), default="files",
+        help="a dev bug's --tests: its test files, or its project's whole suite",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     print(f"cores {len(os.sched_getaffinity(0))}, load {os.getloadavg()[0]:.2f}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="budget-wall-trees-") as scratch:
-        for name, python, tree, src, tests in cases(args.only, Path(scratch)):
+        for name, python, tree, src, tests in cases(args.only, Path(scratch), args.suite):
             for budget in args.timeout:
                 for mode in args.modes:
                     row = {"case": name, "mode": mode, "budget_s": budget}
