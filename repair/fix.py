@@ -33,6 +33,7 @@ from repair.localize import (
     formula_named,
     line_scores,
     line_suspiciousness,
+    near_edits,
     rank_lines,
     scores_by_file,
 )
@@ -542,7 +543,12 @@ def _ranked(
     the tests it can change (`run` must then be the state's own coverage run). `literals`: the
     failing tests' strings (`repair.test_literals`)."""
     spectrum = scores_by_file(line_scores(run, config.formula))
-    scores = _localization_scores(state, run, originals, config, spectrum)
+    scores = near_edits(
+        _localization_scores(state, run, originals, config, spectrum),
+        [(edit.path, edit.line) for edit in state.edits],
+        config.policy.near_edit_lines,
+        config.policy.near_edit_factor,
+    )
     views = {}
     for path in scores:
         if path not in originals:

@@ -84,6 +84,29 @@ def scores_by_file(scores: Mapping[tuple[str, int], float]) -> dict[str, dict[in
     return by_file
 
 
+def near_edits(
+    scores: Mapping[str, Mapping[int, float]],
+    edits: Sequence[tuple[str, int]],
+    lines: int,
+    factor: float,
+) -> Mapping[str, Mapping[int, float]]:
+    """`scores` with every line a test ran within `lines` of an earlier edit of the same file
+    (`edits`: (path, line)) weighed `factor` times: a partial fix's other half is most often
+    beside it (real fixes are mostly one hunk). `scores` itself when there is nothing to weigh."""
+    if not edits or lines < 0 or factor == 1.0:
+        return scores
+    near: dict[str, set[int]] = {}
+    for path, line in edits:
+        near.setdefault(path, set()).update(range(line - lines, line + lines + 1))
+    return {
+        path: {
+            line: score * factor if line in near.get(path, ()) else score
+            for line, score in by_line.items()
+        }
+        for path, by_line in scores.items()
+    }
+
+
 def token_scores(tokens: Sequence[Token], scores_for_file: Mapping[int, float]) -> list[float]:
     """Each token's test signal: the score of the line it starts on, 0 for lines no test ran."""
     return [scores_for_file.get(token.line, 0.0) for token in tokens]

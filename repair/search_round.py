@@ -93,8 +93,8 @@ class Round:
                 f"{outcome.candidates_tried} candidates tried, {outcome.test_runs} test runs, "
                 f"best so far: {len(outcome.best.failing)} failing"
             )
-            if tail:
-                continue
+            if tail or (last and policy.last_round_to_the_end):
+                continue  # no round comes after this one to go on from its partial fixes
             if len(improving) >= policy.beam or (
                 first_improvement_at is not None
                 and (

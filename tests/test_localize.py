@@ -16,6 +16,7 @@ from repair.localize import (
     line_scores,
     line_suspiciousness,
     localize,
+    near_edits,
     ochiai,
     rank_lines,
     scores_by_file,
@@ -165,3 +166,11 @@ def test_line_suspiciousness_scores_every_line_of_a_statement():
     lines = line_suspiciousness(run, {"m.py": source}, "ochiai")
     assert lines == {("m.py", 1): 1.0, ("m.py", 2): 1.0, ("m.py", 3): 1.0, ("m.py", 4): 0.0}
     assert line_scores(run, "ochiai") == {("m.py", 2): 1.0, ("m.py", 4): 0.0}  # the plain one
+
+
+def test_lines_beside_an_earlier_edit_weigh_more() -> None:
+    scores = {"a.py": {3: 0.5, 5: 0.5, 9: 0.5}, "b.py": {4: 0.5}}
+    weighed = near_edits(scores, [("a.py", 4)], lines=1, factor=2.0)
+    assert weighed == {"a.py": {3: 1.0, 5: 1.0, 9: 0.5}, "b.py": {4: 0.5}}
+    assert near_edits(scores, [], lines=1, factor=2.0) is scores  # the start state
+    assert near_edits(scores, [("a.py", 4)], lines=1, factor=1.0) is scores  # off

@@ -758,3 +758,33 @@ def test_a_round_ends_when_no_candidate_is_nearly_as_likely_as_its_partial_fix(f
         assert len(others_of_the_start) <= 2
     else:
         assert len(others_of_the_start) == 8
+
+
+@pytest.mark.parametrize("to_the_end", [True, False])
+def test_the_last_round_spends_the_budget_instead_of_stopping_for_a_next_round(to_the_end):
+    # `+ -> *` fixes t::a at once (a partial fix); the whole fix `1 -> 7` is ranked 22nd. The
+    # round's patience (16) would end it for a next round to go on from the partial fix, but
+    # this is the last round: to the end, it finds the fix; without, "rounds exhausted".
+    from repair.search import Budget, Search, State
+
+    source = "x = p + q * 1\n"
+    candidates = [
+        _replacement(source, 6, "*", 0.9, 0.5),
+        *(_replacement(source, 4, chr(ord("a") + n), 0.8 - n / 100, 0.5) for n in range(20)),
+        _replacement(source, 12, "7", 0.1, 0.5),
+    ]
+    validator = _TableValidator({b"x = p * q * 1\n": {"t::b"}, b"x = p + q * 7\n": set()})
+    policy = SearchPolicy(
+        rounds=1, plausible_share=0.0, patience_probability=0.0, last_round_to_the_end=to_the_end
+    )
+    start = State(files={}, edits=(), failing=("t::a", "t::b"), messages={})
+    budget = Budget(time.monotonic() + 60, max_candidates=50, jobs=1)
+    outcome = Search(
+        start, {"m.py": source.encode()}, validator, lambda s, i: candidates, lambda s: True,
+        budget, policy,
+    ).run()  # fmt: skip
+    if to_the_end:
+        assert outcome.fixed is not None and outcome.fixed.files["m.py"] == b"x = p + q * 7\n"
+    else:
+        assert outcome.fixed is None and outcome.stop_reason == "rounds exhausted"
+        assert outcome.candidates_tried == 1 + policy.round_patience
