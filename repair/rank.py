@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -316,7 +317,8 @@ def _rank(
             if not is_repair_target(token):
                 continue
             wrong = wrong_of.get(token.index, 0.0)
-            for position, (text, probability) in enumerate(options_of.get(token.index, [])):
+            options = own_quotes_first(token.text, options_of.get(token.index, []))
+            for position, (text, probability) in enumerate(options):
                 if _makes_identity(token, text, view.tokens):
                     continue
                 edit = Edit(token.start, token.end, token.text, text)
@@ -373,6 +375,33 @@ def _rank(
     tiebreak = {id(candidate): rng.random() for candidate in ordered}
     ordered = sorted(ordered, key=lambda c: (c.deferred, -c.score, tiebreak[id(c)]))
     return _take_turns(ordered) if policy.reserve_by_kind else ordered
+
+
+_PLAIN_STRING = re.compile(r"""(["'])([^"'\\\n]*)\1""")
+
+
+def own_quotes_first(text: str, options: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """A string literal's options with each string offered in both quote styles (`''` and
+    `""`) given the better of the two probabilities in `text`'s own quotes and the worse in
+    the other, so the patch found first keeps the file's style (`" "` -> `""`, not `''`);
+    both stay candidates. Other options as they are, in order of probability."""
+    own = _PLAIN_STRING.fullmatch(text)
+    if own is None:
+        return list(options)
+    by_value: dict[str, list[float]] = {}
+    for option, probability in options:
+        plain = _PLAIN_STRING.fullmatch(option)
+        if plain is not None:
+            by_value.setdefault(plain.group(2), []).append(probability)
+    result = []
+    for option, probability in options:
+        plain = _PLAIN_STRING.fullmatch(option)
+        pair = by_value.get(plain.group(2), []) if plain is not None else []
+        if len(pair) == 2:
+            mine = plain.group(1) == own.group(1)
+            probability = max(pair) if mine else min(pair)
+        result.append((option, probability))
+    return sorted(result, key=lambda item: -item[1])
 
 
 def _take_turns(ordered: list[Candidate]) -> list[Candidate]:

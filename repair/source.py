@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -280,22 +279,8 @@ def candidates(
         options = list(dict.fromkeys([*COMMON_NUMBERS, *seen, *_neighbours(token.text)]))
     else:  # STRING
         seen = {t.text: None for t in token_list if t.token_class == TokenClass.STRING}
-        options = [_in_quotes_of(token.text, option) for option in [*seen, *COMMON_STRINGS]]
-        options = list(dict.fromkeys(options))
+        options = list(dict.fromkeys([*seen, *COMMON_STRINGS]))
     return [option for option in options if option != token.text and _fits(token, option)]
-
-
-_PLAIN_STRING = re.compile(r"""(["'])([^"'\\\n]*)\1""")
-
-
-def _in_quotes_of(text: str, option: str) -> str:
-    """`option` written in the quotes `text` opens with, when both are plain one-line literals:
-    `''` in place of `" "` reads `""`, so a patch keeps the file's quote style and the same
-    string is not offered twice."""
-    own, other = _PLAIN_STRING.fullmatch(text), _PLAIN_STRING.fullmatch(option)
-    if own is None or other is None:
-        return option
-    return f"{own.group(1)}{other.group(2)}{own.group(1)}"
 
 
 def _neighbours(number: str) -> list[str]:

@@ -788,3 +788,14 @@ def test_the_last_round_spends_the_budget_instead_of_stopping_for_a_next_round(t
     else:
         assert outcome.fixed is None and outcome.stop_reason == "rounds exhausted"
         assert outcome.candidates_tried == 1 + policy.round_patience
+
+
+def test_a_string_offered_in_both_quotes_is_likelier_in_the_literals_own():
+    from repair.rank import own_quotes_first
+
+    options = [("''", 0.5), ('"x"', 0.3), ('""', 0.2), ("r'y'", 0.1)]
+    assert own_quotes_first('" "', options) == [
+        ('""', 0.5), ('"x"', 0.3), ("''", 0.2), ("r'y'", 0.1)
+    ]  # fmt: skip
+    assert own_quotes_first("' '", options) == options  # already in its own quotes first
+    assert own_quotes_first("name", options) == options  # not a string

@@ -141,15 +141,3 @@ def test_check_parses_reports_line_and_encoding() -> None:
         check_parses(b"x = 1\ny = (\n", "bad.py")
     with pytest.raises(SourceError, match="not UTF-8"):
         check_parses(b"x = '\xff'\n", "latin.py")
-
-
-def test_string_candidates_keep_the_literals_quotes() -> None:
-    source = b"s = \" \"\nt = 'a'\nu = r'\\d'\nv = \"it's\"\n"
-    token_list = tokens(source)
-    space = next(t for t in token_list if t.text == '" "')
-    options = candidates(space, token_list)
-    assert '""' in options and '"a"' in options
-    assert "''" not in options and "'a'" not in options  # the same strings, other quotes
-    assert "r'\\d'" in options and "\"it's\"" in options  # not plain: as they are
-    single = next(t for t in token_list if t.text == "'a'")
-    assert "''" in candidates(single, token_list) and '""' not in candidates(single, token_list)
