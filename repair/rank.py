@@ -384,7 +384,8 @@ def own_quotes_first(text: str, options: Sequence[tuple[str, float]]) -> list[tu
     """A string literal's options with each string offered in both quote styles (`''` and
     `""`) given the better of the two probabilities in `text`'s own quotes and the worse in
     the other, so the patch found first keeps the file's style (`" "` -> `""`, not `''`);
-    both stay candidates. Other options as they are, in order of probability."""
+    both stay candidates. The literal's own string in other quotes (`''` for `""`) changes
+    nothing and is dropped. Other options as they are, in order of probability."""
     own = _PLAIN_STRING.fullmatch(text)
     if own is None:
         return list(options)
@@ -396,6 +397,8 @@ def own_quotes_first(text: str, options: Sequence[tuple[str, float]]) -> list[tu
     result = []
     for option, probability in options:
         plain = _PLAIN_STRING.fullmatch(option)
+        if plain is not None and plain.group(2) == own.group(2):
+            continue  # the same string: an edit no test can see
         pair = by_value.get(plain.group(2), []) if plain is not None else []
         if len(pair) == 2:
             mine = plain.group(1) == own.group(1)

@@ -799,3 +799,5 @@ def test_a_string_offered_in_both_quotes_is_likelier_in_the_literals_own():
     ]  # fmt: skip
     assert own_quotes_first("' '", options) == options  # already in its own quotes first
     assert own_quotes_first("name", options) == options  # not a string
+    assert own_quotes_first('"x"', options) == [('""', 0.5), ("''", 0.2), ("r'y'", 0.1)]
+    assert own_quotes_first('""', options) == [('"x"', 0.3), ("r'y'", 0.1)]  # '' is "" too
