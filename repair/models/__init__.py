@@ -9,6 +9,7 @@ from torch import nn
 from repair.models.config import ModelConfig
 from repair.models.guided_unet import GuidedIterativeGraphUNet, TestFeedback
 from repair.models.iterative_unet import IterativeGraphUNet, ModelOutput
+from repair.models.template_files import remove_template_files
 
 
 def iterative_graph_unet(*, config: ModelConfig) -> nn.Module:
@@ -33,7 +34,9 @@ def build_model(config: ModelConfig) -> nn.Module:
     except KeyError:
         known = ", ".join(sorted(ARCHITECTURES))
         raise ValueError(f"unknown architecture {config.architecture!r} (known: {known})") from None
-    return factory(config=config)
+    model = factory(config=config)
+    remove_template_files()  # PyG leaves its generated modules in the temporary directory
+    return model
 
 
 __all__ = [
