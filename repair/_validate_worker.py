@@ -653,6 +653,11 @@ class Refresh:
                 if name.startswith(prefix) and "." not in name[len(prefix) :]:
                     namespace[name[len(prefix) :]] = child
         code = self.compiled.get(module.__name__)
+        if code is None and type(original.loader) is importlib.machinery.SourceFileLoader:
+            # A changed file is compiled once per child: when it fails on import, each module
+            # that depends on it imports it again, and compiling a long file each time made a
+            # candidate that breaks the import cost several times one that does not.
+            code = self.compiled[module.__name__] = original.loader.get_code(module.__name__)
         if code is not None:
             exec(code, namespace)
         else:

@@ -4,6 +4,9 @@ being what the tests see however they imported it (the suite is collected once p
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
 import time
 from pathlib import Path
 
@@ -194,6 +197,33 @@ def test_a_candidate_that_breaks_the_import_is_a_collection_error(refresher):
     assert len(broken.collection_errors) == 3
     assert all("NameError" in error for error in broken.collection_errors)
     assert refresher.validate(Request({}, (), max_failures=None)).all_passed
+
+
+def test_a_changed_module_is_compiled_once_however_often_its_import_fails(tmp_path, monkeypatch):
+    # Each module that depends on a file whose new version fails on import imports it again;
+    # compiling a long file every time made such candidates several times dearer (dev real bug
+    # attrs-2: 0.19 s against 0.05 s), so the worker's loader compiles it once per child.
+    path = Path(__file__).parents[1] / "repair" / "_validate_worker.py"
+    spec = importlib.util.spec_from_file_location("validate_worker_under_test", path)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    (tmp_path / "breaks_on_import.py").write_text("x = 1\nraise ValueError('candidate')\n")
+    module_spec = importlib.util.spec_from_file_location(
+        "breaks_on_import", tmp_path / "breaks_on_import.py"
+    )
+    module = importlib.util.module_from_spec(module_spec)
+    compiled = []
+    get_code = importlib.machinery.SourceFileLoader.get_code
+    monkeypatch.setattr(
+        importlib.machinery.SourceFileLoader,
+        "get_code",
+        lambda loader, name: compiled.append(name) or get_code(loader, name),
+    )
+    monkeypatch.setattr(sys, "meta_path", [worker.Refresh({module.__name__: module}, {})])
+    for _ in range(3):
+        with pytest.raises(ValueError, match="candidate"):
+            importlib.import_module("breaks_on_import")
+    assert compiled == ["breaks_on_import"]
 
 
 def test_one_worker_goes_on_after_a_loop_and_an_exit(refresher):
