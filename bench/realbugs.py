@@ -211,6 +211,9 @@ def repair_row(
         "stop": result["stop_reason"],
         "test_runs": result["test_runs"],
         "candidates": result["candidates_tried"],
+        # how the validations ended (collection error, worse, unchanged, timeout ...): where a
+        # run's time went, without tracing it again
+        "validation_outcomes": result.get("validation_outcomes", {}),
         "repair_seconds": result["seconds"],
         "diff": result["diff"],
         "doubt": result.get("doubt", ""),  # why repair fix itself called its patch doubtful
