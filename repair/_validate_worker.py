@@ -1099,7 +1099,7 @@ def run_child(config, request_fd, write_fd, verdict, prepared, parent, hot):
                 mark = _stage(stages, "refresh", mark)
                 # The test modules that failed to import, collected again: each imports the
                 # looping module anew, so a loop cut above is cut again at once, with the same
-                # message (dev real bug pyrsistent-2: 2.2 s per such candidate, 1.3 s without).
+                # message (dev real bug pyrsistent-2: 2.2 s per such candidate before, 1.4 s now).
                 importing.start(IMPORT_RECUT if importing.fired else limit)
                 items = prepared.items(plan, failed)
             finally:

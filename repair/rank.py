@@ -389,14 +389,15 @@ def own_quotes_first(text: str, options: Sequence[tuple[str, float]]) -> list[tu
     own = _PLAIN_STRING.fullmatch(text)
     if own is None:
         return list(options)
+    parsed = [
+        (option, probability, _PLAIN_STRING.fullmatch(option)) for option, probability in options
+    ]
     by_value: dict[str, list[float]] = {}
-    for option, probability in options:
-        plain = _PLAIN_STRING.fullmatch(option)
+    for _, probability, plain in parsed:
         if plain is not None:
             by_value.setdefault(plain.group(2), []).append(probability)
     result = []
-    for option, probability in options:
-        plain = _PLAIN_STRING.fullmatch(option)
+    for option, probability, plain in parsed:
         if plain is not None and plain.group(2) == own.group(2):
             continue  # the same string: an edit no test can see
         pair = by_value.get(plain.group(2), []) if plain is not None else []

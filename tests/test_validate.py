@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from repair.validate import Request, Validation, Validator, merged
+from repair.validate import WORKER, Request, Validation, Validator, merged
 
 CASE = Path(__file__).parent / "data" / "fix" / "hazards"
 SOURCE = (CASE / "counter.py").read_bytes()
@@ -203,8 +203,7 @@ def test_a_changed_module_is_compiled_once_however_often_its_import_fails(tmp_pa
     # Each module that depends on a file whose new version fails on import imports it again;
     # compiling a long file every time made such candidates several times dearer (dev real bug
     # attrs-2: 0.19 s against 0.05 s), so the worker's loader compiles it once per child.
-    path = Path(__file__).parents[1] / "repair" / "_validate_worker.py"
-    spec = importlib.util.spec_from_file_location("validate_worker_under_test", path)
+    spec = importlib.util.spec_from_file_location("validate_worker_under_test", WORKER)
     worker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(worker)
     (tmp_path / "breaks_on_import.py").write_text("x = 1\nraise ValueError('candidate')\n")
