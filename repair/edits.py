@@ -76,6 +76,7 @@ class EditKind(str, Enum):
     QUALIFY_NAME = "qualify_name"  # x -> self.x, the file using self.x
     UNQUALIFY_NAME = "unqualify_name"  # self.x -> x, x a name of the function
     FORWARD_ARGUMENT = "forward_argument"  # f(a) -> f(a, key=key), key a parameter
+    MATCH_SIBLING = "match_sibling"  # x.v == 'AS' -> x.v.upper() == 'AS', as the line above
 
     def __str__(self) -> str:  # f"{kind}" reads as the value on every Python version
         return self.value

@@ -32,6 +32,7 @@ KIND_PRIORS: dict[str, float] = {
     "insert_return": 1.3498,
     "insert_statement": 0.1335,
     "is_to_equals": 4.4042,
+    "match_sibling": 2.6239,
     "parenthesize": 7.1452,
     "qualify_name": 4.8241,
     "remove_call": 0.2751,

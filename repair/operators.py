@@ -6,7 +6,8 @@ insertion from templates and the file's own statements (`repair.statement_insert
 inside string literals (`repair.string_edits`), and the exception a `raise`, `except` or class
 names (`repair.exception_edits`), names qualified with `self.` or not and parameters passed
 on (`repair.name_edits`), and an entry a literal table lacks, taken from the failing
-tests' strings (`repair.collection_entries`). Every one is an `EditOperation`: an exact splice
+tests' strings (`repair.collection_entries`), and a statement made like its neighbour
+(`repair.sibling_edits`). Every one is an `EditOperation`: an exact splice
 with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
 order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.
 """
@@ -24,6 +25,7 @@ from repair import (
     exception_edits,
     name_edits,
     punctuation_edits,
+    sibling_edits,
     statement_edits,
     statement_inserts,
     string_edits,
@@ -47,6 +49,7 @@ _MODULES = (
     statement_inserts,
     string_edits,
     collection_entries,
+    sibling_edits,
 )
 
 

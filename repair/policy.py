@@ -196,6 +196,11 @@ class SearchPolicy:
     max_statement_edit_lines: int = 3  # statements longer than this are not deleted or swapped
     max_statement_ingredients: int = 8  # copies of the file's statements offered per position
     max_edits_per_string: int = 30  # edits offered inside one string literal
+    # A statement made like a neighbour that differs by one run of tokens
+    # (`repair.sibling_edits`): neighbours at most this many statements away (0: none). Dev
+    # mined fixes (`bench/operator_reach.py --split dev`): reach 18.0 -> 18.1 % in <= 2; seeded
+    # two-token dev bugs (`repair_bench_ab.py --a max_sibling_distance=0`): 26 / 21 either way.
+    max_sibling_distance: int = 6
     # A literal table (list, set, tuple, dict of strings) gets an entry it lacks from the failing
     # tests' strings (`repair.collection_entries`), at most this many per table.
     test_literal_entries: bool = True

@@ -226,6 +226,31 @@ def test_string_edits():
     assert 'f = open(p, "w")\n' in edits_of('f = open(p, "wb")\n', "string_edit")
 
 
+def test_statement_made_like_its_neighbour():
+    code = (
+        "def f(tlist):\n"
+        "    for t in tlist:\n"
+        "        if t.value.upper() == 'TABLE':\n"
+        "            table = True\n"
+        "        if t.value == 'AS':\n"
+        "            alias = True\n"
+    )
+    made = edits_of(code, "match_sibling")
+    assert code.replace("t.value ==", "t.value.upper() ==") in made  # the run the neighbour has
+    assert code.replace(".upper()", "") in made  # ... or the one it lacks
+    assert len(made) == 2
+    code = "def g(a):\n    opt('--x', help='x')\n    opt('--y', type=int, help='y')\n"
+    assert "    opt('--x', type=int, help='x')\n" in edits_of(code, "match_sibling")[0]
+    # statements that share less than half their tokens, or a single token apart, are no siblings
+    assert edits_of("def h(a):\n    x = a.b(1)\n    y = c\n", "match_sibling") == []
+    assert edits_of("def h(a):\n    x = a + b\n    x = a - b\n", "match_sibling") == []
+    # nor are statements too far apart
+    code = "def k(a):\n    a.f(1)\n" + "    pass\n" * 7 + "    a.f(1).g\n"
+    assert edits_of(code, "match_sibling") == []
+    near = replace(SearchPolicy(), max_sibling_distance=8)
+    assert len(edits_of(code, "match_sibling", near)) == 2
+
+
 def test_caps_bound_the_candidates():
     code = "def f(a, b):\n" + "".join(f"    x{i} = g(a, b, {i})\n" for i in range(30))
     policy = replace(SearchPolicy(), max_generated_per_kind=25)
