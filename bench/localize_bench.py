@@ -31,6 +31,7 @@ the number of statements in the source under test (the same count for both tools
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import itertools
 import json
@@ -450,8 +451,9 @@ def line_level(prepared: Prepared, formula: str) -> float:
 
 
 def alone(formula: str) -> LocalizePolicy:
-    """The formula on statements, without traceback, text or function-header evidence."""
-    return LocalizePolicy(formula=formula, crash_weight=0.0, header_share=0.0, text_weight=0.0)
+    """The formula on statements, without traceback, text, twin or function-header evidence."""
+    return LocalizePolicy(formula=formula, crash_weight=0.0, header_share=0.0, text_weight=0.0,
+                          twin_weight=0.0)  # fmt: skip
 
 
 # Grid of the fit (development data only: fixtures + the real bugs' dev split).
@@ -461,6 +463,7 @@ GRID = {
     "frame_decay": (0.25, 0.5, 0.75),
     "header_share": (0.0, 0.5),
     "text_weight": (0.0, 0.5, 1.0, 2.0),
+    "twin_weight": (0.0, 0.1, 0.2, 0.5, 1.0),
 }  # constant_share stays at 0.99, the value it had before #21
 
 
@@ -475,11 +478,12 @@ def fit(args) -> int:
     records = [p.record for p in prepared]
     say(f"fitting on {len(prepared)} bugs ({', '.join(sets)})")
     results = []
-    for formula, weight, decay, header, text in itertools.product(*GRID.values()):
+    for formula, weight, decay, header, text, twin in itertools.product(*GRID.values()):
         if weight == 0 and decay != GRID["frame_decay"][0]:
             continue  # the decay means nothing without traceback evidence
         policy = LocalizePolicy(formula=formula, crash_weight=weight, frame_decay=decay,
-                                header_share=header, text_weight=text)  # fmt: skip
+                                header_share=header, text_weight=text,
+                                twin_weight=twin)  # fmt: skip
         results.append((policy, summary([p.ours(policy) for p in prepared], records)))
     results.sort(key=lambda item: objective(item[1]), reverse=True)
     best = results[0][0]
@@ -540,6 +544,9 @@ def table(args) -> int:
     ours_seconds = statistics.median([p.record["ours"]["seconds"] for p in prepared] or [0])
     ours = [p.ours(DEFAULT_POLICY) for p in prepared]
     out.append(row("repair (combined, default)", summary(ours, records), ours_seconds))
+    no_twin = dataclasses.replace(DEFAULT_POLICY, twin_weight=0.0)
+    out.append(row("repair (combined, no twin evidence)",
+                   summary([p.ours(no_twin) for p in prepared], records)))  # fmt: skip
     for formula in ("tarantula", "ochiai", "dstar"):
         policy = alone(formula)
         out.append(row(f"repair, {formula} alone (statements)",

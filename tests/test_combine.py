@@ -67,12 +67,23 @@ def test_crash_evidence_breaks_a_tie_that_coverage_leaves():
     assert max(combined.values()) <= 1.0
 
 
-def test_without_tracebacks_the_score_is_the_formula():
+def test_without_tracebacks_or_a_twin_the_score_is_the_formula():
     run = made_up_run(frames_f1=())
-    scores = suspiciousness(run, {"m.py": SOURCE}, LocalizePolicy(formula="ochiai"))
+    policy = LocalizePolicy(formula="ochiai", twin_weight=0)
+    scores = suspiciousness(run, {"m.py": SOURCE}, policy)
     # line 15: ef=1, ep=0, F=2 -> 1/sqrt(2)
     assert scores[("m.py", 15)] == pytest.approx(2**-0.5)
     assert scores[("m.py", 5)] == pytest.approx(2 / (2 * 3) ** 0.5)
+
+
+def test_the_header_where_a_failing_test_parts_from_its_twin_moves_up():
+    run = made_up_run(frames_f1=())
+    off = suspiciousness(run, {"m.py": SOURCE}, LocalizePolicy(twin_weight=0))
+    on = suspiciousness(run, {"m.py": SOURCE}, LocalizePolicy(twin_weight=1.0))
+    # f1 and its twin p1 part at line 14 (f1 raises on 15, p1 returns on 16); f2 runs as p1
+    assert off[("m.py", 14)] == off[("m.py", 5)]
+    assert on[("m.py", 14)] > on[("m.py", 5)]
+    assert max(on.values()) <= 1.0
 
 
 def test_import_time_statements_take_a_share_of_their_readers():
