@@ -79,7 +79,6 @@ def twin_scores(
     return {key: total / len(failed) for key, total in totals.items()} if failed else {}
 
 
-
 def _likeness(nodeid: str, mine: set[UnitKey], item: tuple[str, set[UnitKey]]) -> tuple:
     """How alike a passing test is: first its shared node id prefix (a test named after this
     one, a case of the same parametrized test), then the Jaccard index of their statements."""
