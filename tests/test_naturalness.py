@@ -56,6 +56,8 @@ def test_the_ranking_tries_the_natural_edit_earlier():
     lines = {line: 1.0 for line in range(1, 8)}
 
     def position(policy: SearchPolicy) -> int:
+        # `.upper()` as an appended method: its copy from the `if` above (`match_sibling`) off
+        policy = replace(policy, max_sibling_distance=0)
         regions, signals = suspicious_regions(
             views, {"m.py": lines}, import_signal=0.5, policy=policy
         )

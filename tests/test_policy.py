@@ -187,7 +187,8 @@ def test_the_baseline_ranks_the_same_candidates_as_a_model():
 
 def test_the_combined_localization_weighs_candidates_and_the_model_reads_its_own_signal():
     # Line 2 ran in both tests, line 3 in the failing one only: Tarantula gives line 2 half of
-    # line 3's score, Ochiai (repair localize's combined default) 1/sqrt(2) of it.
+    # line 3's score, Ochiai (repair localize's combined default) 1/sqrt(2) of it, plus the twin
+    # weight 0.1: line 2 decides where t::a and its twin t::b part (line 3 or 4).
     results = [TestResult("t::a", "failed", 0.0, "boom"), TestResult("t::b", "passed", 0.0, "")]
     coverage = {"m.py": {2: frozenset({"t::a", "t::b"}), 3: frozenset({"t::a"}), 4: {"t::b"}}}
     run = SuiteRun(results, coverage, [], 1.0, False, False)
@@ -205,7 +206,7 @@ def test_the_combined_localization_weighs_candidates_and_the_model_reads_its_own
 
     spectrum, combined = ranked("spectrum"), ranked("combined")
     at_line = lambda order, line: {round(c.suspiciousness, 6) for c in order if c.line == line}  # noqa: E731
-    assert at_line(spectrum, 2) == {0.5} and at_line(combined, 2) == {round(2**-0.5, 6)}
+    assert at_line(spectrum, 2) == {0.5} and at_line(combined, 2) == {round(2**-0.5 + 0.1, 6)}
     assert seen[0] == seen[1] and seen[0]["m.py"][2] == pytest.approx(0.5)
     with pytest.raises(BadInput):
         ranked("fauxpy")
