@@ -129,8 +129,8 @@ def suspiciousness(
         if policy.twin_weight > 0 and total_failed
         else {}
     )
-    # Divided by the weights of the evidence present: without tracebacks (or a model) the
-    # score is the formula's, as before.
+    # Divided by the weights of the evidence present: without tracebacks (or a model, or a
+    # twin) the score is the formula's, as before.
     scale = (
         1.0
         + policy.crash_weight * bool(crash)

@@ -5,8 +5,8 @@ deletion, swaps, `if`/`while`/`elif` and a missing `return` (`repair.statement_e
 insertion from templates and the file's own statements (`repair.statement_inserts`), edits
 inside string literals (`repair.string_edits`), and the exception a `raise`, `except` or class
 names (`repair.exception_edits`), names qualified with `self.` or not and parameters passed
-on (`repair.name_edits`), and an entry a literal table lacks, taken from the failing
-tests' strings (`repair.collection_entries`), and a statement made like its neighbour
+on (`repair.name_edits`), an entry a literal table lacks, taken from the failing tests'
+strings (`repair.collection_entries`), and a statement made like its neighbour
 (`repair.sibling_edits`). Every one is an `EditOperation`: an exact splice
 with an inverse. At most `SearchPolicy.max_generated_per_kind` of a kind per region, in source
 order; `repair.rank` then keeps the likeliest `max_candidates_per_kind` of each kind it ranks.

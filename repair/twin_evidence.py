@@ -18,9 +18,9 @@ from collections.abc import Mapping
 
 import tree_sitter
 
+from repair.evidence import UnitKey
 from repair.statements import COMPOUND
 
-UnitKey = tuple[str, int]  # (path, first line of the statement)
 _DECIDES = COMPOUND - {"function_definition", "class_definition"}
 
 
