@@ -17,7 +17,7 @@ from repair.fix import MIN_TEST_TIMEOUT, RepairConfig, _check_inputs, _load_scor
 from repair.policy import SearchPolicy, with_settings
 from repair.rank import ENTRIES
 from repair.search import State
-from repair.source import apply_edits
+from repair.source import apply_edits, common_ends
 from repair.test_literals import failing_literals
 from repair.testrun import run_suite
 
@@ -25,12 +25,7 @@ from repair.testrun import run_suite
 def changed_lines(buggy: str, fixed: str) -> tuple[int, int]:
     """The first and last line (1-based, in `buggy`) that the human fix changes."""
     old, new = buggy.splitlines(), fixed.splitlines()
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     return head + 1, max(head + 1, len(old) - tail)
 
 

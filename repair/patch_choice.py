@@ -27,7 +27,7 @@ from repair.edits import INSERTIONS, REMOVALS, EditKind
 from repair.input_loss import lost_input
 from repair.literal_loss import lost_string
 from repair.policy import SearchPolicy
-from repair.source import function_regions, innermost_function, parse, tokens
+from repair.source import common_ends, function_regions, innermost_function, parse, tokens
 from repair.states import State
 
 _PROBABILITY_FLOOR = 1e-6  # an edit scored 0 (no scorer) still ranks by size and removals
@@ -114,12 +114,7 @@ def _changed_tokens(before: bytes, after: bytes) -> int:
     """Tokens inserted, deleted or replaced (a replacement of n by m counts max(n, m))."""
     old = [token.text for token in tokens(before) if token.node_type != "comment"]
     new = [token.text for token in tokens(after) if token.node_type != "comment"]
-    start = 0
-    while start < min(len(old), len(new)) and old[start] == new[start]:
-        start += 1
-    end = 0
-    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
-        end += 1
+    start, end = common_ends(old, new)
     old, new = old[start : len(old) - end], new[start : len(new) - end]
     size = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, False).get_opcodes():

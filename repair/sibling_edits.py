@@ -20,6 +20,7 @@ import tree_sitter
 
 from repair.edits import EditKind, EditOperation
 from repair.operator_context import OperatorContext, span
+from repair.source import common_ends
 from repair.statements import COMPOUND, SIMPLE
 
 MAX_RUN = 6  # tokens inserted, deleted or replaced at most
@@ -59,12 +60,7 @@ def _like(
     b = [token.shape for token in theirs]
     if a == b:
         return None
-    prefix = 0
-    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(a, b)
     lost, gained = len(a) - prefix - suffix, len(b) - prefix - suffix
     if lost > MAX_RUN or gained > MAX_RUN or (lost == 1 and gained == 1):
         return None

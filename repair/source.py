@@ -356,3 +356,15 @@ def innermost_function(
         if span[2] <= line <= span[3]:
             inner = span
     return inner
+
+
+def common_ends(a: Sequence, b: Sequence) -> tuple[int, int]:
+    """How many leading and trailing items `a` and `b` share, the two not overlapping: what
+    is left between them is the run one has and the other lacks or has otherwise."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return start, end
