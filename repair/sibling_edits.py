@@ -39,15 +39,15 @@ class Token(NamedTuple):
 def operations_at(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:
     if node.type not in _UNITS or node.has_error:
         return
-    units = _scope_units(node, ctx)
-    place = next((i for i, (start, _) in enumerate(units) if start == node.start_byte), None)
+    units, places = _scope_units(node, ctx)
+    place = places.get(node.start_byte)
     if place is None:
         return
-    mine = units[place][1]
+    mine = units[place]
     distance = ctx.policy.max_sibling_distance
     for other in units[max(0, place - distance) : place + distance + 1]:
-        if other[1] is not mine:
-            operation = _like(mine, other[1], node, ctx)
+        if other is not mine:
+            operation = _like(mine, other, node, ctx)
             if operation is not None:
                 yield operation
 
@@ -86,17 +86,24 @@ def _like(
     return ctx.operation(EditKind.MATCH_SIBLING, start, end, new.decode("utf-8"), span(node))
 
 
-def _scope_units(node: tree_sitter.Node, ctx: OperatorContext) -> list[tuple[int, list[Token]]]:
-    """(start, tokens) of each statement unit of `node`'s function, class or module body, not
-    those of nested functions and classes, in source order; read once per scope."""
+def _scope_units(
+    node: tree_sitter.Node, ctx: OperatorContext
+) -> tuple[list[list[Token]], dict[int, int]]:
+    """The tokens of each statement unit of `node`'s function, class or module body, not those
+    of nested functions and classes, in source order, and each unit's place by its start byte;
+    read once per scope."""
     scope = node.parent
     while scope is not None and scope.type not in _SCOPES:
         scope = scope.parent
     if scope is None:
-        return []
+        return [], {}
     key = ("sibling_units", scope.start_byte)
     if key not in ctx.memo:
-        ctx.memo[key] = [(unit.start_byte, _tokens(unit)) for unit in _units(scope)]
+        units = list(_units(scope))
+        places: dict[int, int] = {}
+        for place, unit in enumerate(units):
+            places.setdefault(unit.start_byte, place)
+        ctx.memo[key] = ([_tokens(unit) for unit in units], places)
     return ctx.memo[key]  # type: ignore[return-value]
 
 
