@@ -83,5 +83,7 @@ def _likeness(nodeid: str, mine: set[UnitKey], item: tuple[str, set[UnitKey]]) -
     """How alike a passing test is: first its shared node id prefix (a test named after this
     one, a case of the same parametrized test), then the Jaccard index of their statements."""
     other, theirs = item
-    shared = next((i for i, (a, b) in enumerate(zip(nodeid, other)) if a != b), len(other))
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(nodeid, other)) if a != b), min(len(nodeid), len(other))
+    )
     return shared, len(mine & theirs) / len(mine | theirs)

@@ -148,3 +148,15 @@ def test_words_shared_with_the_failing_test_move_a_statement_up():
     assert plain[("m.py", 2)] == plain[("m.py", 3)]  # coverage cannot tell them apart
     with_text = suspiciousness(run, {"m.py": source}, LocalizePolicy(text_weight=0.5))
     assert with_text[("m.py", 3)] > with_text[("m.py", 2)]  # `padding` is in the test's name
+
+
+def test_a_twin_named_after_the_failing_test_shares_no_more_than_the_shorter_name():
+    from repair.twin_evidence import _likeness
+
+    statements = {("m.py", 5)}
+    # a passing test whose id merely extends the failing one's shares its whole (shorter) id,
+    # not its own longer one; the Jaccard index then decides between equal prefixes
+    longer = _likeness("t.py::test_a", statements, ("t.py::test_a_and_more", statements))
+    same_case = _likeness("t.py::test_a[1]", statements, ("t.py::test_a[2]", statements))
+    assert longer[0] == len("t.py::test_a")
+    assert same_case[0] == len("t.py::test_a[")
