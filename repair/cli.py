@@ -352,7 +352,15 @@ def evaluate_command(
 def fix_command(
     src: list[Path] = typer.Argument(..., help="Source files or directories to repair."),
     tests: list[Path] = typer.Option(..., "--tests", help="Test file or directory (repeatable)."),
-    apply: bool = typer.Option(False, "--apply", help="Write the verified fix into the files."),
+    apply: bool = typer.Option(
+        False,
+        "--apply",
+        help="Write the verified fix into the files, unless the best patch is doubtful "
+        "(then it is printed, not written, and the exit code is 5).",
+    ),
+    apply_doubtful: bool = typer.Option(
+        False, "--apply-doubtful", help="Write the best verified patch even when it is doubtful."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     timeout: float = typer.Option(120.0, min=1.0, help="Seconds for the whole repair."),
     max_candidates: int = typer.Option(
@@ -411,7 +419,8 @@ def fix_command(
         use_model=not no_model,
         formula=formula.value,
         test_timeout=test_timeout,
-        apply=apply,
+        apply=apply or apply_doubtful,
+        apply_doubtful=apply_doubtful,
     )
     if jobs:
         config.jobs = jobs
@@ -431,6 +440,8 @@ def fix_command(
         from repair.sarif import repair_log
 
         write_sarif(repair_log(result), sarif)
+    if result.held_back:
+        raise typer.Exit(code=int(ExitCode.HELD_BACK))
     if result.status == FIXED:
         raise typer.Exit(code=int(ExitCode.FIXED))
     if result.status == NOTHING_TO_FIX:
@@ -451,6 +462,11 @@ def _print_repair(result) -> None:
         typer.echo(
             f"fixed: {count} edit{'s' if count != 1 else ''}, verified by a fresh pytest run"
             + ("; written to your files" if result.applied else "")
+            + (
+                "; not written: it is doubtful (below), --apply-doubtful writes it"
+                if result.held_back
+                else ""
+            )
         )
     else:
         typer.echo(f"no fix found ({result.stop_reason})")

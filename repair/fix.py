@@ -9,7 +9,8 @@
    suspiciousness (`repair.rank`, `repair.score`, `repair.prior`), candidates validated, partial
    states kept, rounds advanced.
 5. A passing candidate is verified by a fresh pytest run under the user's configuration
-   (`repair.patch`), reported as a unified diff, and written with `apply=True` only.
+   (`repair.patch`), reported as a unified diff, and written with `apply=True` only, and then
+   only when the best passing patch is not doubtful (`repair.patch_choice`) or `apply_doubtful`.
 
 Nothing here writes into the user's tree except `apply_patch_atomically`, at the very end.
 """
@@ -84,6 +85,9 @@ class RepairConfig:
     # each test's short time limit while candidates are validated (`repair.time_limits`)
     limits: LimitPolicy = field(default_factory=LimitPolicy)
     apply: bool = False  # write the verified patch into the user's files
+    # with apply: write the best patch even when it is doubtful (`repair.patch_choice.doubt`);
+    # without, a doubtful best patch is reported and left unwritten (`RepairResult.held_back`)
+    apply_doubtful: bool = False
     # when the first test run is split over several children (`repair.shards`)
     shards: ShardPolicy = field(default_factory=ShardPolicy)
 
@@ -147,6 +151,7 @@ class RepairResult:
     # the verified passing patches, best first (the first is the fix: `edits`, `diff`)
     patches: list[PatchReport] = field(default_factory=list)
     doubt: str = ""  # why the best patch is doubtful ("" if it is not; `repair.patch_choice`)
+    held_back: bool = False  # asked to apply, not written: the best patch is doubtful
     # of failing_before, the tests that only timed out and pass when given longer: not the bug
     slow_tests: list[str] = field(default_factory=list)
 
@@ -175,6 +180,7 @@ class RepairResult:
             "validation_outcomes": self.validation_outcomes,
             "score": self.score,
             "doubt": self.doubt,
+            "held_back": self.held_back,
             "patches": [patch.to_json() for patch in self.patches],
         }
 
@@ -678,8 +684,10 @@ def _result(
     diff = unified_diff(originals, state.files) if fixed else ""
     changes = {path: (originals[path], data) for path, data in sorted(state.files.items())
                if fixed and data != originals[path]}  # fmt: skip
+    doubtful = doubt(choices, config.policy)
+    held_back = fixed and config.apply and bool(doubtful) and not config.apply_doubtful
     applied = False
-    if fixed and config.apply and state.files:
+    if fixed and config.apply and state.files and not held_back:
         apply_patch_atomically(root, state.files, originals)
         applied = True
     return RepairResult(
@@ -702,7 +710,8 @@ def _result(
         slow_tests=list(outcome.slow),
         changes=changes,
         patches=patches,
-        doubt=doubt(choices, config.policy),
+        doubt=doubtful,
+        held_back=held_back,
     )
 
 

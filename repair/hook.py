@@ -100,14 +100,14 @@ def staged_sources(
     return sorted(set(chosen))
 
 
-def _apply_command(files: Sequence[Path], args: argparse.Namespace) -> str:
+def _apply_command(files: Sequence[Path], args: argparse.Namespace, doubtful: bool) -> str:
     words = ["repair", "fix", *map(str, files)]
     for test in args.tests:
         words += ["--tests", test]
     words += ["--timeout", f"{args.timeout:g}"]
     if args.no_model:
         words.append("--no-model")
-    words.append("--apply")
+    words.append("--apply-doubtful" if doubtful else "--apply")
     return shlex.join(words)
 
 
@@ -183,8 +183,11 @@ def _run(args: argparse.Namespace) -> int:
         return int(ExitCode.NO_FIX_FOUND)
     _say("repair: suggested fix (verified by a fresh pytest run):")
     _say(result.diff.rstrip("\n"))
+    if result.doubt:
+        held = "; not applied" if result.held_back else ""
+        _say(f"repair: doubtful{held}: {result.doubt}")
     _say("repair: apply it with `git apply` on the diff above, or run:")
-    _say(f"  {_apply_command(files, args)}")
+    _say(f"  {_apply_command(files, args, doubtful=bool(result.doubt))}")
     return int(ExitCode.NO_FIX_FOUND)
 
 

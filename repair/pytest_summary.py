@@ -97,7 +97,12 @@ def _report(reporter: Any, result: RepairResult) -> None:
         reporter.write_line(f"  {edit.path}:{edit.line}  {edit.old!r} -> {edit.new!r}")
     for line in result.diff.splitlines():
         reporter.write_line(line)
-    if not result.applied:
+    if result.doubt:
+        held = "; not written" if result.held_back else ""
+        reporter.write_line(f"doubtful{held}: {result.doubt}", yellow=True)
+    if result.held_back:
+        reporter.write_line("write it with `repair fix ... --apply-doubtful`, or `git apply` it")
+    elif not result.applied:
         reporter.write_line("write it with --repair-apply, or `git apply` the diff above")
 
 

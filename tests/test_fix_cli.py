@@ -165,6 +165,24 @@ def test_apply_writes_the_fix(tmp_path: Path):
     assert again.exit_code == ExitCode.NOTHING_TO_FIX
 
 
+def test_apply_leaves_a_doubtful_patch_unwritten_unless_asked(tmp_path: Path):
+    root = project_copy(FIXTURES / "access_control_wrong_boolean", tmp_path)
+    before = snapshot(root)
+    # every patch is doubtful when no edit is likely enough: "its edits are unlikely"
+    doubtful = ["--set", "doubt_probability=1.0"]
+    held = invoke(root, "--tests", root / "tests", "--apply", *doubtful, *FAST)
+    assert held.exit_code == ExitCode.HELD_BACK, held.output
+    assert "not written: it is doubtful" in held.stdout
+    assert "doubtful: its edits are unlikely" in held.stdout
+    assert snapshot(root) == before
+    shown = invoke(root, "--tests", root / "tests", "--apply", "--json", *doubtful, *FAST)
+    assert json.loads(shown.stdout)["held_back"] is True and snapshot(root) == before
+    written = invoke(root, "--tests", root / "tests", "--apply-doubtful", *doubtful, *FAST)
+    assert written.exit_code == ExitCode.FIXED, written.output
+    assert "written to your files" in written.stdout
+    assert snapshot(root)["docshare/permissions.py"] != before["docshare/permissions.py"]
+
+
 def repair_process(root: Path, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "repair", "fix", str(root), "--tests", str(root / "tests")]
     return subprocess.Popen(

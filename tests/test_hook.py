@@ -9,6 +9,7 @@ docs/pre-commit.md), which does not belong in the test suite. `--no-model` keeps
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 import subprocess
@@ -160,6 +161,22 @@ def test_main_directly(tmp_path, monkeypatch, capsys):
     assert (project / "intervals.py").read_bytes() == before  # no --apply: untouched
 
     assert main(["intervals.py", "--tests", "missing"]) == ExitCode.BAD_INPUT
+
+
+def test_a_doubtful_fix_is_not_applied(tmp_path, monkeypatch, capsys):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "interval_merge_wrong_comparison", project)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    fix_module = importlib.import_module("repair.fix")  # `repair.fix` names the function too
+    monkeypatch.setattr(fix_module, "doubt", lambda choices, policy: "a test says so")
+    before = (project / "intervals.py").read_bytes()
+    args = ["intervals.py", "--no-model", "--timeout", "30", "--apply"]
+    assert main(args) == ExitCode.NO_FIX_FOUND
+    err = capsys.readouterr().err
+    assert "repair: doubtful; not applied: a test says so" in err
+    assert "--timeout 30 --no-model --apply-doubtful" in err
+    assert (project / "intervals.py").read_bytes() == before
 
 
 def test_staged_sources_keeps_only_editable_files(tmp_path, monkeypatch):

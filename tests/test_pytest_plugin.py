@@ -4,6 +4,7 @@ nothing, the repair's own test runs never repair again, and the plugin stays lig
 
 from __future__ import annotations
 
+import importlib
 import json
 from types import SimpleNamespace
 
@@ -66,6 +67,22 @@ def test_repair_apply_writes_the_fix_and_the_sarif_log(pytester: pytest.Pytester
     log = json.loads((pytester.path / "out" / "repair.sarif").read_text())
     assert [r["ruleId"] for r in log["runs"][0]["results"]][-1] == "verified-fix"
     assert pytester.runpytest().ret == pytest.ExitCode.OK
+
+
+def test_repair_apply_leaves_a_doubtful_patch_unwritten(pytester: pytest.Pytester, monkeypatch):
+    make_project(pytester)
+    before = (pytester.path / "stats.py").read_bytes()
+    fix_module = importlib.import_module("repair.fix")  # `repair.fix` names the function too
+    monkeypatch.setattr(fix_module, "doubt", lambda choices, policy: "a test says so")
+    result = pytester.runpytest("--repair-apply", *FAST)
+    result.stdout.fnmatch_lines(
+        [
+            "fixed: 1 edit, verified by a fresh pytest run (*",
+            "doubtful; not written: a test says so",
+            "write it with `repair fix ... --apply-doubtful`, or `git apply` it",
+        ]
+    )
+    assert (pytester.path / "stats.py").read_bytes() == before
 
 
 def test_a_passing_session_repairs_nothing(pytester: pytest.Pytester):
