@@ -89,6 +89,7 @@ def repair_log(result: RepairResult, base: Path | None = None) -> dict:
         "stillFailing": result.still_failing,
         "verified": result.verified,
         "applied": result.applied,
+        "heldBack": result.held_back,
         "candidatesTried": result.candidates_tried,
         "testRuns": result.test_runs,
         "seconds": round(result.seconds, 3),
@@ -208,7 +209,7 @@ def _fix_result(result: RepairResult, uris: _Uris) -> dict:
                 ],
             }
         ],
-        "properties": {"applied": result.applied, "diff": result.diff},
+        "properties": {"applied": result.applied, "diff": result.diff, "doubt": result.doubt},
     }
 
 

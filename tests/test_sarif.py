@@ -144,6 +144,12 @@ def test_repair_log_from_a_hand_made_result(sarif_schema, tmp_path: Path):
         "uriBaseId": "%SRCROOT%",
     }
     assert run["invocations"][0]["properties"]["failingTests"] == result.failing_before
+    assert run["invocations"][0]["properties"]["heldBack"] is False
+    assert fix["properties"]["doubt"] == ""
+    result.doubt, result.held_back = "it drops a call", True
+    doubtful = repair_log(result, base=tmp_path)["runs"][0]
+    assert doubtful["invocations"][0]["properties"]["heldBack"] is True
+    assert doubtful["results"][1]["properties"]["doubt"] == "it drops a call"
     before, after = result.changes["shop/cart.py"]
     files = fixed_files(log, lambda path: before)
     assert files == {tmp_path / "project" / "shop" / "cart.py": after}
