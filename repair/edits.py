@@ -145,6 +145,8 @@ _NOT_NEEDS_PARENS = frozenset(
 )
 # Binary operators that bind at least as tightly as `+`: `E + 1` needs no parentheses around E.
 _TIGHTER_THAN_PLUS = frozenset({"+", "-", "*", "/", "//", "%", "@", "**"})
+# Binary operators whose operands are off-by-one slots too (`(page - 1) * size`).
+_MULTIPLICATIVE = frozenset({"*", "/", "//", "%", "**"})
 # Expressions that may hold a number: the targets of `+ 1` / `- 1`.
 _NUMERIC_LOOKING = frozenset(
     {"identifier", "attribute", "call", "subscript", "binary_operator", "unary_operator"}
@@ -204,7 +206,8 @@ def edit_operations(
 ) -> list[EditOperation]:
     """Every structural edit of `source` (or of the byte range `region`), in source order,
     without duplicates. `attributes`: the file's `attribute_names`, if already known; `policy`:
-    its `max_swapped_arguments` and `max_attribute_options` (None: the default policy's)."""
+    its `max_swapped_arguments`, `max_attribute_options` and `offset_operands` (None: the default
+    policy's)."""
     tree = tree or parse(source)
     policy = policy or SearchPolicy()
     start, end = region or (0, len(source))
@@ -271,7 +274,7 @@ def _operations_at(
         yield from _remove_not(node, source)
     for condition in _conditions(node):
         yield from _insert_not(condition, source)
-    for expression in _numeric_slots(node):
+    for expression in _numeric_slots(node, policy.offset_operands):
         yield from _add_offset(expression, source)
     if kind == "slice":
         yield from _slice_bounds(node, source)
@@ -425,10 +428,10 @@ def _remove_not(node: tree_sitter.Node, source: bytes) -> Iterator[EditOperation
 # --- off by one ----------------------------------------------------------------------------
 
 
-def _numeric_slots(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+def _numeric_slots(node: tree_sitter.Node, operands: bool = True) -> Iterator[tree_sitter.Node]:
     """Expressions where an off-by-one is common: call arguments (range bounds), subscript
     indices and slice bounds, the right side of comparisons, right-hand sides of assignments,
-    return values."""
+    return values; with `operands`, the operands of a multiplication, division or power."""
     kind = node.type
     candidates: list[tree_sitter.Node] = []
     if kind == "argument_list" and not _calls_container_function(node.parent):
@@ -453,6 +456,10 @@ def _numeric_slots(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
             candidates.append(right)
     elif kind == "return_statement":
         candidates += node.named_children[:1]
+    elif operands and kind == "binary_operator" and _operator_text(node) in _MULTIPLICATIVE:
+        left = node.child_by_field_name("left")
+        if left is not None and left.type not in ("string", "concatenated_string"):
+            candidates += node.named_children  # (page - 1) * size, n * (n - 1), 2 ** (k + 1)
     for candidate in candidates:
         if candidate.type in _NUMERIC_LOOKING and not _calls(candidate, _NON_NUMERIC_RESULTS):
             yield candidate
@@ -482,16 +489,23 @@ def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOpe
         operator = expression.child_by_field_name("operator")
         if operator is None or _text(operator, source) not in _TIGHTER_THAN_PLUS:
             text = f"({text})"
+    parent = expression.parent  # an operand of `*`: `(page - 1) * size`, not `page - 1 * size`
+    enclosed = parent is not None and parent.type == "binary_operator"
     for kind, suffix in ((EditKind.ADD_ONE, " + 1"), (EditKind.SUBTRACT_ONE, " - 1")):
         yield _operation(
             kind,
             source,
             expression.start_byte,
             expression.end_byte,
-            text + suffix,
+            f"({text}{suffix})" if enclosed else text + suffix,
             _span(expression),
             _line(expression),
         )
+
+
+def _operator_text(node: tree_sitter.Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return (operator.text or b"").decode("utf-8") if operator is not None else ""
 
 
 def _offset_of(node: tree_sitter.Node, source: bytes, any_integer: bool = False) -> tuple | None:

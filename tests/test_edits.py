@@ -63,15 +63,22 @@ def test_off_by_one():
         "for _ in range(n):\n    pass\n"
     ]
     assert edits_of("lo = mid\n", "add_one") == ["lo = mid + 1\n"]
-    assert edits_of("left = 2 * i\n", "add_one") == ["left = 2 * i + 1\n"]
+    assert edits_of("left = 2 * i\n", "add_one") == ["left = 2 * i + 1\n", "left = 2 * (i + 1)\n"]
+    # an operand of `*`, `//`, `%`, `**` is a slot too, in parentheses (a 1-based page)
+    assert edits_of("start = page * size\n", "subtract_one") == [
+        "start = (page - 1) * size\n",
+        "start = page * size - 1\n",
+        "start = page * (size - 1)\n",
+    ]
+    assert edits_of("s = '%d' % n\n", "add_one") == ["s = '%d' % n + 1\n"]  # a format: no `(n + 1)`
     assert edits_of("y = a << b\n", "subtract_one") == ["y = (a << b) - 1\n"]
     assert edits_of("if i < n:\n    pass\n", "add_one") == ["if i < n + 1:\n    pass\n"]
     # `x + 1` gets no further `+ 1`: replacing or removing the 1 are the edits for it.
-    assert edits_of("right = 2 * i + 1\n", "add_one") == []
+    assert edits_of("right = 2 * i + 1\n", "add_one") == ["right = 2 * (i + 1) + 1\n"]
     # ... nor does `x + 0` or `x - 2`: the number's neighbours are replacements of it
     assert edits_of("j = i + 0\n", "add_one") == []
     assert edits_of("j = i - 2\n", "subtract_one") == []
-    assert edits_of("j = i * 2\n", "add_one") == ["j = i * 2 + 1\n"]
+    assert edits_of("j = i * 2\n", "add_one") == ["j = (i + 1) * 2\n", "j = i * 2 + 1\n"]
     # Containers are not numbers: `len(items) + 1`, but no `items + 1` or `range(n) + 1`.
     assert edits_of("n = len(items)\n", "add_one") == ["n = len(items) + 1\n"]
     assert edits_of("r = range(n)\n", "add_one") == ["r = range(n + 1)\n"]
