@@ -65,11 +65,17 @@ def _append_method(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edi
     if node.type not in ("identifier", "attribute", "subscript", "call") or "\n" in ctx.text(node):
         return
     end = node.end_byte
-    for name in ctx.facts.methods[: ctx.policy.max_method_options]:
+    for name in _methods(ctx):
         if not ctx.text(node).endswith(f".{name}()"):
             yield ctx.operation(
                 EditKind.APPEND_METHOD, end, end, f".{name}()", span(node), line_of(node)
             )
+
+
+def _methods(ctx: OperatorContext) -> list[str]:
+    """The file's zero-argument methods, then the policy's common ones, at most the cap."""
+    common = [name for name in ctx.policy.common_methods.split() if name not in ctx.facts.methods]
+    return [*ctx.facts.methods, *common][: ctx.policy.max_method_options]
 
 
 def _unwrap(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:

@@ -193,6 +193,13 @@ class SearchPolicy:
     max_inserted_arguments: int = 6  # arguments offered per call (file's keywords, constants)
     max_wrap_functions: int = 10  # functions offered to wrap an expression in
     max_method_options: int = 3  # methods offered to append to an expression
+    # ... the file's own first, then these (space-separated; "" none) while fewer than that: the
+    # three zero-argument methods real fixes append most (train split: lower 34, copy 27, strip
+    # 19 of 172 such fixes in 29,730). Dev: mined fixes' reach within the ceiling 35.6 -> 35.7 %;
+    # the 102 seeded bugs (`repair_bench_ab.py --size all --a common_methods=`): no outcome differs
+    # reproducibly; real-bug dev human fixes (`realbugs_rank.py --no-model`): more-itertools-4
+    # 313 -> 447, sqlparse-2 4089 -> 4069, no other moves.
+    common_methods: str = "lower copy strip"
     max_statement_edit_lines: int = 3  # statements longer than this are not deleted or swapped
     max_statement_ingredients: int = 8  # copies of the file's statements offered per position
     max_edits_per_string: int = 30  # edits offered inside one string literal

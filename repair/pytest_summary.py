@@ -100,7 +100,7 @@ def _report(reporter: Any, result: RepairResult) -> None:
     if result.doubt:
         held = "; not written" if result.held_back else ""
         reporter.write_line(f"doubtful{held}: {result.doubt}", yellow=True)
-    if result.held_back:
+    if result.doubt and not result.applied:  # --repair-apply would hold it back too
         reporter.write_line("write it with `repair fix ... --apply-doubtful`, or `git apply` it")
     elif not result.applied:
         reporter.write_line("write it with --repair-apply, or `git apply` the diff above")

@@ -56,8 +56,9 @@ def test_the_ranking_tries_the_natural_edit_earlier():
     lines = {line: 1.0 for line in range(1, 8)}
 
     def position(policy: SearchPolicy) -> int:
-        # `.upper()` as an appended method: its copy from the `if` above (`match_sibling`) off
-        policy = replace(policy, max_sibling_distance=0)
+        # `.upper()` as an appended method, the file's only one: its copy from the `if` above
+        # (`match_sibling`) and the common methods after the file's (`lower`, ...) off
+        policy = replace(policy, max_sibling_distance=0, common_methods="")
         regions, signals = suspicious_regions(
             views, {"m.py": lines}, import_signal=0.5, policy=policy
         )

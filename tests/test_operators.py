@@ -74,6 +74,14 @@ def test_call_wraps():
     assert "def f(s):\n    t = s.strip()\n    return s.strip() == 'a'\n" in edits_of(
         code, "append_method"
     )
+    # a file that calls no such method gets the common ones, at most max_method_options
+    code = "def slug(title):\n    return title\n"
+    assert sorted(e.split("return ")[1] for e in edits_of(code, "append_method")) == [
+        "title.copy()\n",
+        "title.lower()\n",
+        "title.strip()\n",
+    ]
+    assert edits_of(code, "append_method", SearchPolicy(common_methods="")) == []
     assert edits_of("x = s.strip().lower()\n", "remove_method") == [
         "x = s.lower()\n",
         "x = s.strip()\n",
