@@ -1,7 +1,8 @@
 """`repair` against hostile projects (tests/data/hostile/<case>/, and the links, FIFOs and
 unreadable paths these tests add to copies of them): one test or more per fault of issue #12
 (F1-F8 and the time budget), and the behaviours that already held (BOM, CRLF, tabs, two
-`--apply` at once).
+`--apply` at once; these tests write with `--apply-doubtful`, since what they check is how a
+fix is written, not whether the model-free search's patch is likely enough to be written).
 
 Tests that send signals or look for leftover processes run `repair` in a subprocess with its own
 temporary directory (TMPDIR) and a mark in its environment, which every process it starts
@@ -355,7 +356,7 @@ def test_a_source_that_links_to_another_source_is_fixed_with_apply(tmp_path, abs
     os.symlink(calc if absolute else "calc.py", root / "src" / "alias.py")
     test = root / "tests" / "test_calc.py"
     test.write_text(test.read_text().replace("from calc import", "from alias import"))
-    result = invoke("fix", root / "src", "--tests", root / "tests", *FAST, "--apply")
+    result = invoke("fix", root / "src", "--tests", root / "tests", *FAST, "--apply-doubtful")
     assert result.exit_code == ExitCode.FIXED, result.output
     assert "return a + b" in calc.read_text()
     assert (root / "src" / "alias.py").is_symlink()
@@ -408,7 +409,7 @@ def _interrupt_mid_search(tmp_path: Path, signum: int, script: str | None):
     root = project(tmp_path, "slow_search")
     before = snapshot(root)
     isolated = Isolated(tmp_path)
-    args = ["fix", root, "--tests", root / "tests", *FAST, "--apply", "--timeout", "120"]
+    args = ["fix", root, "--tests", root / "tests", *FAST, "--apply-doubtful", "--timeout", "120"]
     process = isolated.start(*args, script=script)
     seen = wait_for_line(process, b"round 1")
     process.send_signal(signum)
@@ -617,7 +618,7 @@ def test_encodings_and_line_endings_survive_apply(tmp_path, name, source):
     (root / "calc.py").write_bytes(source)
     mode = 0o640
     (root / "calc.py").chmod(mode)
-    result = invoke("fix", root, "--tests", root / "tests", *FAST, "--apply")
+    result = invoke("fix", root, "--tests", root / "tests", *FAST, "--apply-doubtful")
     assert result.exit_code == ExitCode.FIXED, result.output
     assert (root / "calc.py").read_bytes() == source.replace(b"a - b", b"a + b")
     assert stat.S_IMODE((root / "calc.py").stat().st_mode) == mode
@@ -630,7 +631,7 @@ def test_two_applies_at_once_leave_one_whole_fix(tmp_path):
         "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
     )
     isolated = Isolated(tmp_path)
-    args = ["fix", root, "--tests", root / "tests", *FAST, "--apply"]
+    args = ["fix", root, "--tests", root / "tests", *FAST, "--apply-doubtful"]
     first, second = isolated.start(*args), isolated.start(*args)
     codes = [first.wait(timeout=300), second.wait(timeout=300)]
     for process in (first, second):

@@ -219,7 +219,16 @@ def test_fix_sarif_applies_to_the_bytes_apply_writes(sarif_schema, tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(
         app,
-        ["fix", "project", "--tests", "project/tests", "--apply", "--sarif", "fix.sarif", *FAST],
+        [
+            "fix",
+            "project",
+            "--tests",
+            "project/tests",
+            "--apply-doubtful",
+            "--sarif",
+            "fix.sarif",
+            *FAST,
+        ],
     )
     assert result.exit_code == ExitCode.FIXED, result.output
     log = json.loads((tmp_path / "fix.sarif").read_text())
