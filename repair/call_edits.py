@@ -73,9 +73,14 @@ def _append_method(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[Edi
 
 
 def _methods(ctx: OperatorContext) -> list[str]:
-    """The file's zero-argument methods, then the policy's common ones, at most the cap."""
-    common = [name for name in ctx.policy.common_methods.split() if name not in ctx.facts.methods]
-    return [*ctx.facts.methods, *common][: ctx.policy.max_method_options]
+    """The file's zero-argument methods, then the policy's common ones, at most the cap (once
+    per region)."""
+    key = ("append_method", -1)
+    if key not in ctx.memo:
+        own = ctx.facts.methods
+        common = [name for name in ctx.policy.common_methods.split() if name not in own]
+        ctx.memo[key] = [*own, *common][: ctx.policy.max_method_options]
+    return ctx.memo[key]  # type: ignore[return-value]
 
 
 def _unwrap(node: tree_sitter.Node, ctx: OperatorContext) -> Iterator[EditOperation]:

@@ -485,10 +485,11 @@ def _add_offset(expression: tree_sitter.Node, source: bytes) -> Iterator[EditOpe
     text = _text(expression, source)
     if "\n" in text or _offset_of(expression, source, any_integer=True) is not None:
         return  # `x + 1` or `x - 2` already: removing the 1, or replacing the number, say it
-    if expression.type == "binary_operator":
-        operator = expression.child_by_field_name("operator")
-        if operator is None or _text(operator, source) not in _TIGHTER_THAN_PLUS:
-            text = f"({text})"
+    if (
+        expression.type == "binary_operator"
+        and _operator_text(expression) not in _TIGHTER_THAN_PLUS
+    ):
+        text = f"({text})"
     parent = expression.parent  # an operand of `*`: `(page - 1) * size`, not `page - 1 * size`
     enclosed = parent is not None and parent.type == "binary_operator"
     for kind, suffix in ((EditKind.ADD_ONE, " + 1"), (EditKind.SUBTRACT_ONE, " - 1")):
