@@ -225,16 +225,22 @@ _KNOWN = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 _CONTENT = frozenset({"identifier", "string", "number", "constant"})
 
 
+def new_texts(fix: dict) -> list[tuple[str, str]]:
+    """(text, class) of the names, strings, numbers and constants the fix's edits bring, builtins
+    and keywords left out: what an operator must find somewhere to make the fix."""
+    return [
+        (edit["new"], edit.get("new_class", edit["class"]))
+        for edit in fix["edits"]
+        if edit["op"] != "delete"
+        and edit.get("new_class", edit["class"]) in _CONTENT
+        and edit["new"] not in _KNOWN
+    ]
+
+
 def _novel(fix: dict) -> bool:
     """The fix's new text holds a name, string or number found nowhere in its region."""
     present = {token.text for token in tokens(fix["before"].encode())}
-    return any(
-        edit["op"] != "delete"
-        and edit.get("new_class", edit["class"]) in _CONTENT
-        and edit["new"] not in present
-        and edit["new"] not in _KNOWN
-        for edit in fix["edits"]
-    )
+    return any(text not in present for text, _ in new_texts(fix))
 
 
 def _string_unit(edit: Edit) -> str:

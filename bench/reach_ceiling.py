@@ -40,9 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from operator_reach import _CONTENT, _KNOWN, _novel  # noqa: E402
+from operator_reach import _novel, new_texts  # noqa: E402
+from realbugs_env import git_dir  # noqa: E402
 
 from repair.source import tokens  # noqa: E402
+from training.mining.gitlog import BlobReader  # noqa: E402
 from training.mining.paths import is_test_path  # noqa: E402
 
 CORPUS = ROOT / "training" / "data" / "realfixes.jsonl.gz"
@@ -56,17 +58,6 @@ BANDS = {
 }
 MAX_BYTES = 1 << 20
 Novel = list[tuple[str, str]]  # (token text, class)
-
-
-def new_texts(fix: dict) -> Novel:
-    """The names, strings, numbers and constants the fix's edits bring (no builtins, keywords)."""
-    return [
-        (edit["new"], edit.get("new_class", edit["class"]))
-        for edit in fix["edits"]
-        if edit["op"] != "delete"
-        and edit.get("new_class", edit["class"]) in _CONTENT
-        and edit["new"] not in _KNOWN
-    ]
 
 
 def novel_texts(fix: dict, *present: Container[str]) -> Novel:
@@ -83,32 +74,22 @@ def token_texts(source: bytes) -> frozenset[str]:
 
 
 class Mirror:
-    """A bare git mirror: git's output, `.py` blobs, their token texts by blob id."""
+    """A bare git mirror: git's output, `.py` blobs (one `cat-file --batch`, `BlobReader`),
+    their token texts by blob id (or `COMMIT:PATH`)."""
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
+        self.reader = BlobReader(git_dir)
         self.cache: dict[str, frozenset[str]] = {}
 
-    def git(self, *args: str, data: bytes | None = None) -> bytes | None:
-        done = subprocess.run(
-            ["git", "--git-dir", str(self.git_dir), *args], input=data, capture_output=True
-        )
+    def git(self, *args: str) -> bytes | None:
+        done = subprocess.run(["git", "--git-dir", str(self.git_dir), *args], capture_output=True)
         return done.stdout if done.returncode == 0 else None
 
     def blobs(self, specs: list[str]) -> list[tuple[str, bytes]]:
-        """(blob id, bytes) of the blobs named (`SHA` or `COMMIT:PATH`) that exist, up to 1 MB."""
-        data = "".join(spec + "\n" for spec in specs).encode()
-        out, blobs, at = self.git("cat-file", "--batch", data=data) or b"", [], 0
-        while at < len(out):
-            header_end = out.index(b"\n", at)
-            header, at = out[at:header_end], header_end + 1
-            if header.endswith(b" missing"):
-                continue
-            sha, kind, size = header.split()
-            at += int(size) + 1
-            if kind == b"blob" and int(size) <= MAX_BYTES:
-                blobs.append((sha.decode(), out[header_end + 1 : at - 1]))
-        return blobs
+        """(name, bytes) of the blobs named (`SHA` or `COMMIT:PATH`) that exist, up to 1 MB."""
+        found = ((spec, self.reader.read(spec)) for spec in specs)
+        return [(spec, data) for spec, data in found if data is not None and len(data) <= MAX_BYTES]
 
     def python_blobs(self, commit: str) -> list[tuple[str, bytes]]:
         listing = self.git("ls-tree", "-r", "-z", commit) or b""
@@ -116,6 +97,9 @@ class Mirror:
         return self.blobs(
             [meta.split()[2].decode() for meta, _, path in entries if path.endswith(b".py")]
         )
+
+    def close(self) -> None:
+        self.reader.close()
 
     def blob_tokens(self, sha: str, data: bytes) -> frozenset[str]:
         if sha not in self.cache:
@@ -159,7 +143,7 @@ def levels(fix: dict, mirror: Mirror | None) -> dict | None:
     assert bool(result["region"]) == _novel(fix), fix["commit"]
     if not result["region"]:
         return result | {level: [] for level in COLUMNS[1:]}
-    source = mirror.git("cat-file", "blob", f"{fix['parent']}:{fix['path']}")
+    source = mirror.reader.read(fix["parent"], fix["path"])
     if source is None:
         return None
     whole = token_texts(source)
@@ -171,11 +155,6 @@ def levels(fix: dict, mirror: Mirror | None) -> dict | None:
     others = sorted(changed - set(tests)) if result["repo+tests"] else []
     result["repo+changed"] = absent(result["repo+tests"], mirror.tokens_at(fix["commit"], others))
     return result
-
-
-def find_mirror(root: Path, repo: str) -> Path | None:
-    name = repo.replace("/", "+")
-    return next((p for p in (root / name / "repo", root / name) if (p / "HEAD").exists()), None)
 
 
 def _share(rows: list[dict], level: str) -> str:
@@ -245,8 +224,8 @@ def main() -> None:
     rows, unavailable, start = [], 0, time.monotonic()
     for index, fix in enumerate(fixes, 1):
         if fix["repo"] not in mirrors:
-            git_dir = find_mirror(args.git_root, fix["repo"])
-            mirrors[fix["repo"]] = Mirror(git_dir) if git_dir else None
+            found_dir = git_dir(fix["repo"], args.git_root)
+            mirrors[fix["repo"]] = Mirror(found_dir) if (found_dir / "HEAD").exists() else None
         found = levels(fix, mirrors[fix["repo"]])
         if found is None:
             unavailable += 1
@@ -256,6 +235,9 @@ def main() -> None:
         if index % 200 == 0:
             elapsed = time.monotonic() - start
             print(f"{index}/{len(fixes)} fixes, {elapsed:.0f} s", file=sys.stderr, flush=True)
+    for mirror in mirrors.values():
+        if mirror is not None:
+            mirror.close()
     seconds = time.monotonic() - start
     head = [f"command: {command}", f"commit: {commit}", f"run time: {seconds:.0f} s", ""]
     text = report(rows, unavailable, head)

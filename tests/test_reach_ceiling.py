@@ -81,7 +81,9 @@ def test_the_fix_commits_test_files_count_but_never_the_fixed_file(tmp_path: Pat
         {"op": "insert", "class": "string", "old": "", "new": "'bad path'"},
         {"op": "insert", "class": "identifier", "old": "", "new": "NEW_LIMIT"},
     ]
-    found = levels(fix, Mirror(tmp_path / ".git"))
+    mirror = Mirror(tmp_path / ".git")
+    found = levels(fix, mirror)
+    mirror.close()
     assert found is not None and found["test_files"] == ["tests/test_url.py"]
     everything = [
         ("frobnicate", "identifier"),
